@@ -1,0 +1,97 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from inventory.api.serializers import ProductInput, ProductOutput
+from inventory.exceptions import InvalidProduct, WrongMerchant
+from inventory.models import Merchant
+from inventory.selectors import merchant_of, products_visible_to
+from inventory.services.products import product_create, product_update
+from wms_project.api_permissions import area_permission
+
+
+class ProductList(GenericAPIView):
+    permission_classes = [area_permission("catalog_edit", safe_area="catalog")]
+    serializer_class = ProductOutput
+
+    def get_queryset(self):
+        products = products_visible_to(self.request.user)
+        params = self.request.query_params
+        if params.get("sku"):
+            products = products.filter(sku=params["sku"])
+        if params.get("barcode"):
+            from warehouse.scanning import ScanError, gtin_normalize
+
+            try:
+                products = products.filter(barcodes__gtin=gtin_normalize(params["barcode"]))
+            except ScanError as exc:
+                raise InvalidProduct(str(exc)) from exc
+        if params.get("merchant"):
+            products = products.filter(merchant__code=params["merchant"])
+        return products
+
+    @extend_schema(
+        operation_id="v1_products_list",
+        parameters=[
+            OpenApiParameter("sku", str),
+            OpenApiParameter("barcode", str, description="Any GTIN-8/12/13/14, UPC or EAN"),
+            OpenApiParameter("merchant", str, description="Merchant code (staff)"),
+        ]
+    )
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(ProductOutput(page, many=True).data)
+
+    @extend_schema(request=ProductInput, responses={201: ProductOutput})
+    def post(self, request):
+        data = ProductInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        merchant = _merchant_for_write(request.user, values.pop("merchant", None))
+        product = product_create(
+            merchant=merchant,
+            sku=values.pop("sku", ""),
+            name=values.pop("name", ""),
+            barcodes=values.pop("barcodes", []),
+            **values,
+        )
+        return Response(ProductOutput(product).data, status=status.HTTP_201_CREATED)
+
+
+class ProductDetail(GenericAPIView):
+    permission_classes = [area_permission("catalog_edit", safe_area="catalog")]
+    serializer_class = ProductOutput
+
+    def get_object(self):
+        return get_object_or_404(products_visible_to(self.request.user), pk=self.kwargs["pk"])
+
+    def get(self, request, pk):
+        return Response(ProductOutput(self.get_object()).data)
+
+    @extend_schema(request=ProductInput, responses=ProductOutput)
+    def patch(self, request, pk):
+        product = self.get_object()
+        data = ProductInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        values.pop("merchant", None)
+        if "sku" in values and values.pop("sku") != product.sku:
+            raise InvalidProduct("the SKU of an existing product cannot change")
+        product = product_update(product=product, **values)
+        return Response(ProductOutput(products_visible_to(request.user).get(pk=product.pk)).data)
+
+
+def _merchant_for_write(user, merchant_code: str | None) -> Merchant:
+    own = merchant_of(user)
+    if own is not None:
+        if merchant_code and merchant_code != own.code:
+            raise WrongMerchant("a merchant token can only write its own merchant's products")
+        return own
+    if not merchant_code:
+        raise InvalidProduct("merchant is required")
+    merchant = Merchant.objects.filter(code=merchant_code).first()
+    if merchant is None:
+        raise InvalidProduct(f"unknown merchant {merchant_code!r}")
+    return merchant

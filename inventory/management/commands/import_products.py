@@ -1,0 +1,10 @@
+from inventory.services.products import products_import
+from wms_project.csv_command import CsvImportCommand
+
+
+class Command(CsvImportCommand):
+    help = "Import products from CSV; bad rows are reported by line and nothing is imported."
+    noun = "products"
+
+    def import_source(self, source):
+        return products_import(source=source)

@@ -1,0 +1,31 @@
+from inventory.models.monitoring import AvailabilityChange, DriftFinding, LowStockAlert, ReorderRule
+from inventory.models.product import Product, ProductBarcode
+from inventory.models.stock import (
+    BinStock,
+    Condition,
+    Movement,
+    MovementKind,
+    Reservation,
+    StockFlag,
+    StockLevel,
+)
+from inventory.models.tenancy import Merchant, MerchantMembership, MerchantScopedQuerySet
+
+__all__ = [
+    "AvailabilityChange",
+    "BinStock",
+    "Condition",
+    "DriftFinding",
+    "LowStockAlert",
+    "Merchant",
+    "MerchantMembership",
+    "MerchantScopedQuerySet",
+    "Movement",
+    "MovementKind",
+    "Product",
+    "ProductBarcode",
+    "ReorderRule",
+    "Reservation",
+    "StockFlag",
+    "StockLevel",
+]

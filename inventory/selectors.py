@@ -1,0 +1,104 @@
+"""Reads of inventory state. Writes live in inventory.services."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from inventory.models import Merchant, Product, ProductBarcode
+
+
+def merchant_of(user) -> Merchant | None:
+    """The merchant a merchant user belongs to; None for staff."""
+    membership = getattr(user, "merchant_membership", None)  # missing row raises an AttributeError subclass
+    return membership.merchant if membership else None
+
+
+def products_visible_to(user) -> QuerySet[Product]:
+    return Product.objects.visible_to(user).select_related("merchant").prefetch_related("barcodes")
+
+
+def product_by_barcode(*, merchant: Merchant, gtin: str) -> Product | None:
+    barcode = ProductBarcode.objects.for_merchant(merchant).filter(gtin=gtin).select_related("product").first()
+    return barcode.product if barcode else None
+
+
+# --- stock reads ---------------------------------------------------------------------------
+
+
+def stock_by_warehouse(product: Product) -> QuerySet:
+    from inventory.models import StockLevel
+
+    return StockLevel.objects.filter(product=product).select_related("warehouse").order_by("warehouse__code")
+
+
+def stock_by_bin(product: Product, *, warehouse=None) -> QuerySet:
+    from inventory.models import BinStock
+
+    rows = BinStock.objects.filter(product=product, qty__gt=0).select_related("bin", "warehouse")
+    if warehouse is not None:
+        rows = rows.filter(warehouse=warehouse)
+    return rows.order_by("warehouse__code", "bin__pick_sequence", "bin__code", "condition", "lot")
+
+
+def stock_by_condition(product: Product, *, warehouse=None) -> dict[str, int]:
+    from django.db.models import Sum
+
+    rows = stock_by_bin(product, warehouse=warehouse).order_by().values("condition").annotate(n=Sum("qty"))
+    return {row["condition"]: row["n"] for row in rows}
+
+
+def available_to_sell(product: Product) -> int:
+    """Across warehouses; a warehouse that is over-committed counts as zero, not negative."""
+    from inventory.models import StockLevel
+
+    return sum(max(level.available, 0) for level in StockLevel.objects.filter(product=product, warehouse__is_active=True))
+
+
+def available_to_sell_by_sku(merchant: Merchant, skus=None) -> dict[str, int]:
+    from django.db.models import F
+
+    from inventory.models import StockLevel
+
+    levels = StockLevel.objects.filter(product__merchant=merchant, warehouse__is_active=True)
+    if skus is not None:
+        levels = levels.filter(product__sku__in=list(skus))
+    totals: dict[str, int] = {}
+    for sku, available in levels.annotate(avail=F("on_hand") - F("allocated") - F("unavailable")).values_list(
+        "product__sku", "avail"
+    ):
+        totals[sku] = totals.get(sku, 0) + max(available, 0)
+    return totals
+
+
+def on_hand_as_of(product: Product, *, warehouse, at) -> int:
+    """On hand at a past moment, rebuilt from the ledger."""
+    from django.db.models import Sum
+
+    from inventory.models import Movement
+
+    return (
+        Movement.objects.filter(product=product, warehouse=warehouse, created_at__lte=at).aggregate(n=Sum("qty"))["n"] or 0
+    )
+
+
+def movement_history(*, product: Product | None = None, bin=None, warehouse=None) -> QuerySet:
+    """Who moved what, when and why, newest first."""
+    from inventory.models import Movement
+
+    movements = Movement.objects.select_related("product", "bin", "warehouse")
+    if product is not None:
+        movements = movements.filter(product=product)
+    if bin is not None:
+        movements = movements.filter(bin=bin)
+    if warehouse is not None:
+        movements = movements.filter(warehouse=warehouse)
+    return movements.order_by("-created_at", "-id")
+
+
+def low_stock_products(*, merchant: Merchant | None = None) -> QuerySet:
+    from inventory.models import LowStockAlert
+
+    alerts = LowStockAlert.objects.filter(recovered_at__isnull=True).select_related("product__merchant", "warehouse")
+    if merchant is not None:
+        alerts = alerts.filter(product__merchant=merchant)
+    return alerts.order_by("product__merchant__code", "product__sku")

@@ -1,0 +1,1 @@
+"""The only writers of inventory state. One function per business action."""

@@ -1,0 +1,39 @@
+"""Low stock: an alert once per crossing down to the reorder point, closed when stock recovers."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from inventory.models import LowStockAlert, Product, ReorderRule, StockLevel
+
+log = logging.getLogger(__name__)
+
+
+def low_stock_evaluate(*, product: Product, warehouse_id: int) -> None:
+    """Called inside the stock transaction that changed availability."""
+    rule = ReorderRule.objects.filter(product=product, warehouse_id=warehouse_id).only("reorder_point").first()
+    if rule is not None:
+        level = StockLevel.objects.get(product=product, warehouse_id=warehouse_id)
+        _evaluate(product, warehouse_id, rule.reorder_point, level.available)
+    if product.reorder_point is not None:
+        total = (
+            StockLevel.objects.filter(product=product)
+            .aggregate(n=Sum(F("on_hand") - F("allocated") - F("unavailable")))["n"]
+            or 0
+        )
+        _evaluate(product, None, product.reorder_point, total)
+
+
+def _evaluate(product: Product, warehouse_id: int | None, reorder_point: int, available: int) -> None:
+    open_alert = LowStockAlert.objects.filter(product=product, warehouse_id=warehouse_id, recovered_at__isnull=True)
+    if available <= reorder_point:
+        if not open_alert.exists():
+            LowStockAlert.objects.create(
+                product=product, warehouse_id=warehouse_id, reorder_point=reorder_point, available_at_crossing=available
+            )
+            log.info("low stock: %s at %s available (reorder point %s)", product.sku, available, reorder_point)
+    else:
+        open_alert.update(recovered_at=timezone.now())

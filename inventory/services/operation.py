@@ -1,0 +1,143 @@
+"""The one place stock balances and the ledger are written together.
+
+A service opens a transaction, starts a StockOperation for its (product, warehouse) (which takes
+the StockLevel lock), changes bin rows through it, and calls finish(). Level counters, ledger rows,
+low-stock alerts and the channel availability push are all derived here, so no service can forget one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from inventory import locks
+from inventory.exceptions import InactiveBin, InsufficientStock, InvalidQuantity, WrongMerchant, WrongWarehouse
+from inventory.models import AvailabilityChange, BinStock, Movement, StockLevel
+
+
+def check_qty(qty) -> int:
+    if not isinstance(qty, int) or isinstance(qty, bool):
+        raise InvalidQuantity(f"quantity must be a whole number, got {qty!r}")
+    if qty <= 0:
+        raise InvalidQuantity(f"quantity must be positive, got {qty}")
+    return qty
+
+
+def check_bin(bin_, warehouse_id: int | None = None, *, role: str = "bin") -> None:
+    if not bin_.is_active:
+        raise InactiveBin(f"{role} {bin_.code} is inactive", bin=bin_.code)
+    if warehouse_id is not None and bin_.warehouse_id != warehouse_id:
+        raise WrongWarehouse(f"{role} {bin_.code} is in another warehouse", bin=bin_.code)
+
+
+def check_merchant(product, merchant) -> None:
+    if merchant is not None and product.merchant_id != merchant.id:
+        raise WrongMerchant(f"SKU {product.sku} belongs to another merchant", sku=product.sku)
+
+
+def actor_label(actor) -> str:
+    if actor is None:
+        return "system"
+    if isinstance(actor, str):
+        return actor
+    return actor.get_username()
+
+
+@dataclass
+class StockOperation:
+    product: object
+    warehouse_id: int
+    actor: object
+    reason: str = ""
+    reference: str = ""
+    level: StockLevel = field(init=False)
+    operation: uuid.UUID = field(init=False, default_factory=uuid.uuid4)
+    movements: list[Movement] = field(init=False, default_factory=list)
+    _on_hand: int = field(init=False, default=0)
+    _allocated: int = field(init=False, default=0)
+    _unavailable: int = field(init=False, default=0)
+
+    def __post_init__(self):
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("a StockOperation must run inside the service's transaction")
+        self.level = locks.lock_stock_level(product_id=self.product.pk, warehouse_id=self.warehouse_id)
+
+    # --- bin rows -----------------------------------------------------------------------
+    def row(self, bin_, *, condition: str, lot: str = "", expiry=None) -> BinStock:
+        return locks.lock_or_create_bin_stock(product_id=self.product.pk, bin=bin_, condition=condition, lot=lot, expiry=expiry)
+
+    def take_rows(self, bin_, qty: int, *, condition: str, lot: str | None = None, usable_only: bool = False):
+        """Lock the rows of `bin_` to take `qty` from, first expiry first; refuse if the bin holds fewer."""
+        rows = BinStock.objects.filter(product=self.product, bin=bin_, condition=condition, qty__gt=0)
+        if lot is not None:
+            rows = rows.filter(lot=lot)
+        if usable_only:
+            rows = rows.filter(is_flagged=False)
+        locked = sorted(locks.lock_bin_stock(rows), key=lambda r: (r.expiry is None, r.expiry, r.lot, r.pk))
+        held = sum(r.qty for r in locked)
+        if held < qty:
+            what = f"{condition} units of {self.product.sku}" + (f" lot {lot}" if lot else "")
+            raise InsufficientStock(
+                f"bin {bin_.code} holds {held} {what}, {qty} requested", bin=bin_.code, sku=self.product.sku
+            )
+        plan, remaining = [], qty
+        for r in locked:
+            take = min(r.qty, remaining)
+            if take:
+                plan.append((r, take))
+                remaining -= take
+        return plan
+
+    def change(self, row: BinStock, delta: int, *, kind: str) -> Movement:
+        BinStock.objects.filter(pk=row.pk).update(qty=F("qty") + delta)
+        row.qty += delta
+        self._on_hand += delta
+        if row.counts_as_unavailable:
+            self._unavailable += delta
+        movement = Movement.objects.create(
+            product=self.product, warehouse_id=self.warehouse_id, bin_id=row.bin_id, qty=delta, kind=kind,
+            condition=row.condition, lot=row.lot, actor=self.actor if not isinstance(self.actor, str) else None,
+            actor_label=actor_label(self.actor), reason=self.reason, reference=self.reference,
+            operation=self.operation, bin_qty_after=row.qty,
+        )
+        self.movements.append(movement)
+        return movement
+
+    # --- level counters -------------------------------------------------------------------
+    def allocate(self, delta: int) -> None:
+        self._allocated += delta
+
+    def make_unavailable(self, delta: int) -> None:
+        self._unavailable += delta
+
+    def finish(self) -> StockLevel:
+        if self._on_hand or self._allocated or self._unavailable:
+            StockLevel.objects.filter(pk=self.level.pk).update(
+                on_hand=F("on_hand") + self._on_hand,
+                allocated=F("allocated") + self._allocated,
+                unavailable=F("unavailable") + self._unavailable,
+                updated_at=timezone.now(),
+            )
+            self.level.on_hand += self._on_hand
+            self.level.allocated += self._allocated
+            self.level.unavailable += self._unavailable
+        if self._on_hand - self._allocated - self._unavailable:
+            availability_changed(self.product, self.level)
+        return self.level
+
+
+def availability_changed(product, level: StockLevel) -> None:
+    """Record that the product's available-to-sell changed: one row however many changes (coalesced)."""
+    from inventory.services.low_stock import low_stock_evaluate
+    from inventory.services.availability import schedule_push
+
+    AvailabilityChange.objects.bulk_create(
+        [AvailabilityChange(product=product, changed_at=timezone.now())],
+        update_conflicts=True, unique_fields=["product"], update_fields=["changed_at"],
+    )
+    low_stock_evaluate(product=product, warehouse_id=level.warehouse_id)
+    transaction.on_commit(schedule_push)

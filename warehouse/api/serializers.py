@@ -1,0 +1,26 @@
+from rest_framework import serializers
+
+from warehouse.models import Bin, Warehouse
+
+
+class WarehouseOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Warehouse
+        fields = [
+            "id", "code", "name", "address_line1", "city", "region", "postal_code", "country", "latitude",
+            "longitude", "square_feet", "timezone", "order_cutoff", "sla_ship_hours", "sla_dock_to_stock_hours",
+            "sla_returns_hours", "is_active",
+        ]
+
+
+class BinOutput(serializers.ModelSerializer):
+    warehouse = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    zone = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    zone_kind = serializers.CharField(source="zone.kind", read_only=True)
+
+    class Meta:
+        model = Bin
+        fields = [
+            "id", "warehouse", "zone", "zone_kind", "code", "barcode", "kind", "walk_x", "walk_y", "aisle",
+            "pick_sequence", "capacity", "is_pickable", "is_active",
+        ]

@@ -1,0 +1,41 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.generics import ListAPIView, RetrieveAPIView
+
+from warehouse.api.serializers import BinOutput, WarehouseOutput
+from warehouse.models import Bin, Warehouse
+from wms_project.api_permissions import area_permission
+
+
+class WarehouseList(ListAPIView):
+    """Warehouses are readable by every authenticated user, merchants included."""
+
+    serializer_class = WarehouseOutput
+    queryset = Warehouse.objects.filter(is_active=True)
+
+
+class WarehouseDetail(RetrieveAPIView):
+    serializer_class = WarehouseOutput
+    queryset = Warehouse.objects.all()
+    lookup_field = "code"
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("zone", str),
+        OpenApiParameter("kind", str),
+        OpenApiParameter("code", str),
+    ]
+)
+class BinList(ListAPIView):
+    serializer_class = BinOutput
+    permission_classes = [area_permission("warehouse_floor")]
+
+    def get_queryset(self):
+        warehouse = get_object_or_404(Warehouse, code=self.kwargs["code"])
+        bins = Bin.objects.filter(warehouse=warehouse).select_related("zone", "warehouse")
+        params = self.request.query_params
+        for param, field in (("zone", "zone__code"), ("kind", "kind"), ("code", "code")):
+            if params.get(param):
+                bins = bins.filter(**{field: params[param]})
+        return bins

@@ -1,0 +1,10 @@
+from warehouse.services.layout import bins_import
+from wms_project.csv_command import CsvImportCommand
+
+
+class Command(CsvImportCommand):
+    help = "Import bins and locations from CSV; bad rows are reported by line and nothing is imported."
+    noun = "bins"
+
+    def import_source(self, source):
+        return bins_import(source=source)

@@ -1,0 +1,3 @@
+from warehouse.models.layout import Bin, Warehouse, Zone
+
+__all__ = ["Bin", "Warehouse", "Zone"]

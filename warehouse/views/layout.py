@@ -1,0 +1,21 @@
+from django.shortcuts import get_object_or_404, render
+
+from warehouse.models import Warehouse
+from warehouse.selectors import bins_of, warehouses_with_counts
+from wms_project.access import area_required
+
+
+@area_required("layout")
+def warehouse_list(request):
+    return render(request, "warehouse/warehouse_list.html", {"warehouses": warehouses_with_counts()})
+
+
+@area_required("layout")
+def warehouse_detail(request, code):
+    warehouse = get_object_or_404(Warehouse, code=code)
+    bins = bins_of(warehouse)
+    return render(
+        request,
+        "warehouse/warehouse_detail.html",
+        {"warehouse": warehouse, "zones": warehouse.zones.all(), "bins": bins[:500], "bin_total": bins.count()},
+    )

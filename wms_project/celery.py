@@ -1,0 +1,18 @@
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wms_project.settings")
+
+app = Celery("wms_project")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# The beat schedule lives in code so every deployment runs the same jobs.
+app.conf.beat_schedule = {
+    "beat-heartbeat": {"task": "core.beat_heartbeat", "schedule": 30.0},
+    "inventory-drift-check": {"task": "inventory.check_drift", "schedule": crontab(minute="*/15")},
+    # Sweeps availability changes whose push could not be scheduled (broker down at the time).
+    "inventory-availability-sweep": {"task": "inventory.push_availability", "schedule": 60.0},
+}

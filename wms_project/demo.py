@@ -1,0 +1,173 @@
+"""A believable demo: one 3PL, two merchants, two warehouses, a few hundred bins and products,
+stock, storefront channels and one user per role. Every step is idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from biip.checksums import gs1_standard_check_digit
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from inventory.models import Merchant, MerchantMembership, Product
+from inventory.services.products import product_create
+from warehouse.models import Bin, Warehouse, Zone
+from wms_project import roles
+
+DEMO_PASSWORD = "demo-pass-123"
+STAFF_USERS = {
+    "admin": roles.ADMIN,
+    "picker": roles.PICKER,
+    "packer": roles.PACKER,
+    "receiver": roles.RECEIVER,
+    "returns": roles.RETURNS_PROCESSOR,
+    "inventory": roles.INVENTORY_CONTROLLER,
+    "manager": roles.WAREHOUSE_MANAGER,
+    "ops": roles.OPS_MANAGER,
+    "support": roles.CUSTOMER_SERVICE,
+}
+MERCHANTS = [
+    # code, name, GS1 company prefix, product families
+    ("acme", "Acme Outdoor", "0614141", ["Trail Tent", "Camp Stove", "Headlamp", "Dry Bag", "Trek Pole"]),
+    ("bloom", "Bloom Beauty", "0845678", ["Face Serum", "Lip Balm", "Night Cream", "Body Lotion", "Hair Oil"]),
+]
+WAREHOUSES = [
+    {
+        "code": "ewr1", "name": "Newark Fulfillment Center", "address_line1": "100 Port St", "city": "Newark",
+        "region": "NJ", "postal_code": "07114", "country": "US", "latitude": Decimal("40.707000"),
+        "longitude": Decimal("-74.160000"), "square_feet": 120000, "timezone": "America/New_York",
+        "order_cutoff": dt.time(15, 0),
+    },
+    {
+        "code": "ont1", "name": "Ontario Fulfillment Center", "address_line1": "2500 E Francis St",
+        "city": "Ontario", "region": "CA", "postal_code": "91761", "country": "US",
+        "latitude": Decimal("34.040000"), "longitude": Decimal("-117.590000"), "square_feet": 90000,
+        "timezone": "America/Los_Angeles", "order_cutoff": dt.time(14, 0),
+    },
+]
+AISLES = "ABCDEF"
+PRODUCTS_PER_MERCHANT = 150
+VARIANTS = ["S", "M", "L", "Red", "Blue", "Green", "Black", "30ml", "50ml", "100ml"]
+
+
+def gtin13(prefix: str, item: int) -> str:
+    body = f"{prefix}{item:05d}"
+    return body + gs1_standard_check_digit(body)
+
+
+@transaction.atomic
+def seed_layout() -> list[Warehouse]:
+    warehouses = []
+    for spec in WAREHOUSES:
+        warehouse, _ = Warehouse.objects.get_or_create(code=spec["code"], defaults=spec)
+        warehouses.append(warehouse)
+        zones = {
+            code: Zone.objects.get_or_create(warehouse=warehouse, code=code, defaults={"name": name, "kind": kind})[0]
+            for code, name, kind in [
+                ("DOCK", "Receiving dock", Zone.Kind.RECEIVING),
+                ("STOR", "Storage and pick", Zone.Kind.STORAGE),
+                ("PACK", "Pack-out", Zone.Kind.PACKING),
+                ("RET", "Returns", Zone.Kind.RETURNS),
+                ("QUAR", "Quarantine", Zone.Kind.QUARANTINE),
+            ]
+        }
+        if Bin.objects.filter(warehouse=warehouse).exists():
+            continue
+        bins = [Bin(warehouse=warehouse, zone=zones["DOCK"], code=f"DOCK-{n}", kind=Bin.Kind.DOCK, walk_x=0,
+                    walk_y=n * 20, is_pickable=False) for n in (1, 2, 3)]
+        sequence = 0
+        for a, aisle in enumerate(AISLES):
+            bays = range(1, 11) if a % 2 == 0 else range(10, 0, -1)  # serpentine walk
+            for bay in bays:
+                for level in (1, 2):
+                    for position in "AB":
+                        sequence += 1
+                        bins.append(Bin(
+                            warehouse=warehouse, zone=zones["STOR"], code=f"{aisle}-{bay:02d}-{level:02d}-{position}",
+                            kind=Bin.Kind.SHELF, aisle=aisle, walk_x=40 + a * 30 + (0 if position == "A" else 3),
+                            walk_y=20 + bay * 12, pick_sequence=sequence, capacity=200,
+                        ))
+        bins += [Bin(warehouse=warehouse, zone=zones["PACK"], code=f"PACK-{n}", kind=Bin.Kind.PACK_STATION,
+                     walk_x=10, walk_y=n * 15, is_pickable=False) for n in range(1, 5)]
+        bins += [Bin(warehouse=warehouse, zone=zones["PACK"], code=f"T-{n:03d}", kind=Bin.Kind.TOTE,
+                     walk_x=10, walk_y=0, is_pickable=False) for n in range(1, 41)]
+        bins += [Bin(warehouse=warehouse, zone=zones["RET"], code=f"RET-{n}", kind=Bin.Kind.RETURNS,
+                     walk_x=0, walk_y=100 + n * 10, is_pickable=False) for n in (1, 2)]
+        bins.append(Bin(warehouse=warehouse, zone=zones["QUAR"], code="QUAR-1", kind=Bin.Kind.SHELF,
+                        walk_x=0, walk_y=140, is_pickable=False))
+        Bin.objects.bulk_create(bins)
+    return warehouses
+
+
+@transaction.atomic
+def seed_merchants_and_products() -> list[Merchant]:
+    merchants = []
+    for code, name, prefix, families in MERCHANTS:
+        merchant, _ = Merchant.objects.get_or_create(code=code, defaults={"name": name})
+        merchants.append(merchant)
+        existing = set(Product.objects.filter(merchant=merchant).values_list("sku", flat=True))
+        rng = random.Random(code)
+        for n in range(1, PRODUCTS_PER_MERCHANT + 1):
+            family = families[n % len(families)]
+            variant = VARIANTS[(n // len(families)) % len(VARIANTS)]
+            sku = f"{code.upper()}-{n:04d}"
+            if sku in existing:
+                continue
+            product_create(
+                merchant=merchant, sku=sku, name=f"{family} {variant}", barcodes=[gtin13(prefix, n)],
+                weight_g=rng.randint(50, 4000), length_mm=rng.randint(50, 600), width_mm=rng.randint(50, 400),
+                height_mm=rng.randint(20, 300), unit_cost=Decimal(rng.randint(200, 9000)) / 100,
+                reorder_point=rng.choice([None, 10, 20]), velocity_class="A" if n <= 20 else ("B" if n <= 60 else "C"),
+                hs_code="6306.22" if code == "acme" else "3304.99", country_of_origin=rng.choice(["US", "CN", "VN", "FR"]),
+            )
+    return merchants
+
+
+@transaction.atomic
+def seed_users(merchants: list[Merchant]) -> dict:
+    User = get_user_model()
+    roles.ensure_roles()
+    users = {}
+    for username, role in STAFF_USERS.items():
+        user = _user(User, username, is_superuser=role == roles.ADMIN)
+        user.groups.set([Group.objects.get(name=role)])
+        users[username] = {"password": DEMO_PASSWORD, "role": role}
+    tokens = {}
+    for merchant in merchants:
+        for suffix in ("portal", "api"):
+            user = _user(User, f"{merchant.code}-{suffix}")
+            user.groups.set([Group.objects.get(name=roles.MERCHANT)])
+            MerchantMembership.objects.update_or_create(user=user, defaults={"merchant": merchant})
+            users[user.username] = {"password": DEMO_PASSWORD, "role": roles.MERCHANT, "merchant": merchant.code}
+            if suffix == "api":
+                tokens[merchant.code] = Token.objects.get_or_create(user=user)[0].key
+    return {"users": users, "tokens": tokens}
+
+
+def _user(User, username: str, *, is_superuser: bool = False):
+    user, created = User.objects.get_or_create(username=username, defaults={"email": f"{username}@demo.example"})
+    if created:
+        user.set_password(DEMO_PASSWORD)
+    user.is_staff = is_superuser or not username.endswith(("-portal", "-api"))
+    user.is_superuser = is_superuser
+    user.save()
+    return user
+
+
+def seed_demo() -> dict:
+    warehouses = seed_layout()
+    merchants = seed_merchants_and_products()
+    people = seed_users(merchants)
+    return {
+        "merchants": [{"id": m.id, "code": m.code, "name": m.name, "api_token": people["tokens"][m.code]} for m in merchants],
+        "warehouses": [w.code for w in warehouses],
+        "users": people["users"],
+        "skus": {
+            m.code: list(Product.objects.filter(merchant=m).order_by("sku").values_list("sku", flat=True)[:5])
+            for m in merchants
+        },
+    }

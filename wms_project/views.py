@@ -1,0 +1,34 @@
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from wms_project.access import area_required, navigation_for
+from wms_project.health import system_health
+from wms_project.roles import MERCHANT, roles_of
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    healthy, parts = system_health()
+    failing = [name for name in ("database", "redis", "celery") if not parts[name]["ok"]]
+    body = {"status": "ok" if healthy else "down", "failing": failing, **parts}
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+@login_required
+def home(request):
+    roles = roles_of(request.user)
+    if roles == {MERCHANT}:
+        return redirect("portal")
+    return render(request, "home.html", {"roles": sorted(roles), "shortcuts": navigation_for(request.user)})
+
+
+@area_required("portal")
+def portal(request):
+    from inventory.selectors import merchant_of
+
+    merchant = merchant_of(request.user)
+    return render(request, "portal.html", {"merchant": merchant})
