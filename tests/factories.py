@@ -15,7 +15,7 @@ from wms_project import roles
 
 def make_gtin13(n: int) -> str:
     body = f"400638{n:06d}"
-    return body + gs1_standard_check_digit(body)
+    return body + str(gs1_standard_check_digit(body))
 
 
 class MerchantFactory(factory.django.DjangoModelFactory):

@@ -56,7 +56,7 @@ VARIANTS = ["S", "M", "L", "Red", "Blue", "Green", "Black", "30ml", "50ml", "100
 
 def gtin13(prefix: str, item: int) -> str:
     body = f"{prefix}{item:05d}"
-    return body + gs1_standard_check_digit(body)
+    return body + str(gs1_standard_check_digit(body))
 
 
 @transaction.atomic
