@@ -1,6 +1,20 @@
 from django.contrib import admin
 
-from inventory.models import Merchant, MerchantMembership, Product, ProductBarcode
+from inventory.models import (
+    AvailabilityChange,
+    BinStock,
+    DriftFinding,
+    LowStockAlert,
+    Merchant,
+    MerchantMembership,
+    Movement,
+    Product,
+    ProductBarcode,
+    ReorderRule,
+    Reservation,
+    StockFlag,
+    StockLevel,
+)
 
 
 class BarcodeInline(admin.TabularInline):
@@ -37,3 +51,77 @@ class ProductBarcodeAdmin(admin.ModelAdmin):
     list_display = ["gtin", "product", "merchant"]
     list_select_related = ["product", "merchant"]
     search_fields = ["gtin", "product__sku"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Stock is written by inventory.services only; the admin shows it for support."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BinStock)
+class BinStockAdmin(ReadOnlyAdmin):
+    list_display = ["product", "warehouse", "bin", "condition", "lot", "expiry", "qty", "is_flagged"]
+    list_filter = ["warehouse", "condition", "is_flagged"]
+    list_select_related = ["product", "warehouse", "bin"]
+    search_fields = ["product__sku", "bin__code", "lot"]
+
+
+@admin.register(StockLevel)
+class StockLevelAdmin(ReadOnlyAdmin):
+    list_display = ["product", "warehouse", "on_hand", "allocated", "unavailable", "available"]
+    list_filter = ["warehouse"]
+    list_select_related = ["product", "warehouse"]
+    search_fields = ["product__sku"]
+
+
+@admin.register(Movement)
+class MovementAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "product", "warehouse", "bin", "qty", "kind", "actor_label", "reason", "reference"]
+    list_filter = ["kind", "warehouse"]
+    list_select_related = ["product", "warehouse", "bin"]
+    search_fields = ["product__sku", "bin__code", "reference"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Reservation)
+class ReservationAdmin(ReadOnlyAdmin):
+    list_display = ["order_line_id", "product", "warehouse", "qty", "picked_qty", "shipped_qty", "released_qty"]
+    list_select_related = ["product", "warehouse"]
+    search_fields = ["product__sku", "order_line_id"]
+
+
+@admin.register(StockFlag)
+class StockFlagAdmin(ReadOnlyAdmin):
+    list_display = ["product", "bin", "reason", "flagged_by", "flagged_at", "cleared_at"]
+    list_select_related = ["product", "bin"]
+
+
+@admin.register(LowStockAlert)
+class LowStockAlertAdmin(ReadOnlyAdmin):
+    list_display = ["product", "warehouse", "reorder_point", "available_at_crossing", "raised_at", "recovered_at"]
+    list_select_related = ["product", "warehouse"]
+
+
+@admin.register(DriftFinding)
+class DriftFindingAdmin(ReadOnlyAdmin):
+    list_display = ["found_at", "product", "warehouse", "kind", "recorded", "recomputed"]
+    list_filter = ["kind"]
+
+
+@admin.register(ReorderRule)
+class ReorderRuleAdmin(admin.ModelAdmin):
+    list_display = ["product", "warehouse", "reorder_point"]
+    list_select_related = ["product", "warehouse"]
+
+
+@admin.register(AvailabilityChange)
+class AvailabilityChangeAdmin(ReadOnlyAdmin):
+    list_display = ["product", "changed_at"]

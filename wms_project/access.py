@@ -41,6 +41,7 @@ class NavItem:
 NAVIGATION: list[NavItem] = [
     NavItem("Portal", "portal", "portal"),
     NavItem("Products", "inventory:product_list", "catalog"),
+    NavItem("Low stock", "inventory:low_stock", "inventory"),
     NavItem("Warehouses", "warehouse:warehouse_list", "layout"),
 ]
 

@@ -1,7 +1,14 @@
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 
-from inventory.selectors import products_visible_to
+from inventory.selectors import (
+    available_to_sell,
+    low_stock_products,
+    movement_history,
+    products_visible_to,
+    stock_by_bin,
+    stock_by_warehouse,
+)
 from wms_project.access import area_required
 
 
@@ -13,3 +20,24 @@ def product_list(request):
         products = products.filter(sku__icontains=query) | products.filter(name__icontains=query)
     page = Paginator(products.order_by("merchant__code", "sku"), 50).get_page(request.GET.get("page"))
     return render(request, "inventory/product_list.html", {"page": page, "query": query})
+
+
+@area_required("catalog")
+def product_stock(request, pk):
+    product = get_object_or_404(products_visible_to(request.user), pk=pk)
+    return render(
+        request,
+        "inventory/product_stock.html",
+        {
+            "product": product,
+            "levels": stock_by_warehouse(product),
+            "bins": stock_by_bin(product),
+            "movements": movement_history(product=product)[:50],
+            "available_to_sell": available_to_sell(product),
+        },
+    )
+
+
+@area_required("inventory")
+def low_stock(request):
+    return render(request, "inventory/low_stock.html", {"alerts": low_stock_products()})
