@@ -1,0 +1,34 @@
+from orders.models.channel import STOREFRONT_KINDS, Channel, ChannelKind
+from orders.models.fulfillment import FulfillmentLine, FulfillmentOrder, RoutingPolicy, RoutingRule
+from orders.models.inbox import InboxDelivery
+from orders.models.order import (
+    HoldKind,
+    IdempotencyKey,
+    Order,
+    OrderEvent,
+    OrderHold,
+    OrderLine,
+    OrderStatus,
+    PaymentStatus,
+    ServiceLevel,
+)
+
+__all__ = [
+    "STOREFRONT_KINDS",
+    "Channel",
+    "ChannelKind",
+    "FulfillmentLine",
+    "FulfillmentOrder",
+    "HoldKind",
+    "IdempotencyKey",
+    "InboxDelivery",
+    "Order",
+    "OrderEvent",
+    "OrderHold",
+    "OrderLine",
+    "OrderStatus",
+    "PaymentStatus",
+    "RoutingPolicy",
+    "RoutingRule",
+    "ServiceLevel",
+]

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+
+from inventory.models import Merchant, MerchantScopedQuerySet
+
+
+class ChannelKind(models.TextChoices):
+    SHOPIFY = "shopify", "Shopify"
+    WOOCOMMERCE = "woocommerce", "WooCommerce"
+    BIGCOMMERCE = "bigcommerce", "BigCommerce"
+    API = "api", "Direct REST API"
+    CSV = "csv", "CSV upload (wholesale, POS, manual)"
+
+
+STOREFRONT_KINDS = (ChannelKind.SHOPIFY, ChannelKind.WOOCOMMERCE, ChannelKind.BIGCOMMERCE)
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Channel(models.Model):
+    """One order source of a merchant. Secrets and credentials never appear in str(), repr() or logs."""
+
+    Kind = ChannelKind
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="channels")
+    kind = models.CharField(max_length=16, choices=ChannelKind.choices)
+    name = models.CharField(max_length=100)
+    store_identity = models.CharField(
+        max_length=255, blank=True, help_text="Shopify shop domain, WooCommerce site URL or BigCommerce store hash"
+    )
+    webhook_secret = models.CharField(max_length=255, default=new_webhook_secret)
+    api_base_url = models.URLField(blank=True)
+    api_credentials = models.JSONField(default=dict, blank=True, help_text="Access token or key/secret pair")
+    is_active = models.BooleanField(default=True)
+    push_stock = models.BooleanField(default=True, help_text="Push available-to-sell to this storefront")
+    pull_cursor = models.CharField(max_length=64, blank=True, help_text="Catch-up pull: changed since")
+    pulled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MerchantScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["merchant_id", "name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=ChannelKind.values), name="channel_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    def __repr__(self) -> str:
+        return f"<Channel {self.pk} {self.kind} merchant={self.merchant_id}>"
+
+    @property
+    def is_storefront(self) -> bool:
+        return self.kind in STOREFRONT_KINDS

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from inventory.models import Merchant
+from orders.models.order import Order, OrderLine
+from warehouse.models import Warehouse
+
+
+class RoutingRule(models.TextChoices):
+    NEAREST = "nearest", "Nearest warehouse to the ship-to address"
+    CHEAPEST = "cheapest", "Lowest estimated shipping cost"
+    FASTEST = "fastest", "Fewest transit days"
+    CAPACITY = "capacity", "Least loaded warehouse"
+
+
+class RoutingPolicy(models.Model):
+    """How a merchant's orders are allocated: rules in priority order, splits, release mode."""
+
+    class Release(models.TextChoices):
+        AUTOMATIC = "automatic", "Release as soon as allocated"
+        BATCH = "batch", "Release in batches by a manager"
+
+    merchant = models.OneToOneField(Merchant, on_delete=models.CASCADE, related_name="routing_policy")
+    rules = models.JSONField(default=list, help_text=f"Ordered list of: {', '.join(RoutingRule.values)}")
+    allow_split = models.BooleanField(default=False, help_text="Ship one order from several warehouses")
+    release = models.CharField(max_length=12, choices=Release.choices, default=Release.AUTOMATIC)
+
+    def ordered_rules(self) -> list[str]:
+        rules = [rule for rule in self.rules if rule in RoutingRule.values]
+        return rules or [RoutingRule.NEAREST]
+
+
+class FulfillmentOrder(models.Model):
+    """The part of an order one warehouse must ship: the WMS's unit of outbound work."""
+
+    class Status(models.TextChoices):
+        ALLOCATED = "allocated", "Allocated"
+        RELEASED = "released", "Released to the warehouse"
+        PICKING = "picking", "Picking"
+        PACKED = "packed", "Packed"
+        SHIPPED = "shipped", "Shipped"
+        CANCELLED = "cancelled", "Cancelled"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="fulfillment_orders")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="fulfillment_orders")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ALLOCATED)
+    ship_by = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["ship_by", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "warehouse"], condition=~Q(status__in=["shipped", "cancelled"]),
+                name="fulfillment_one_open_per_order_warehouse",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["allocated", "released", "picking", "packed", "shipped", "cancelled"]),
+                name="fulfillment_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["warehouse", "status", "ship_by"])]
+
+    def __str__(self) -> str:
+        return f"FO-{self.pk} {self.order.order_number}@{self.warehouse.code}"
+
+
+class FulfillmentLine(models.Model):
+    fulfillment_order = models.ForeignKey(FulfillmentOrder, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="fulfillment_lines")
+    qty = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["fulfillment_order", "order_line"], name="fulfillment_line_unique"),
+            models.CheckConstraint(condition=Q(qty__gte=0), name="fulfillment_line_qty_not_negative"),
+        ]

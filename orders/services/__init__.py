@@ -1,0 +1,1 @@
+"""The only writers of order state. One function per business action."""

@@ -1,0 +1,200 @@
+"""Allocation: reserve stock for an order's open lines where routing says, record why, and
+release the work to the warehouse. Backorders fill automatically when stock arrives."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Count, F, Sum
+from django.utils import timezone
+
+from inventory.models import Reservation, StockLevel
+from inventory.services.reservations import stock_release, stock_reserve
+from orders.models import FulfillmentLine, FulfillmentOrder, Order, OrderLine, RoutingPolicy, ServiceLevel
+from orders.routing import candidates_for, plan
+from orders.services.timeline import order_event, order_transition
+from warehouse.models import Warehouse
+
+ALLOCATABLE = (Order.Status.PENDING, Order.Status.BACKORDERED, Order.Status.PARTIALLY_ALLOCATED)
+PROMISED_DAYS = {ServiceLevel.STANDARD: 5, ServiceLevel.EXPEDITED: 2, ServiceLevel.OVERNIGHT: 1}
+PRIORITY = {ServiceLevel.STANDARD: 0, ServiceLevel.EXPEDITED: 10, ServiceLevel.OVERNIGHT: 20}
+OPEN_FULFILLMENT = (FulfillmentOrder.Status.ALLOCATED, FulfillmentOrder.Status.RELEASED, FulfillmentOrder.Status.PICKING)
+
+
+def policy_for(merchant) -> RoutingPolicy:
+    return RoutingPolicy.objects.filter(merchant=merchant).first() or RoutingPolicy(merchant=merchant)
+
+
+def reserved_by_line(line_ids) -> dict[int, int]:
+    rows = (
+        Reservation.objects.filter(order_line_id__in=list(line_ids))
+        .values("order_line_id")
+        .annotate(n=Sum(F("qty") + F("picked_qty") + F("shipped_qty")))
+    )
+    return {row["order_line_id"]: row["n"] or 0 for row in rows}
+
+
+@transaction.atomic
+def order_allocate(*, order_id: int, actor="routing") -> Order:
+    order = Order.objects.select_for_update().select_related("merchant").get(pk=order_id)
+    if order.status not in ALLOCATABLE:
+        return order
+    policy = policy_for(order.merchant)
+    lines = [line for line in order.lines.select_related("product") if line.product_id and line.open_qty > 0]
+    reserved = reserved_by_line(line.pk for line in lines)
+    needs = {
+        line.pk: (line.product_id, line.open_qty - reserved.get(line.pk, 0))
+        for line in lines
+        if line.open_qty > reserved.get(line.pk, 0)
+    }
+    if needs:
+        _reserve_by_plan(order, policy, lines, needs, actor)
+    _settle_status(order, policy, actor)
+    return order
+
+
+def _reserve_by_plan(order: Order, policy: RoutingPolicy, lines: list[OrderLine], needs, actor) -> None:
+    warehouses = list(Warehouse.objects.filter(is_active=True))
+    product_ids = {product_id for product_id, _ in needs.values()}
+    available = {
+        (level.product_id, level.warehouse_id): level.available
+        for level in StockLevel.objects.filter(product_id__in=product_ids, warehouse__is_active=True)
+    }
+    open_work = dict(
+        FulfillmentOrder.objects.filter(status__in=OPEN_FULFILLMENT).values_list("warehouse_id").annotate(n=Count("id"))
+    )
+    by_id = {line.pk: line for line in lines}
+    weight_kg = sum(by_id[line_id].product.weight_g * qty for line_id, (_, qty) in needs.items()) / 1000
+    result = plan(
+        needs=needs, available=available, rules=policy.ordered_rules(), allow_split=policy.allow_split,
+        candidates=candidates_for(warehouses, country=order.ship_country, postal_code=order.ship_postal_code, open_work=open_work),
+        weight_kg=weight_kg, promised_days=PROMISED_DAYS.get(order.service_level),
+    )
+    warehouses_by_id = {w.pk: w for w in warehouses}
+    granted_total = 0
+    # Lock stock levels in one global order (product, then warehouse) so allocations never deadlock.
+    work = sorted(
+        ((needs[line_id][0], wh_id, line_id, qty) for wh_id, assigned in result.assignments.items() for line_id, qty in assigned.items()),
+    )
+    for product_id, wh_id, line_id, qty in work:
+        line = by_id[line_id]
+        granted = stock_reserve(
+            product=line.product, warehouse=warehouses_by_id[wh_id], qty=qty, order_line_id=line.pk, actor=actor,
+            merchant=order.merchant, allow_partial=True, reference=f"order:{order.pk}",
+        ).qty
+        if granted:
+            fulfillment = _open_fulfillment(order, warehouses_by_id[wh_id])
+            FulfillmentLine.objects.get_or_create(fulfillment_order=fulfillment, order_line=line, defaults={"qty": 0})
+            FulfillmentLine.objects.filter(fulfillment_order=fulfillment, order_line=line).update(qty=F("qty") + granted)
+            granted_total += granted
+        if granted < qty:
+            result.backordered[line_id] = result.backordered.get(line_id, 0) + qty - granted
+            result.reasons.append(f"{line.sku}: only {granted} of {qty} could be reserved in {warehouses_by_id[wh_id].code}")
+    order_event(
+        order=order, kind="routing", actor=actor,
+        message=f"Allocated {granted_total} unit(s). " + " ".join(f"{reason}." for reason in result.reasons),
+        assignments={warehouses_by_id[w].code: q for w, q in result.assignments.items()},
+        backordered={by_id[line_id].sku: qty for line_id, qty in result.backordered.items()},
+    )
+
+
+def _open_fulfillment(order: Order, warehouse: Warehouse) -> FulfillmentOrder:
+    fulfillment = (
+        FulfillmentOrder.objects.filter(order=order, warehouse=warehouse)
+        .exclude(status__in=[FulfillmentOrder.Status.SHIPPED, FulfillmentOrder.Status.CANCELLED])
+        .first()
+    )
+    if fulfillment is None:
+        fulfillment = FulfillmentOrder.objects.create(order=order, warehouse=warehouse, ship_by=ship_by_for(order, warehouse))
+    return fulfillment
+
+
+def _settle_status(order: Order, policy: RoutingPolicy, actor) -> None:
+    lines = [line for line in order.lines.all() if line.open_qty > 0]
+    reserved = reserved_by_line(line.pk for line in lines)
+    wanted = sum(line.open_qty for line in lines)
+    have = sum(min(reserved.get(line.pk, 0), line.open_qty) for line in lines)
+    if wanted and have >= wanted:
+        target = Order.Status.ALLOCATED
+    elif have:
+        target = Order.Status.PARTIALLY_ALLOCATED
+    else:
+        target = Order.Status.BACKORDERED
+    if target != order.status:
+        order_transition(order=order, to=target, actor=actor, reason=f"{have} of {wanted} unit(s) reserved")
+    fulfillments = list(order.fulfillment_orders.filter(status=FulfillmentOrder.Status.ALLOCATED))
+    if fulfillments:
+        order.ship_by = min(f.ship_by for f in fulfillments if f.ship_by) if any(f.ship_by for f in fulfillments) else None
+        order.priority = PRIORITY.get(order.service_level, 0)
+        order.save(update_fields=["ship_by", "priority", "updated_at"])
+    ready = target == Order.Status.ALLOCATED or (target == Order.Status.PARTIALLY_ALLOCATED and policy.allow_split)
+    if ready and policy.release == RoutingPolicy.Release.AUTOMATIC:
+        fulfillment_release(order=order, actor=actor)
+
+
+def fulfillment_release(*, order: Order, actor) -> list[FulfillmentOrder]:
+    """Make the order's allocated fulfillment orders visible to wave planning. Caller holds the order lock."""
+    now = timezone.now()
+    released = list(order.fulfillment_orders.filter(status=FulfillmentOrder.Status.ALLOCATED))
+    if not released:
+        return []
+    FulfillmentOrder.objects.filter(pk__in=[f.pk for f in released]).update(
+        status=FulfillmentOrder.Status.RELEASED, released_at=now
+    )
+    order_transition(
+        order=order, to=Order.Status.RELEASED, actor=actor,
+        reason=f"released to {', '.join(sorted(f.warehouse.code for f in released))}",
+    )
+    return released
+
+
+def ship_by_for(order: Order, warehouse: Warehouse) -> dt.datetime:
+    """The warehouse's cut-off on the day the order must leave: same day for expedited and
+    overnight placed before cut-off, the next working day for standard; weekends skipped."""
+    tz = ZoneInfo(warehouse.timezone)
+    placed = (order.placed_at or order.created_at or timezone.now()).astimezone(tz)
+    day = placed.date()
+    if placed.time() >= warehouse.order_cutoff:
+        day += dt.timedelta(days=1)
+    if order.service_level == ServiceLevel.STANDARD:
+        day += dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, warehouse.order_cutoff, tzinfo=tz)
+
+
+def order_release_reservations(*, order: Order, actor, reason: str) -> int:
+    """Give back every unpicked reserved unit of the order. Caller holds the order lock."""
+    released = 0
+    line_ids = list(order.lines.values_list("pk", flat=True))
+    for reservation in Reservation.objects.filter(order_line_id__in=line_ids, qty__gt=0).select_related("product").order_by("product_id", "warehouse_id"):
+        released += stock_release(reservation=reservation, actor=actor, reason=reason).qty
+    for fulfillment in order.fulfillment_orders.filter(status__in=[FulfillmentOrder.Status.ALLOCATED, FulfillmentOrder.Status.RELEASED]):
+        still = Reservation.objects.filter(order_line_id__in=line_ids, warehouse=fulfillment.warehouse).aggregate(
+            n=Sum(F("qty") + F("picked_qty"))
+        )["n"]
+        if not still:
+            fulfillment.status = FulfillmentOrder.Status.CANCELLED
+            fulfillment.save(update_fields=["status", "updated_at"])
+    if released:
+        order_event(order=order, kind="reservations_released", actor=actor, message=f"Released {released} reserved unit(s): {reason}")
+    return released
+
+
+def backorders_allocate(*, product_ids) -> int:
+    """Stock arrived: try the waiting orders for these products, highest priority and oldest first."""
+    waiting = (
+        Order.objects.filter(
+            status__in=[Order.Status.BACKORDERED, Order.Status.PARTIALLY_ALLOCATED], lines__product_id__in=list(product_ids)
+        )
+        .distinct()
+        .order_by("-priority", "created_at", "id")
+        .values_list("pk", flat=True)
+    )
+    count = 0
+    for order_id in list(waiting):
+        order_allocate(order_id=order_id, actor="backorder fill")
+        count += 1
+    return count

@@ -1,0 +1,202 @@
+"""Order intake: one canonical order per (channel, external id), whatever the source.
+
+Storefront webhooks, catch-up pulls, the REST API and CSV uploads all end in `order_upsert`.
+An order that cannot proceed is kept ON HOLD with a typed reason, never dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from inventory.models import Product
+from orders.adapters.base import NormalizedAddress, NormalizedOrder
+from orders.models import Channel, HoldKind, Order, OrderHold, OrderLine, PaymentStatus, ServiceLevel
+from orders.services.timeline import hold_place, hold_release_kind, order_event, order_transition
+from orders.state import PICKING_STARTED, SHIPPED_OR_LATER
+
+REQUIRED_ADDRESS_FIELDS = ("name", "line1", "city", "postal_code", "country")
+COUNTRIES_NEEDING_REGION = {"US", "CA", "AU"}
+PAYMENT_HOLD_STATUSES = {PaymentStatus.PENDING, PaymentStatus.PARTIALLY_PAID}
+SYSTEM_HOLDS = (HoldKind.PAYMENT_PENDING, HoldKind.ADDRESS_INVALID, HoldKind.UNKNOWN_SKU, HoldKind.INVALID_QUANTITY)
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    order: Order
+    created: bool
+    outcome: str  # created, updated, unchanged, stale, cancelled, refused
+
+
+@transaction.atomic
+def order_upsert(*, channel: Channel, normalized: NormalizedOrder, source: str, actor=None) -> IntakeResult:
+    """Create the order, or apply a storefront update / cancellation to the existing one."""
+    actor = actor or f"{channel.get_kind_display()} {source}"
+    order = Order.objects.select_for_update().filter(channel=channel, external_id=normalized.external_id).first()
+    if order is None:
+        try:
+            with transaction.atomic():
+                order = _create(channel, normalized, source, actor)
+            return IntakeResult(order, True, "created")
+        except IntegrityError:  # a concurrent delivery of the same order won the insert
+            order = Order.objects.select_for_update().get(channel=channel, external_id=normalized.external_id)
+    return _update(order, normalized, source, actor)
+
+
+def _create(channel: Channel, n: NormalizedOrder, source: str, actor) -> Order:
+    order = Order(merchant=channel.merchant, channel=channel, external_id=n.external_id)
+    _apply_header(order, n)
+    order.save()
+    _replace_lines(order, n)
+    order_event(
+        order=order, kind="received", actor=actor,
+        message=f"Order {order.order_number} received from {channel.name} ({source}), {len(n.lines)} line(s)",
+    )
+    if n.is_cancelled:
+        order_transition(order=order, to=Order.Status.CANCELLED, actor=actor, reason="cancelled on the storefront")
+        return order
+    _evaluate_system_holds(order, actor)
+    if order.status == Order.Status.PENDING:
+        _after_ready(order)
+    return order
+
+
+def _update(order: Order, n: NormalizedOrder, source: str, actor) -> IntakeResult:
+    if n.channel_updated_at and order.channel_updated_at and n.channel_updated_at <= order.channel_updated_at:
+        return IntakeResult(order, False, "stale")
+    if order.status in SHIPPED_OR_LATER:
+        what = "cancellation" if n.is_cancelled else "update"
+        hold_place(
+            order=order, kind=HoldKind.UPDATE_AFTER_SHIP, actor=actor,
+            reason=f"storefront {what} arrived after the order shipped; review with the customer",
+        )
+        order_event(order=order, kind="update_refused", actor=actor,
+                    message=f"Storefront {what} refused: the warehouse already shipped this order")
+        return IntakeResult(order, False, "refused")
+    if order.status == Order.Status.CANCELLED:
+        return IntakeResult(order, False, "unchanged")
+    if n.is_cancelled:
+        from orders.services.cancellation import order_cancel
+
+        order_cancel(order=order, actor=actor, reason="cancelled on the storefront")
+        return IntakeResult(order, False, "cancelled")
+    if order.status in PICKING_STARTED:
+        hold_place(
+            order=order, kind=HoldKind.UPDATE_AFTER_PICK, actor=actor,
+            reason="storefront changed the order after picking started; review before packing",
+        )
+        order.channel_updated_at = n.channel_updated_at
+        order.save(update_fields=["channel_updated_at", "updated_at"])
+        return IntakeResult(order, False, "refused")
+    changes = _apply_header(order, n)
+    order.save()
+    if _lines_differ(order, n):
+        from orders.services.allocation import order_release_reservations
+
+        order_release_reservations(order=order, actor=actor, reason="lines changed on the storefront")
+        _replace_lines(order, n)
+        changes.append("lines")
+    if changes:
+        order_event(order=order, kind="updated", actor=actor, message=f"Storefront update ({source}): {', '.join(changes)}")
+    _evaluate_system_holds(order, actor)
+    if order.status == Order.Status.PENDING:
+        _after_ready(order)
+    return IntakeResult(order, False, "updated" if changes else "unchanged")
+
+
+def _apply_header(order: Order, n: NormalizedOrder) -> list[str]:
+    address = n.ship_to or NormalizedAddress()
+    values = {
+        "order_number": n.order_number or n.external_id,
+        "email": n.email or "",
+        "customer_name": n.customer_name or "",
+        "ship_name": address.name or "",
+        "ship_company": address.company or "",
+        "ship_line1": address.line1 or "",
+        "ship_line2": address.line2 or "",
+        "ship_city": address.city or "",
+        "ship_region": address.region or "",
+        "ship_postal_code": address.postal_code or "",
+        "ship_country": (address.country or "").upper()[:2],
+        "ship_phone": address.phone or "",
+        "currency": (n.currency or "USD").upper()[:3],
+        "subtotal": n.subtotal,
+        "shipping_total": n.shipping_total,
+        "tax_total": n.tax_total,
+        "discount_total": n.discount_total,
+        "total": n.total,
+        "payment_status": n.payment_status if n.payment_status in PaymentStatus.values else PaymentStatus.PENDING,
+        "service_level": n.service_level if n.service_level in ServiceLevel.values else ServiceLevel.STANDARD,
+        "placed_at": n.placed_at,
+        "channel_updated_at": n.channel_updated_at,
+    }
+    changed = []
+    for field, value in values.items():
+        if getattr(order, field) != value:
+            if order.pk and field not in ("channel_updated_at", "subtotal", "tax_total", "total"):
+                changed.append(field.replace("_", " "))
+            setattr(order, field, value)
+    return changed
+
+
+def _lines_differ(order: Order, n: NormalizedOrder) -> bool:
+    current = [(line.sku, line.quantity) for line in order.lines.order_by("line_no")]
+    return current != [(line.sku, line.quantity) for line in n.lines]
+
+
+def _replace_lines(order: Order, n: NormalizedOrder) -> None:
+    order.lines.all().delete()
+    skus = {line.sku for line in n.lines if line.sku}
+    products = {p.sku: p for p in Product.objects.filter(merchant_id=order.merchant_id, sku__in=skus, is_active=True)}
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order, line_no=number, external_line_id=line.external_line_id or "", sku=line.sku or "",
+            product=products.get(line.sku), name=(line.name or "")[:255], quantity=max(line.quantity, 0),
+            unit_price=line.unit_price, discount=line.discount,
+        )
+        for number, line in enumerate(n.lines, start=1)
+    )
+
+
+def order_problems(order: Order) -> dict[str, str]:
+    """What keeps the order from proceeding, by hold kind; empty when it may go on."""
+    problems: dict[str, str] = {}
+    lines = list(order.lines.all())
+    unknown = sorted({line.sku or "(blank)" for line in lines if line.product_id is None})
+    if unknown:
+        problems[HoldKind.UNKNOWN_SKU] = f"unknown SKU(s): {', '.join(unknown)}"
+    if not lines or any(line.quantity <= 0 for line in lines):
+        problems[HoldKind.INVALID_QUANTITY] = "the order has no lines" if not lines else "a line has a quantity of zero"
+    if order.payment_status in PAYMENT_HOLD_STATUSES:
+        problems[HoldKind.PAYMENT_PENDING] = f"payment is {order.get_payment_status_display().lower()}"
+    missing = [f.replace("_", " ") for f in REQUIRED_ADDRESS_FIELDS if not getattr(order, f"ship_{f}")]
+    if order.ship_country in COUNTRIES_NEEDING_REGION and not order.ship_region:
+        missing.append("region")
+    if missing:
+        problems[HoldKind.ADDRESS_INVALID] = f"ship-to address is missing: {', '.join(missing)}"
+    return problems
+
+
+def _evaluate_system_holds(order: Order, actor) -> None:
+    problems = order_problems(order)
+    for kind in SYSTEM_HOLDS:
+        if kind in problems:
+            hold_place(order=order, kind=kind, reason=problems[kind], actor=actor)
+        else:
+            hold_release_kind(order=order, kind=kind, actor=actor, reason="fixed")
+
+
+def _after_ready(order: Order) -> None:
+    """A pending order with no holds goes to allocation after commit."""
+    from functools import partial
+
+    from orders.tasks import allocate_order
+
+    transaction.on_commit(partial(allocate_order.delay, order.pk))
+
+
+def open_hold_kinds(order: Order) -> set[str]:
+    return set(OrderHold.objects.filter(order=order, released_at__isnull=True).values_list("kind", flat=True))
+
+
