@@ -21,3 +21,7 @@ class OrderNotFound(NotFound):
 
 class HoldError(Conflict):
     code = "hold_error"
+
+
+class DuplicateOrder(Conflict):
+    code = "duplicate_order"

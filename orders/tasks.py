@@ -1,8 +1,25 @@
 from celery import shared_task
 
 from orders.services.allocation import order_allocate
+from orders.services.inbox import PermanentInboxError, inbox_mark_failed, inbox_process
+
+MAX_PROCESSING_RETRIES = 5
 
 
 @shared_task(name="orders.allocate_order", ignore_result=True, autoretry_for=(Exception,), retry_backoff=2, max_retries=5)
 def allocate_order(order_id: int) -> None:
     order_allocate(order_id=order_id)
+
+
+@shared_task(name="orders.process_delivery", bind=True, ignore_result=True, max_retries=MAX_PROCESSING_RETRIES)
+def process_delivery(self, delivery_id: int) -> str | None:
+    try:
+        return inbox_process(delivery_id=delivery_id)
+    except PermanentInboxError as exc:
+        inbox_mark_failed(delivery_id=delivery_id, error=str(exc), park=True)
+    except Exception as exc:
+        last = self.request.retries >= self.max_retries
+        inbox_mark_failed(delivery_id=delivery_id, error=f"{type(exc).__name__}: {exc}", park=last)
+        if not last:
+            raise self.retry(exc=exc, countdown=min(2 ** (self.request.retries + 1), 600)) from exc
+    return None

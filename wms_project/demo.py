@@ -158,16 +158,65 @@ def _user(User, username: str, *, is_superuser: bool = False):
     return user
 
 
+def seed_stock(warehouses: list[Warehouse], merchants: list[Merchant]) -> None:
+    """Receive opening stock through the inventory services, so the ledger explains every unit."""
+    from inventory.models import Movement
+    from inventory.services.stock import stock_receive
+
+    if Movement.objects.filter(reference="demo:opening").exists():
+        return
+    rng = random.Random(7)
+    for warehouse in warehouses:
+        shelves = list(Bin.objects.filter(warehouse=warehouse, kind=Bin.Kind.SHELF, is_pickable=True).order_by("pick_sequence"))
+        for merchant in merchants:
+            for product in Product.objects.filter(merchant=merchant).order_by("sku"):
+                if rng.random() < 0.15:  # some products are out of stock in a building: routing has choices to make
+                    continue
+                for bin_ in rng.sample(shelves, rng.choice([1, 1, 2])):
+                    stock_receive(product=product, bin=bin_, qty=rng.randint(5, 60), actor="demo", reference="demo:opening",
+                                  reason="opening stock")
+
+
+def seed_channels(merchants: list[Merchant]) -> list:
+    from orders.models import Channel
+
+    specs = {
+        "acme": [(Channel.Kind.SHOPIFY, "Acme Shopify", "acme-outdoor.myshopify.com"),
+                 (Channel.Kind.BIGCOMMERCE, "Acme BigCommerce", "stores/acme123")],
+        "bloom": [(Channel.Kind.WOOCOMMERCE, "Bloom WooCommerce", "https://bloom.example")],
+    }
+    channels = []
+    for merchant in merchants:
+        for kind, name, identity in specs.get(merchant.code, []) + [(Channel.Kind.API, f"{merchant.name} API", "")]:
+            channel, _ = Channel.objects.get_or_create(
+                merchant=merchant, kind=kind, name=name, defaults={"store_identity": identity, "push_stock": False}
+            )
+            channels.append(channel)
+    return channels
+
+
 def seed_demo() -> dict:
+    from inventory.selectors import stock_by_warehouse
+
     warehouses = seed_layout()
     merchants = seed_merchants_and_products()
     people = seed_users(merchants)
+    seed_stock(warehouses, merchants)
+    channels = seed_channels(merchants)
+    skus = {}
+    for merchant in merchants:
+        skus[merchant.code] = [
+            {"sku": product.sku, "stock": {level.warehouse.code: level.available for level in stock_by_warehouse(product)}}
+            for product in Product.objects.filter(merchant=merchant).order_by("sku")[:5]
+        ]
     return {
         "merchants": [{"id": m.id, "code": m.code, "name": m.name, "api_token": people["tokens"][m.code]} for m in merchants],
         "warehouses": [w.code for w in warehouses],
+        "channels": [
+            {"id": c.id, "merchant": c.merchant.code, "kind": c.kind, "name": c.name, "webhook_secret": c.webhook_secret,
+             "webhook_url": f"/webhooks/{c.kind}/{c.id}/" if c.is_storefront else None}
+            for c in channels
+        ],
         "users": people["users"],
-        "skus": {
-            m.code: list(Product.objects.filter(merchant=m).order_by("sku").values_list("sku", flat=True)[:5])
-            for m in merchants
-        },
+        "skus": skus,
     }

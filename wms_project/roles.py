@@ -46,6 +46,8 @@ AREAS: dict[str, frozenset[str]] = {
     "catalog": frozenset({INVENTORY_CONTROLLER, WAREHOUSE_MANAGER, OPS_MANAGER, CUSTOMER_SERVICE, MERCHANT}),
     "catalog_edit": frozenset({INVENTORY_CONTROLLER, WAREHOUSE_MANAGER, MERCHANT}),
     "portal": frozenset({MERCHANT}),
+    "order_read": frozenset({CUSTOMER_SERVICE, OPS_MANAGER, WAREHOUSE_MANAGER, MERCHANT}),
+    "order_intake": frozenset({CUSTOMER_SERVICE, OPS_MANAGER, MERCHANT}),
     # Any warehouse staff role (reads of the layout, e.g. bins for a handheld).
     "warehouse_floor": frozenset(set(STAFF_ROLES)),
 }

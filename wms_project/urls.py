@@ -8,6 +8,7 @@ from wms_project import views
 api_v1 = [
     path("", include("inventory.api.urls")),
     path("", include("warehouse.api.urls")),
+    path("", include("orders.api.urls")),
     path("auth/", include("wms_project.auth_urls")),
 ]
 
@@ -21,6 +22,7 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("warehouse/", include("warehouse.urls")),
     path("api/v1/", include(api_v1)),
+    path("", include("orders.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -49,7 +49,7 @@ class ProductList(GenericAPIView):
         data = ProductInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        merchant = _merchant_for_write(request.user, values.pop("merchant", None))
+        merchant = merchant_for_write(request.user, values.pop("merchant", None))
         product = product_create(
             merchant=merchant,
             sku=values.pop("sku", ""),
@@ -83,11 +83,11 @@ class ProductDetail(GenericAPIView):
         return Response(ProductOutput(products_visible_to(request.user).get(pk=product.pk)).data)
 
 
-def _merchant_for_write(user, merchant_code: str | None) -> Merchant:
+def merchant_for_write(user, merchant_code: str | None) -> Merchant:
     own = merchant_of(user)
     if own is not None:
         if merchant_code and merchant_code != own.code:
-            raise WrongMerchant("a merchant token can only write its own merchant's products")
+            raise WrongMerchant("a merchant user can only act for its own merchant")
         return own
     if not merchant_code:
         raise InvalidProduct("merchant is required")

@@ -1,0 +1,79 @@
+from django.contrib import admin, messages
+
+from orders.models import (
+    Channel,
+    FulfillmentLine,
+    FulfillmentOrder,
+    IdempotencyKey,
+    InboxDelivery,
+    Order,
+    OrderEvent,
+    OrderHold,
+    OrderLine,
+    RoutingPolicy,
+)
+from orders.services.inbox import inbox_replay
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    list_display = ["name", "merchant", "kind", "store_identity", "is_active", "push_stock", "pulled_at"]
+    list_filter = ["kind", "is_active", "merchant"]
+    readonly_fields = ["pull_cursor", "pulled_at"]
+
+
+@admin.register(InboxDelivery)
+class InboxDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "channel", "source", "topic", "external_order_id", "status", "attempts", "duplicates", "order"]
+    list_filter = ["status", "source", "channel__kind"]
+    search_fields = ["dedup_key", "external_order_id"]
+    readonly_fields = [f.name for f in InboxDelivery._meta.fields]
+    actions = ["replay"]
+
+    @admin.action(description="Replay the selected parked or failed deliveries")
+    def replay(self, request, queryset):
+        for delivery in queryset:
+            inbox_replay(delivery_id=delivery.pk, actor=request.user)
+        messages.success(request, f"{queryset.count()} delivery(ies) queued for processing")
+
+
+class LineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    readonly_fields = ["line_no", "sku", "product", "quantity", "cancelled_qty", "unit_price", "discount"]
+
+
+class HoldInline(admin.TabularInline):
+    model = OrderHold
+    extra = 0
+    readonly_fields = [f.name for f in OrderHold._meta.fields]
+
+
+class EventInline(admin.TabularInline):
+    model = OrderEvent
+    extra = 0
+    readonly_fields = ["created_at", "kind", "message", "actor_label"]
+    fields = readonly_fields
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["order_number", "merchant", "channel", "status", "payment_status", "service_level", "ship_by", "created_at"]
+    list_filter = ["status", "merchant", "channel__kind", "service_level"]
+    search_fields = ["order_number", "external_id", "email"]
+    readonly_fields = ["status"]
+    inlines = [LineInline, HoldInline, EventInline]
+
+
+@admin.register(FulfillmentOrder)
+class FulfillmentOrderAdmin(admin.ModelAdmin):
+    list_display = ["id", "order", "warehouse", "status", "ship_by", "released_at"]
+    list_filter = ["status", "warehouse"]
+    readonly_fields = ["status"]
+
+
+admin.site.register(FulfillmentLine)
+admin.site.register(RoutingPolicy)
+admin.site.register(IdempotencyKey)
+admin.site.register(OrderHold)
+admin.site.register(OrderEvent)

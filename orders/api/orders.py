@@ -1,0 +1,58 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from inventory.api.products import merchant_for_write
+from orders.api.serializers import OrderDetailOutput, OrderInput, OrderOutput
+from orders.selectors import order_detail_queryset, orders_visible_to
+from orders.services.api_intake import order_create_via_api
+from wms_project.api_permissions import area_permission
+
+
+class OrderList(GenericAPIView):
+    permission_classes = [area_permission("order_intake", safe_area="order_read")]
+    serializer_class = OrderOutput
+
+    @extend_schema(
+        operation_id="v1_orders_list",
+        parameters=[
+            OpenApiParameter("status", str), OpenApiParameter("channel", int), OpenApiParameter("external_id", str),
+            OpenApiParameter("created_after", str, description="ISO 8601"), OpenApiParameter("created_before", str),
+        ],
+    )
+    def get(self, request):
+        orders = orders_visible_to(request.user)
+        params = request.query_params
+        for param, field in (
+            ("status", "status"), ("channel", "channel_id"), ("external_id", "external_id"),
+            ("created_after", "created_at__gte"), ("created_before", "created_at__lt"),
+        ):
+            if params.get(param):
+                orders = orders.filter(**{field: params[param]})
+        page = self.paginate_queryset(orders.order_by("-created_at", "-id"))
+        return self.get_paginated_response(OrderOutput(page, many=True).data)
+
+    @extend_schema(
+        request=OrderInput, responses={201: OrderDetailOutput, 200: OrderDetailOutput},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+    )
+    def post(self, request):
+        data = OrderInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        merchant = merchant_for_write(request.user, values.pop("merchant", None))
+        order, created = order_create_via_api(
+            merchant=merchant, data=values, idempotency_key=request.headers.get("Idempotency-Key"), actor=request.user
+        )
+        body = OrderDetailOutput(order_detail_queryset(request.user).get(pk=order.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class OrderDetail(GenericAPIView):
+    permission_classes = [area_permission("order_read")]
+    serializer_class = OrderDetailOutput
+
+    def get(self, request, pk):
+        return Response(OrderDetailOutput(get_object_or_404(order_detail_queryset(request.user), pk=pk)).data)

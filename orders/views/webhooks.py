@@ -1,0 +1,60 @@
+"""Storefront webhooks: verify on the raw body, store once, enqueue, answer in milliseconds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from orders.adapters.base import PayloadError, SignatureError
+from orders.channels import adapter_for
+from orders.models import STOREFRONT_KINDS, Channel
+from orders.services.inbox import inbox_accept
+
+log = logging.getLogger("orders.webhooks")
+# Shopify retries for 4 hours; a signed delivery triggered long before that is a replay.
+REPLAY_WINDOW = dt.timedelta(hours=6)
+
+
+def _refuse(status: int, error: str, *, channel_id, kind: str, request) -> JsonResponse:
+    log.warning("webhook refused: %s %s channel=%s from=%s: %s", status, kind, channel_id,
+                request.META.get("REMOTE_ADDR"), error)
+    return JsonResponse({"error": error}, status=status)
+
+
+@csrf_exempt
+@require_POST
+def storefront_webhook(request, kind: str, channel_id: int):
+    channel = Channel.objects.filter(pk=channel_id, kind=kind, is_active=True).select_related("merchant").first()
+    if channel is None or kind not in STOREFRONT_KINDS:
+        return _refuse(404, f"no active {kind} channel {channel_id}", channel_id=channel_id, kind=kind, request=request)
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return _refuse(413, "body too large", channel_id=channel_id, kind=kind, request=request)
+    adapter = adapter_for(kind)
+    if hasattr(adapter, "is_ping") and adapter.is_ping(body, request.headers):
+        return JsonResponse({"status": "pong"}, status=200)
+    if not body:
+        return _refuse(400, "empty body", channel_id=channel_id, kind=kind, request=request)
+    try:
+        adapter.verify(channel.webhook_secret, body, request.headers)
+    except SignatureError as exc:
+        return _refuse(401, f"authentication failed: {exc}", channel_id=channel_id, kind=kind, request=request)
+    try:
+        event = adapter.parse_webhook(body, request.headers)
+    except PayloadError as exc:
+        return _refuse(400, f"malformed payload: {exc}", channel_id=channel_id, kind=kind, request=request)
+    triggered_at = getattr(event, "triggered_at", None)
+    if triggered_at and timezone.now() - triggered_at > REPLAY_WINDOW:
+        return _refuse(400, f"delivery triggered at {triggered_at.isoformat()} is older than the replay window",
+                       channel_id=channel_id, kind=kind, request=request)
+    if event.topic in ("ping", "other"):
+        return JsonResponse({"status": "ignored", "topic": event.topic}, status=200)
+    delivery, created = inbox_accept(channel=channel, event=event, headers=dict(request.headers), body=body)
+    return JsonResponse({"status": "accepted" if created else "duplicate", "delivery": delivery.pk}, status=200)

@@ -1,0 +1,168 @@
+"""The one scan parser every station uses: any scanned or typed string becomes a typed Scan.
+
+Pure Python (no Django), so the REST API, the htmx stations and tests share it. Internal labels
+carry a prefix (`BIN:A-01-02-B`, `TOTE:T-001`, `PO:1234`, `RMA:R-77`); typed quantities are `x5`
+or `QTY:5`; digits are GTIN/UPC/EAN or SSCC; GS1-128 element strings (with FNC1 as ASCII GS, a
+symbology identifier such as `]C1`, or in the human-readable `(01)...(17)...` form) carry GTIN,
+lot, expiry, serial and count; anything else is the merchant's SKU.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from biip import ParseError
+from biip.gs1_messages import GS1Message
+from biip.gtin import Gtin
+from biip.sscc import Sscc
+
+GS = "\x1d"
+SYMBOLOGY_PREFIX = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
+QTY_PATTERN = re.compile(r"^(?:x|X|QTY:|qty:)(\d{1,5})$")
+LABEL_PREFIXES = {"BIN": "bin", "LOC": "bin", "TOTE": "tote", "CART": "tote", "PO": "po", "ASN": "po", "RMA": "rma"}
+
+
+class ScanKind(str, Enum):
+    GTIN = "gtin"
+    GS1 = "gs1"
+    SSCC = "sscc"
+    BIN = "bin"
+    TOTE = "tote"
+    PO = "po"
+    RMA = "rma"
+    QTY = "qty"
+    SKU = "sku"
+
+
+class ScanError(ValueError):
+    """The scan cannot be read; the message says why in words a floor operator understands."""
+
+
+@dataclass(frozen=True)
+class Scan:
+    kind: ScanKind
+    raw: str
+    gtin: str | None = None  # normalized to 14 digits
+    lot: str | None = None
+    expiry: dt.date | None = None
+    serial: str | None = None
+    count: int | None = None
+    sscc: str | None = None
+    code: str | None = None  # bin / tote / PO / RMA code, or the SKU text
+    qty: int | None = None
+
+    @property
+    def is_product(self) -> bool:
+        return self.kind in (ScanKind.GTIN, ScanKind.GS1, ScanKind.SKU) and (self.kind != ScanKind.GS1 or bool(self.gtin))
+
+
+def gtin_normalize(code: str) -> str:
+    """A GTIN-8/12/13/14 (UPC-A, EAN-8, EAN-13) as 14 digits; ScanError names a bad check digit."""
+    code = (code or "").strip()
+    if not code.isdigit() or len(code) not in (8, 12, 13, 14):
+        raise ScanError(f"{code!r} is not a GTIN: expected 8, 12, 13 or 14 digits")
+    try:
+        return Gtin.parse(code).as_gtin_14()
+    except ParseError as exc:
+        raise ScanError(_words(code, exc)) from None
+
+
+def gtin_is_valid(code: str) -> bool:
+    try:
+        gtin_normalize(code)
+    except ScanError:
+        return False
+    return True
+
+
+def parse_scan(raw: str) -> Scan:
+    if raw is None or not raw.strip():
+        raise ScanError("nothing was scanned")
+    text = raw.strip("\r\n\t ")
+    label = _label(text)
+    if label:
+        return label
+    match = QTY_PATTERN.match(text)
+    if match:
+        qty = int(match.group(1))
+        if qty <= 0:
+            raise ScanError("a quantity must be at least 1")
+        return Scan(kind=ScanKind.QTY, raw=raw, qty=qty)
+    symbology = SYMBOLOGY_PREFIX.match(text)
+    if symbology or GS in text or text.startswith("("):
+        return _gs1(raw, text[symbology.end():] if symbology else text)
+    if text.isdigit():
+        if len(text) in (8, 12, 13, 14):
+            return Scan(kind=ScanKind.GTIN, raw=raw, gtin=gtin_normalize(text))
+        if len(text) == 18:
+            return Scan(kind=ScanKind.SSCC, raw=raw, sscc=_sscc(text))
+        if len(text) == 20 and text.startswith("00"):
+            return Scan(kind=ScanKind.SSCC, raw=raw, sscc=_sscc(text[2:]))
+        if len(text) >= 16 and text[:2] in ("01", "02"):
+            return _gs1(raw, text)
+    return Scan(kind=ScanKind.SKU, raw=raw, code=text)
+
+
+def _label(text: str) -> Scan | None:
+    prefix, sep, rest = text.partition(":")
+    kind = LABEL_PREFIXES.get(prefix.upper()) if sep else None
+    if kind is None:
+        return None
+    if not rest.strip():
+        raise ScanError(f"the {prefix.upper()} label has no code after the colon")
+    return Scan(kind=ScanKind(kind), raw=text, code=rest.strip().upper())
+
+
+def _gs1(raw: str, text: str) -> Scan:
+    try:
+        message = GS1Message.parse_hri(text) if text.startswith("(") else GS1Message.parse(text)
+    except ParseError as exc:
+        raise ScanError(f"GS1 barcode could not be read: {exc}") from None
+    values: dict = {}
+    for element in message.element_strings:
+        ai = element.ai.ai
+        if ai in ("01", "02"):
+            values["gtin"] = gtin_normalize(element.value)
+        elif ai == "10":
+            values["lot"] = element.value
+        elif ai == "17":
+            values["expiry"] = element.date or _expiry(element.value)
+        elif ai == "21":
+            values["serial"] = element.value
+        elif ai in ("30", "37"):
+            values["count"] = int(element.value)
+        elif ai == "00":
+            values["sscc"] = _sscc(element.value)
+    if "count" in values and values["count"] <= 0:
+        raise ScanError("the GS1 count (AI 30/37) must be at least 1")
+    if values.get("sscc") and not values.get("gtin"):
+        return Scan(kind=ScanKind.SSCC, raw=raw, **values)
+    if not values.get("gtin"):
+        raise ScanError("GS1 barcode has no GTIN (AI 01) or SSCC (AI 00)")
+    return Scan(kind=ScanKind.GS1, raw=raw, **values)
+
+
+def _expiry(value: str) -> dt.date:
+    """YYMMDD; day 00 means the last day of the month (GS1 General Specifications 7.12)."""
+    year, month, day = 2000 + int(value[:2]), int(value[2:4]), int(value[4:6])
+    if day == 0:
+        next_month = dt.date(year + (month == 12), month % 12 + 1, 1)
+        return next_month - dt.timedelta(days=1)
+    return dt.date(year, month, day)
+
+
+def _sscc(code: str) -> str:
+    try:
+        return Sscc.parse(code).value
+    except ParseError as exc:
+        raise ScanError(_words(code, exc, what="SSCC")) from None
+
+
+def _words(code: str, exc: Exception, what: str = "GTIN") -> str:
+    found = re.search(r"Expected (\d+), got (\d+)", str(exc))
+    if found:
+        return f"{what} {code}: check digit should be {found.group(1)}, not {found.group(2)}"
+    return f"{what} {code}: {exc}"
