@@ -1,7 +1,14 @@
 from django.urls import path
 
-from orders.views import webhooks
+from orders.views import pages, webhooks
 
+app_name = "orders"
 urlpatterns = [
     path("webhooks/<str:kind>/<int:channel_id>/", webhooks.storefront_webhook, name="storefront-webhook"),
+    path("orders/", pages.order_list, name="order_list"),
+    path("orders/upload/", pages.order_upload, name="order_upload"),
+    path("orders/inbox/", pages.inbox, name="inbox"),
+    path("orders/inbox/<int:pk>/replay/", pages.inbox_replay_view, name="inbox_replay"),
+    path("orders/<int:pk>/", pages.order_detail, name="order_detail"),
+    path("orders/<int:pk>/action/", pages.order_action, name="order_action"),
 ]

@@ -42,6 +42,9 @@ NAVIGATION: list[NavItem] = [
     NavItem("Portal", "portal", "portal"),
     NavItem("Products", "inventory:product_list", "catalog"),
     NavItem("Low stock", "inventory:low_stock", "inventory"),
+    NavItem("Orders", "orders:order_list", "order_read"),
+    NavItem("Upload orders", "orders:order_upload", "order_intake"),
+    NavItem("Order inbox", "orders:inbox", "orders"),
     NavItem("Warehouses", "warehouse:warehouse_list", "layout"),
 ]
 

@@ -22,7 +22,7 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("warehouse/", include("warehouse.urls")),
     path("api/v1/", include(api_v1)),
-    path("", include("orders.urls")),
+    path("", include("orders.urls", namespace="orders")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -2,12 +2,16 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from inventory.api.products import merchant_for_write
 from orders.api.serializers import OrderDetailOutput, OrderInput, OrderOutput
 from orders.selectors import order_detail_queryset, orders_visible_to
+from orders.exceptions import InvalidOrder
 from orders.services.api_intake import order_create_via_api
+from orders.services.csv_intake import orders_import_csv
+from wms_project.csv_import import ImportRejected
 from wms_project.api_permissions import area_permission
 
 
@@ -56,3 +60,29 @@ class OrderDetail(GenericAPIView):
 
     def get(self, request, pk):
         return Response(OrderDetailOutput(get_object_or_404(order_detail_queryset(request.user), pk=pk)).data)
+
+
+class OrderCsvUpload(GenericAPIView):
+    """Upload wholesale / POS orders as CSV (multipart field `file`); all or nothing."""
+
+    permission_classes = [area_permission("order_intake")]
+    parser_classes = [MultiPartParser]
+    serializer_class = OrderOutput
+
+    @extend_schema(
+        request={"multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}, "merchant": {"type": "string"}}}},
+        responses={201: OrderOutput(many=True)},
+    )
+    def post(self, request):
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise InvalidOrder("attach the CSV as the multipart field 'file'")
+        merchant = merchant_for_write(request.user, request.data.get("merchant"))
+        try:
+            created = orders_import_csv(merchant=merchant, source=upload.file, actor=request.user)
+        except ImportRejected as exc:
+            return Response(
+                {"error": exc.code, "detail": exc.message, "rows": [{"line": e.line, "error": e.message} for e in exc.errors]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(OrderOutput(created, many=True).data, status=status.HTTP_201_CREATED)

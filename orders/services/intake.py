@@ -58,7 +58,7 @@ def _create(channel: Channel, n: NormalizedOrder, source: str, actor) -> Order:
         return order
     _evaluate_system_holds(order, actor)
     if order.status == Order.Status.PENDING:
-        _after_ready(order)
+        order_queue_allocation(order)
     return order
 
 
@@ -101,7 +101,7 @@ def _update(order: Order, n: NormalizedOrder, source: str, actor) -> IntakeResul
         order_event(order=order, kind="updated", actor=actor, message=f"Storefront update ({source}): {', '.join(changes)}")
     _evaluate_system_holds(order, actor)
     if order.status == Order.Status.PENDING:
-        _after_ready(order)
+        order_queue_allocation(order)
     return IntakeResult(order, False, "updated" if changes else "unchanged")
 
 
@@ -187,7 +187,7 @@ def _evaluate_system_holds(order: Order, actor) -> None:
             hold_release_kind(order=order, kind=kind, actor=actor, reason="fixed")
 
 
-def _after_ready(order: Order) -> None:
+def order_queue_allocation(order: Order) -> None:
     """A pending order with no holds goes to allocation after commit."""
     from functools import partial
 

@@ -1,0 +1,54 @@
+"""Holds placed and released by people: a role check and a reason, then the timeline."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from orders.exceptions import HoldError
+from orders.models import HoldKind, Order, OrderHold
+from orders.services.intake import order_problems, order_queue_allocation
+from orders.services.timeline import ensure_not_final, hold_place, hold_release_kind
+from wms_project.errors import PermissionDenied
+from wms_project.roles import may_use
+
+MANUAL_KINDS = (HoldKind.MANUAL, HoldKind.FRAUD_REVIEW)
+
+
+def _check(actor, reason: str) -> None:
+    if not may_use(actor, "orders"):
+        raise PermissionDenied("your role may not place or release holds")
+    if not (reason or "").strip():
+        raise HoldError("a reason is required")
+
+
+@transaction.atomic
+def order_hold_place(*, order: Order, kind: str, reason: str, actor) -> OrderHold:
+    _check(actor, reason)
+    if kind not in MANUAL_KINDS:
+        raise HoldError(f"{kind} holds are placed by the system; people may place: {', '.join(MANUAL_KINDS)}")
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    ensure_not_final(order, "place a hold")
+    from orders.services.allocation import order_release_reservations
+    from orders.state import PICKING_STARTED
+
+    if order.status in PICKING_STARTED:
+        raise HoldError(f"order {order.order_number} is being picked; stop the pick first")
+    hold = hold_place(order=order, kind=kind, reason=reason, actor=actor)
+    order_release_reservations(order=order, actor=actor, reason=f"order on hold: {reason}")
+    return hold
+
+
+@transaction.atomic
+def order_hold_release(*, order: Order, kind: str, reason: str, actor) -> Order:
+    """Release a hold. A system hold whose cause is still there (unknown SKU, unpaid) is refused."""
+    _check(actor, reason)
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if kind in order_problems(order) and kind not in (HoldKind.ADDRESS_INVALID,):
+        raise HoldError(f"cannot release: {order_problems(order)[kind]}; fix it first")
+    if not hold_release_kind(order=order, kind=kind, actor=actor, reason=reason):
+        raise HoldError(f"order {order.order_number} has no open {kind} hold")
+    if order.status == Order.Status.PENDING:
+        from orders.services.intake import _after_ready
+
+        order_queue_allocation(order)
+    return order

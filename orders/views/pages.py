@@ -1,0 +1,102 @@
+"""Customer service and operator pages: find an order, see what is allowed now and why."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from inventory.selectors import merchant_of
+from orders.models import HoldKind, InboxDelivery, Order
+from orders.selectors import order_detail_queryset, orders_visible_to
+from orders.services.cancellation import cancellable, order_cancel
+from orders.services.csv_intake import orders_import_csv
+from orders.services.holds import MANUAL_KINDS, order_hold_place, order_hold_release
+from orders.services.inbox import inbox_replay
+from wms_project.access import area_required
+from wms_project.csv_import import ImportRejected
+from wms_project.errors import DomainError
+
+
+@area_required("order_read")
+def order_list(request):
+    orders = orders_visible_to(request.user)
+    query = request.GET.get("q", "").strip()
+    if query:
+        orders = orders.filter(Q(order_number__icontains=query) | Q(email__iexact=query) | Q(external_id=query))
+    if request.GET.get("status"):
+        orders = orders.filter(status=request.GET["status"])
+    page = Paginator(orders.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
+    return render(request, "orders/order_list.html", {"page": page, "query": query, "statuses": Order.Status.choices})
+
+
+@area_required("order_read")
+def order_detail(request, pk):
+    order = get_object_or_404(order_detail_queryset(request.user).prefetch_related("fulfillment_orders__warehouse"), pk=pk)
+    can_cancel, cancel_why = cancellable(order)
+    return render(request, "orders/order_detail.html", {
+        "order": order, "can_cancel": can_cancel, "cancel_why": cancel_why, "manual_kinds": MANUAL_KINDS,
+        "hold_kinds": dict(HoldKind.choices), "staff": merchant_of(request.user) is None,
+    })
+
+
+@require_POST
+@area_required("orders")
+def order_action(request, pk):
+    order = get_object_or_404(orders_visible_to(request.user), pk=pk)
+    action, reason = request.POST.get("action"), request.POST.get("reason", "").strip()
+    try:
+        if action == "cancel":
+            order_cancel(order=order, actor=request.user, reason=reason or "cancelled by customer service")
+        elif action == "hold":
+            order_hold_place(order=order, kind=request.POST.get("kind", HoldKind.MANUAL), reason=reason, actor=request.user)
+        elif action == "release":
+            order_hold_release(order=order, kind=request.POST.get("kind", ""), reason=reason, actor=request.user)
+        else:
+            messages.error(request, f"unknown action {action!r}")
+            return redirect("orders:order_detail", pk=pk)
+        messages.success(request, f"{action}: done")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("orders:order_detail", pk=pk)
+
+
+@area_required("order_intake")
+def order_upload(request):
+    context = {"errors": [], "created": []}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        merchant = merchant_of(request.user)
+        if merchant is None:
+            from inventory.models import Merchant
+
+            merchant = Merchant.objects.filter(code=request.POST.get("merchant", "")).first()
+        if upload is None or merchant is None:
+            context["errors"] = [("—", "choose a merchant and a CSV file")]
+        else:
+            try:
+                context["created"] = orders_import_csv(merchant=merchant, source=upload.file, actor=request.user)
+            except ImportRejected as exc:
+                context["errors"] = [(e.line, e.message) for e in exc.errors]
+    from inventory.models import Merchant
+
+    context["merchants"] = Merchant.objects.all() if merchant_of(request.user) is None else []
+    return render(request, "orders/order_upload.html", context)
+
+
+@area_required("orders")
+def inbox(request):
+    deliveries = InboxDelivery.objects.select_related("channel", "order").filter(
+        status__in=[InboxDelivery.Status.PARKED, InboxDelivery.Status.FAILED]
+    )[:200]
+    return render(request, "orders/inbox.html", {"deliveries": deliveries})
+
+
+@require_POST
+@area_required("orders")
+def inbox_replay_view(request, pk):
+    inbox_replay(delivery_id=pk, actor=request.user)
+    messages.success(request, f"delivery {pk} queued for processing again")
+    return redirect("orders:inbox")
