@@ -48,7 +48,5 @@ def order_hold_release(*, order: Order, kind: str, reason: str, actor) -> Order:
     if not hold_release_kind(order=order, kind=kind, actor=actor, reason=reason):
         raise HoldError(f"order {order.order_number} has no open {kind} hold")
     if order.status == Order.Status.PENDING:
-        from orders.services.intake import _after_ready
-
         order_queue_allocation(order)
     return order

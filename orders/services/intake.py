@@ -19,6 +19,9 @@ from orders.state import PICKING_STARTED, SHIPPED_OR_LATER
 REQUIRED_ADDRESS_FIELDS = ("name", "line1", "city", "postal_code", "country")
 COUNTRIES_NEEDING_REGION = {"US", "CA", "AU"}
 PAYMENT_HOLD_STATUSES = {PaymentStatus.PENDING, PaymentStatus.PARTIALLY_PAID}
+REALLOCATE_FROM = (
+    Order.Status.ALLOCATED, Order.Status.PARTIALLY_ALLOCATED, Order.Status.BACKORDERED, Order.Status.RELEASED,
+)
 SYSTEM_HOLDS = (HoldKind.PAYMENT_PENDING, HoldKind.ADDRESS_INVALID, HoldKind.UNKNOWN_SKU, HoldKind.INVALID_QUANTITY)
 
 
@@ -79,7 +82,7 @@ def _update(order: Order, n: NormalizedOrder, source: str, actor) -> IntakeResul
     if n.is_cancelled:
         from orders.services.cancellation import order_cancel
 
-        order_cancel(order=order, actor=actor, reason="cancelled on the storefront")
+        order = order_cancel(order=order, actor=actor, reason="cancelled on the storefront")
         return IntakeResult(order, False, "cancelled")
     if order.status in PICKING_STARTED:
         hold_place(
@@ -97,6 +100,8 @@ def _update(order: Order, n: NormalizedOrder, source: str, actor) -> IntakeResul
         order_release_reservations(order=order, actor=actor, reason="lines changed on the storefront")
         _replace_lines(order, n)
         changes.append("lines")
+        if order.status in REALLOCATE_FROM:
+            order_transition(order=order, to=Order.Status.PENDING, actor=actor, reason="lines changed: allocate again")
     if changes:
         order_event(order=order, kind="updated", actor=actor, message=f"Storefront update ({source}): {', '.join(changes)}")
     _evaluate_system_holds(order, actor)
