@@ -5,9 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 
@@ -87,3 +91,71 @@ def verify_hmac_base64(secret: str, raw_body: bytes, signature: str | None) -> N
     expected = base64.b64encode(hmac.new(secret.encode(), raw_body, hashlib.sha256).digest()).decode()
     if not hmac.compare_digest(expected.encode(), signature.strip().encode()):
         raise SignatureError("signature does not match the body")
+
+
+def header(headers, name: str) -> str | None:
+    """Case-insensitive header lookup for Django's request.headers or a plain dict."""
+    value = headers.get(name) if hasattr(headers, "get") else None
+    if value is not None:
+        return value
+    lowered = name.lower()
+    for key, candidate in headers.items():
+        if key.lower() == lowered:
+            return candidate
+    return None
+
+
+def load_json(raw_body: bytes) -> dict:
+    if not raw_body:
+        raise PayloadError("the body is empty")
+    try:
+        data = json.loads(raw_body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PayloadError(f"the body is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise PayloadError("the body is not a JSON object")
+    return data
+
+
+def money(value) -> Decimal:
+    try:
+        return Decimal(str(value if value not in (None, "") else "0")).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise PayloadError(f"{value!r} is not an amount") from None
+
+
+def service_level_from(text: str) -> str:
+    text = (text or "").lower()
+    if any(word in text for word in ("overnight", "next day", "next-day", "nextday")):
+        return "overnight"
+    if any(word in text for word in ("express", "expedited", "priority", "2-day", "2 day", "2nd day", "second day", "two day", "rush")):
+        return "expedited"
+    return "standard"
+
+
+@dataclass
+class HttpClient:
+    """A small JSON-over-HTTP client on the standard library. Credentials go in headers only and
+    never into error messages."""
+
+    base_url: str
+    headers: dict = field(default_factory=dict)
+    timeout: float = 10.0
+
+    def request(self, method: str, path: str, *, params: dict | None = None, body=None) -> tuple[object, dict]:
+        url = self.base_url.rstrip("/") + path
+        if params:
+            url += ("&" if "?" in url else "?") + urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(url, data=data, method=method, headers={
+            "Accept": "application/json", **({"Content-Type": "application/json"} if data else {}), **self.headers,
+        })
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                raw = response.read()
+                return (json.loads(raw) if raw else None), dict(response.headers)
+        except urllib.error.HTTPError as exc:
+            excerpt = exc.read(300).decode("utf-8", errors="replace")
+            raise PeerError(f"{method} {path} answered {exc.code}: {excerpt}", status=exc.code) from None
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+            raise PeerError(f"{method} {path} failed: {getattr(exc, 'reason', exc)}") from None
