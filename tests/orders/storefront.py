@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 PAYLOADS = Path(__file__).parent / "payloads"
@@ -19,7 +20,8 @@ def sign(secret: str, body: bytes) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
-def shopify_headers(secret: str, body: bytes, *, topic="orders/create", event_id=None, triggered_at="2026-11-20T15:16:00Z"):
+def shopify_headers(secret: str, body: bytes, *, topic="orders/create", event_id=None, triggered_at=None):
+    triggered_at = triggered_at or datetime.now(UTC).isoformat().replace("+00:00", "Z")
     return {
         "HTTP_X_SHOPIFY_HMAC_SHA256": sign(secret, body), "HTTP_X_SHOPIFY_TOPIC": topic,
         "HTTP_X_SHOPIFY_EVENT_ID": event_id or str(uuid.uuid4()), "HTTP_X_SHOPIFY_WEBHOOK_ID": str(uuid.uuid4()),
