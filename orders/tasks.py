@@ -23,3 +23,20 @@ def process_delivery(self, delivery_id: int) -> str | None:
         if not last:
             raise self.retry(exc=exc, countdown=min(2 ** (self.request.retries + 1), 600)) from exc
     return None
+
+
+@shared_task(name="orders.pull_all_channels", ignore_result=True)
+def pull_all_channels() -> int:
+    from orders.services.pull import pullable_channel_ids
+
+    ids = pullable_channel_ids()
+    for channel_id in ids:
+        pull_channel.delay(channel_id)
+    return len(ids)
+
+
+@shared_task(name="orders.pull_channel", ignore_result=True, autoretry_for=(Exception,), retry_backoff=5, max_retries=3)
+def pull_channel(channel_id: int) -> int:
+    from orders.services.pull import channel_pull
+
+    return channel_pull(channel_id=channel_id)

@@ -15,4 +15,6 @@ app.conf.beat_schedule = {
     "inventory-drift-check": {"task": "inventory.check_drift", "schedule": crontab(minute="*/15")},
     # Sweeps availability changes whose push could not be scheduled (broker down at the time).
     "inventory-availability-sweep": {"task": "inventory.push_availability", "schedule": 60.0},
+    # Catch-up pull: a missed webhook (WooCommerce never retries) still becomes exactly one order.
+    "orders-pull-storefronts": {"task": "orders.pull_all_channels", "schedule": crontab(minute="*/5")},
 }

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import redis
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from inventory.models import AvailabilityChange, Product
 
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 SCHEDULED_KEY = "wms:availability:push-scheduled"
 COALESCE_SECONDS = 1.0
 
+# Called with (product, available_to_sell) after each coalesced change.
 Pusher = Callable[[Product, int], None]
 _pushers: list[Pusher] = []
 
@@ -50,13 +52,20 @@ def availability_push_pending(*, batch: int = 500) -> int:
     except Exception:
         log.warning("could not clear the push schedule flag", exc_info=True)
     pushed = 0
+    started = timezone.now()
     while True:
+        # Only changes marked before this run: later ones belong to the next (scheduled) push,
+        # so a product changing non-stop is pushed about once per coalescing window, not in a loop.
         with transaction.atomic():
             claimed = list(
-                AvailabilityChange.objects.select_for_update(skip_locked=True).order_by("changed_at")[:batch]
+                AvailabilityChange.objects.select_for_update(skip_locked=True)
+                .filter(changed_at__lte=started)
+                .order_by("changed_at")[:batch]
             )
             AvailabilityChange.objects.filter(pk__in=[c.pk for c in claimed]).delete()
         if not claimed:
+            if AvailabilityChange.objects.exists():
+                schedule_push()
             return pushed
         products = Product.objects.in_bulk([c.product_id for c in claimed])
         for change in claimed:
