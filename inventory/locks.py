@@ -13,8 +13,12 @@ from inventory.models import BinStock, Reservation, StockFlag, StockLevel
 
 
 def lock_stock_level(*, product_id: int, warehouse_id: int) -> StockLevel:
-    StockLevel.objects.bulk_create([StockLevel(product_id=product_id, warehouse_id=warehouse_id)], ignore_conflicts=True)
-    return StockLevel.objects.select_for_update(of=("self",)).get(product_id=product_id, warehouse_id=warehouse_id)
+    rows = StockLevel.objects.select_for_update(of=("self",)).filter(product_id=product_id, warehouse_id=warehouse_id)
+    level = rows.first()
+    if level is None:  # first stock of this product here: create the row (a racing creator is fine)
+        StockLevel.objects.bulk_create([StockLevel(product_id=product_id, warehouse_id=warehouse_id)], ignore_conflicts=True)
+        level = rows.get()
+    return level
 
 
 def lock_bin_stock(rows: QuerySet[BinStock]) -> list[BinStock]:

