@@ -1,10 +1,18 @@
-"""BigCommerce: thin webhooks authenticated by a secret header; the order is fetched from the v2 API."""
+"""BigCommerce: thin webhooks authenticated by a secret custom header; the order itself is read from the
+v2 Orders API (order, products, shipping addresses) and stock is set with v3 absolute inventory adjustments.
+
+Register the webhook with `"headers": {"X-WMS-Webhook-Secret": "<the channel's webhook secret>"}`:
+BigCommerce sends those headers back on every callback.
+"""
 
 from __future__ import annotations
 
 import hmac
+import urllib.parse
+from collections.abc import Mapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 from orders.adapters.base import (
     HttpClient,
@@ -12,23 +20,41 @@ from orders.adapters.base import (
     NormalizedLine,
     NormalizedOrder,
     PayloadError,
+    PeerError,
     SignatureError,
     WebhookEvent,
+    full_name,
     header,
     load_json,
     money,
+    quantity,
     service_level_from,
+    text,
+    total,
 )
 
-SECRET_HEADER = "X-WMS-Webhook-Secret"  # set as a custom header when the webhook is registered
+SECRET_HEADER = "X-WMS-Webhook-Secret"
 TOPICS = {"store/order/created": "order.created", "store/order/updated": "order.updated",
           "store/order/statusUpdated": "order.updated", "store/order/archived": "order.cancelled"}
-CANCELLED_STATUS_IDS = {5}  # Cancelled
-UNPAID_STATUS_IDS = {0, 7}  # Incomplete, Awaiting Payment
-REFUNDED_STATUS_IDS = {4}
+# v2 order status ids (GET /v2/order_statuses). Ids not listed are paid: 2 Shipped, 3 Partially Shipped,
+# 8 Awaiting Pickup, 9 Awaiting Shipment, 10 Completed, 11 Awaiting Fulfillment, 14 Partially Refunded.
+CANCELLED = 5
+PAYMENT_BY_STATUS = {
+    0: "pending",  # Incomplete
+    1: "pending",  # Pending: checkout not finished
+    7: "pending",  # Awaiting Payment: authorized, not captured
+    12: "pending",  # Manual Verification Required
+    13: "pending",  # Disputed
+    4: "refunded",  # Refunded
+    5: "voided",  # Cancelled
+    6: "voided",  # Declined
+}
+PAGE_SIZE = 250  # the v2 API's maximum limit
 
 
-def verify(secret: str, raw_body: bytes, headers) -> None:
+def verify(secret: str, raw_body: bytes, headers: Mapping[str, str]) -> None:
+    if not secret:
+        raise SignatureError("no webhook secret is configured for this channel")
     given = header(headers, SECRET_HEADER)
     if not given:
         raise SignatureError(f"{SECRET_HEADER} header is missing")
@@ -36,91 +62,174 @@ def verify(secret: str, raw_body: bytes, headers) -> None:
         raise SignatureError(f"{SECRET_HEADER} does not match")
 
 
-def parse_webhook(raw_body: bytes, headers) -> WebhookEvent:
+def parse_webhook(raw_body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+    """`{"scope": "store/order/created", "data": {"type": "order", "id": 250}, "hash": "…", ...}`.
+    `hash` identifies the event: a redelivery of the same event carries the same hash."""
     payload = load_json(raw_body)
-    data = payload.get("data") or {}
-    if not payload.get("scope") or "id" not in data or not payload.get("hash"):
-        raise PayloadError("a BigCommerce webhook needs scope, data.id and hash")
-    return WebhookEvent(topic=TOPICS.get(payload["scope"], "other"), event_id=f"bigcommerce:{payload['hash']}",
-                        external_order_id=str(data["id"]), payload=payload)
+    scope, data, event_hash = payload.get("scope"), payload.get("data"), payload.get("hash")
+    if not scope or not event_hash or not isinstance(data, dict):
+        raise PayloadError("a BigCommerce webhook needs scope, data and hash")
+    kind = TOPICS.get(str(scope), "other")
+    if kind != "other" and data.get("id") in (None, ""):
+        raise PayloadError(f"the {scope} payload has no order id")
+    status = data.get("status") if isinstance(data.get("status"), dict) else {}
+    if scope == "store/order/statusUpdated" and status.get("new_status_id") == CANCELLED:
+        kind = "order.cancelled"
+    return WebhookEvent(topic=kind, event_id=f"bigcommerce:{event_hash}", external_order_id=text(data.get("id")),
+                        payload=payload)
 
 
-def normalize(order: dict) -> NormalizedOrder:
-    """`order` is the v2 order with its `products` and `shipping_addresses` lists (see fetch_order)."""
+def normalize(order: Mapping[str, Any]) -> NormalizedOrder:
+    """The v2 order with its `products` and `shipping_addresses` lists, as `BigCommerceClient.fetch_order`
+    assembles it. An order ships to its first shipping address."""
     try:
-        addresses = order.get("shipping_addresses") or []
-        address = addresses[0] if addresses else None
-        billing = order.get("billing_address") or {}
-        status_id = int(order.get("status_id") or 0)
-        lines = tuple(
-            NormalizedLine(
-                external_line_id=str(item["id"]), sku=(item.get("sku") or "").strip(), name=item.get("name") or "",
-                quantity=int(item.get("quantity") or 0), unit_price=money(item.get("base_price")),
-                discount=sum((money(d.get("amount")) for d in item.get("applied_discounts") or []), money(0)),
-            )
-            for item in order.get("products") or []
-        )
-        return NormalizedOrder(
-            external_id=str(order["id"]), order_number=str(order["id"]), channel_updated_at=_rfc2822(order.get("date_modified")),
-            email=billing.get("email") or "", customer_name=" ".join(filter(None, [billing.get("first_name"), billing.get("last_name")])),
-            ship_to=NormalizedAddress(
-                name=" ".join(filter(None, [address.get("first_name"), address.get("last_name")])),
-                company=address.get("company") or "", line1=address.get("street_1") or "", line2=address.get("street_2") or "",
-                city=address.get("city") or "", region=_state_code(address), postal_code=address.get("zip") or "",
-                country=address.get("country_iso2") or "", phone=address.get("phone") or "",
-            ) if address else None,
-            lines=lines, currency=order.get("currency_code") or "USD", subtotal=money(order.get("subtotal_ex_tax")),
-            shipping_total=money(order.get("shipping_cost_inc_tax")), tax_total=money(order.get("total_tax")),
-            discount_total=money(order.get("discount_amount")), total=money(order.get("total_inc_tax")),
-            payment_status="pending" if status_id in UNPAID_STATUS_IDS else ("refunded" if status_id in REFUNDED_STATUS_IDS else "paid"),
-            service_level=service_level_from(address.get("shipping_method", "") if address else ""),
-            is_cancelled=status_id in CANCELLED_STATUS_IDS, placed_at=_rfc2822(order.get("date_created")),
-            raw_status=order.get("status") or str(status_id),
-        )
+        return _normalize(order)
+    except PayloadError:
+        raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PayloadError(f"not a BigCommerce order: {exc!r}") from None
 
 
-US_STATES = {"new jersey": "NJ", "new york": "NY", "california": "CA", "texas": "TX", "illinois": "IL", "washington": "WA",
-             "florida": "FL", "massachusetts": "MA", "pennsylvania": "PA", "ohio": "OH", "georgia": "GA", "oregon": "OR"}
+def _normalize(order: Mapping[str, Any]) -> NormalizedOrder:
+    if order.get("id") in (None, ""):
+        raise PayloadError("not a BigCommerce order: it has no id")
+    products, addresses = order.get("products"), order.get("shipping_addresses")
+    if not isinstance(products, list) or not isinstance(addresses, list):
+        raise PayloadError("the order's products and shipping addresses were not fetched (see fetch_order)")
+    address = addresses[0] if addresses else None
+    billing = order.get("billing_address") or {}
+    status_id = int(order.get("status_id") or 0)
+    shipping = order.get("shipping_cost_ex_tax")
+    return NormalizedOrder(
+        external_id=text(order["id"]),
+        order_number=text(order["id"]),
+        channel_updated_at=rfc2822(order.get("date_modified")),
+        email=text(billing.get("email")) or (text(address.get("email")) if address else ""),
+        customer_name=full_name(billing.get("first_name"), billing.get("last_name")),
+        ship_to=_address(address) if address else None,
+        lines=tuple(_line(item) for item in products if item.get("type") != "digital"),
+        currency=text(order.get("currency_code")) or "USD",
+        subtotal=money(order.get("subtotal_ex_tax")),
+        shipping_total=money(shipping if shipping is not None else order.get("shipping_cost_inc_tax")),
+        tax_total=money(order.get("total_tax")),
+        discount_total=money(order.get("discount_amount")) + money(order.get("coupon_discount")),
+        total=money(order.get("total_inc_tax")),
+        payment_status=PAYMENT_BY_STATUS.get(status_id, "paid"),
+        service_level=service_level_from(text(address.get("shipping_method")) if address else ""),
+        is_cancelled=status_id == CANCELLED,
+        placed_at=rfc2822(order.get("date_created")),
+        raw_status=text(order.get("status")) or str(status_id),
+    )
 
 
-def _state_code(address: dict) -> str:
-    state = address.get("state") or ""
-    return US_STATES.get(state.lower(), state) if len(state) > 2 else state
+def _line(item: Mapping[str, Any]) -> NormalizedLine:
+    price = item.get("price_ex_tax")
+    return NormalizedLine(
+        external_line_id=text(item["id"]), sku=text(item.get("sku")), name=text(item.get("name")),
+        quantity=quantity(item.get("quantity")), unit_price=money(price if price is not None else item.get("base_price")),
+        discount=total(d.get("amount") for d in item.get("applied_discounts") or []),
+    )
 
 
-def _rfc2822(value) -> datetime | None:
-    return parsedate_to_datetime(value) if value else None
+def _address(address: Mapping[str, Any]) -> NormalizedAddress:
+    country = text(address.get("country_iso2")).upper()
+    state = text(address.get("state"))
+    return NormalizedAddress(
+        name=full_name(address.get("first_name"), address.get("last_name")), company=text(address.get("company")),
+        line1=text(address.get("street_1")), line2=text(address.get("street_2")), city=text(address.get("city")),
+        # v2 addresses carry the state's name ("New Jersey"); the canonical order wants its code.
+        region=REGION_CODES.get(country, {}).get(state.lower(), state), postal_code=text(address.get("zip")),
+        country=country, phone=text(address.get("phone")),
+    )
+
+
+def rfc2822(value: Any) -> datetime | None:
+    """v2 dates look like "Tue, 20 Nov 2012 00:00:00 +0000"."""
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(str(value))
+    except (TypeError, ValueError):
+        raise PayloadError(f"{value!r} is not an RFC 2822 date") from None
+
+
+def _regions(table: str) -> dict[str, str]:
+    return {name.strip().lower(): code for code, _, name in (e.strip().partition(" ") for e in table.split(";") if e.strip())}
+
+
+REGION_CODES: dict[str, dict[str, str]] = {
+    "US": _regions(
+        "AL Alabama; AK Alaska; AS American Samoa; AZ Arizona; AR Arkansas; CA California; CO Colorado; CT Connecticut;"
+        "DE Delaware; DC District of Columbia; FL Florida; GA Georgia; GU Guam; HI Hawaii; ID Idaho; IL Illinois;"
+        "IN Indiana; IA Iowa; KS Kansas; KY Kentucky; LA Louisiana; ME Maine; MD Maryland; MA Massachusetts;"
+        "MI Michigan; MN Minnesota; MS Mississippi; MO Missouri; MT Montana; NE Nebraska; NV Nevada; NH New Hampshire;"
+        "NJ New Jersey; NM New Mexico; NY New York; NC North Carolina; ND North Dakota; MP Northern Mariana Islands;"
+        "OH Ohio; OK Oklahoma; OR Oregon; PA Pennsylvania; PR Puerto Rico; RI Rhode Island; SC South Carolina;"
+        "SD South Dakota; TN Tennessee; TX Texas; UT Utah; VT Vermont; VI Virgin Islands; VA Virginia; WA Washington;"
+        "WV West Virginia; WI Wisconsin; WY Wyoming; AA Armed Forces Americas; AE Armed Forces Europe;"
+        "AP Armed Forces Pacific"
+    ),
+    "CA": _regions(
+        "AB Alberta; BC British Columbia; MB Manitoba; NB New Brunswick; NL Newfoundland and Labrador; NS Nova Scotia;"
+        "NT Northwest Territories; NU Nunavut; ON Ontario; PE Prince Edward Island; QC Quebec; QC Québec;"
+        "SK Saskatchewan; YT Yukon"
+    ),
+    "AU": _regions(
+        "ACT Australian Capital Territory; NSW New South Wales; NT Northern Territory; QLD Queensland;"
+        "SA South Australia; TAS Tasmania; VIC Victoria; WA Western Australia"
+    ),
+}
 
 
 class BigCommerceClient:
-    """base_url is https://api.bigcommerce.com/stores/<store hash>."""
+    """base_url is https://api.bigcommerce.com/stores/<store hash>. Stock is set at `location_id`
+    (1 is the store's default location)."""
 
-    def __init__(self, base_url: str, access_token: str):
-        self.http = HttpClient(base_url, {"X-Auth-Token": access_token})
+    def __init__(self, base_url: str, access_token: str, *, location_id: int = 1, page_size: int = PAGE_SIZE,
+                 timeout: float = 10.0):
+        self.http = HttpClient(base_url, {"X-Auth-Token": access_token}, timeout=timeout)
+        self.location_id = location_id
+        self.page_size = page_size
 
-    def fetch_order(self, order_id: str) -> dict:
-        order, _ = self.http.request("GET", f"/v2/orders/{order_id}")
-        products, _ = self.http.request("GET", f"/v2/orders/{order_id}/products")
-        addresses, _ = self.http.request("GET", f"/v2/orders/{order_id}/shipping_addresses")
-        return {**order, "products": products or [], "shipping_addresses": addresses or []}
+    def fetch_order(self, external_id: str) -> dict[str, Any]:
+        """GET /v2/orders/{id}, /products and /shipping_addresses, assembled into what normalize() reads."""
+        order, _ = self.http.request("GET", f"/v2/orders/{urllib.parse.quote(str(external_id), safe='')}")
+        if not isinstance(order, dict) or "id" not in order:
+            raise PeerError(f"BigCommerce returned no order {external_id}", status=502)
+        return self._assemble(order)
 
-    def list_orders_changed_since(self, cursor: str | None) -> tuple[list[dict], str | None]:
-        orders, page = [], 1
-        while True:
-            body, _ = self.http.request("GET", "/v2/orders", params={
-                "min_date_modified": cursor, "sort": "date_modified:asc", "limit": 250, "page": page})
-            if not body:
-                break
-            orders.extend(self.fetch_order(str(o["id"])) for o in body)
-            if len(body) < 250:
-                break
-            page += 1
-        stamps = [_rfc2822(o.get("date_modified")) for o in orders if o.get("date_modified")]
+    def list_orders_changed_since(self, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """Orders modified at or after the cursor (an ISO time), oldest first, each assembled like
+        fetch_order. The new cursor is the newest `date_modified` seen, as ISO 8601."""
+        orders = [self._assemble(order) for order in self._pages("/v2/orders", {
+            "min_date_modified": cursor, "sort": "date_modified:asc"})]
+        stamps = [rfc2822(o["date_modified"]) for o in orders if o.get("date_modified")]
         return orders, (max(stamps).isoformat() if stamps else cursor)
 
-    def set_available(self, sku: str, qty: int) -> dict:
+    def set_available(self, sku: str, qty: int, *, location_id: int | None = None) -> dict[str, Any]:
         body, _ = self.http.request("PUT", "/v3/inventory/adjustments/absolute", body={
-            "reason": "Available to sell from the warehouse", "items": [{"location_id": 1, "sku": sku, "quantity": qty}]})
+            "reason": "Available to sell, from the warehouse",
+            "items": [{"location_id": location_id or self.location_id, "sku": sku, "quantity": qty}],
+        })
         return body or {}
+
+    def _assemble(self, order: dict[str, Any]) -> dict[str, Any]:
+        # In the order body, products and shipping_addresses are only {"url": ..., "resource": ...} links.
+        base = f"/v2/orders/{urllib.parse.quote(str(order['id']), safe='')}"
+        return {**order, "products": self._pages(f"{base}/products"),
+                "shipping_addresses": self._pages(f"{base}/shipping_addresses")}
+
+    def _pages(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Every page of a v2 list (default page size 50; an empty list answers 204 No Content)."""
+        items: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            body, _ = self.http.request("GET", path, params={**(params or {}), "limit": self.page_size, "page": page})
+            if not body:
+                return items
+            if not isinstance(body, list):
+                raise PeerError(f"BigCommerce answered {path} with something other than a list", status=502)
+            items.extend(body)
+            if len(body) < self.page_size:
+                return items
+            page += 1

@@ -1,9 +1,16 @@
-"""Shopify: HMAC-signed order webhooks, Admin REST for the catch-up pull, GraphQL for stock."""
+"""Shopify: HMAC-signed order webhooks; the Admin REST API to fetch an order and for the catch-up pull;
+GraphQL `inventorySetQuantities` to set stock.
+
+Reads use REST on purpose: webhook bodies are REST-shaped Order JSON, so one `normalize()` reads a delivery
+and a pulled order alike. Stock uses GraphQL because it offers compare-and-set (REST inventory_levels/set
+does not), so a push never overwrites a change made on the storefront since we read the level.
+"""
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
+import urllib.parse
+from collections.abc import Mapping
+from typing import Any
 
 from orders.adapters.base import (
     HttpClient,
@@ -13,133 +20,225 @@ from orders.adapters.base import (
     PayloadError,
     PeerError,
     WebhookEvent,
+    full_name,
     header,
+    iso_time,
     load_json,
     money,
+    quantity,
     service_level_from,
+    text,
+    total,
     verify_hmac_base64,
 )
 
 API_VERSION = "2024-10"
-TOPICS = {"orders/create": "order.created", "orders/updated": "order.updated", "orders/cancelled": "order.cancelled",
-          "orders/paid": "order.paid", "orders/edited": "order.updated"}
-PAYMENT = {"paid": "paid", "authorized": "paid", "partially_refunded": "paid", "pending": "pending",
-           "partially_paid": "partially_paid", "refunded": "refunded", "voided": "voided"}
+ADMIN = f"/admin/api/{API_VERSION}"
+TOPICS = {
+    "orders/create": "order.created", "orders/updated": "order.updated", "orders/edited": "order.updated",
+    "orders/paid": "order.paid", "orders/cancelled": "order.cancelled", "orders/delete": "order.cancelled",
+}
+# "authorized": the payment is captured when the order is fulfilled, so the warehouse may ship it.
+PAYMENT = {
+    "paid": "paid", "authorized": "paid", "partially_refunded": "paid", "pending": "pending",
+    "partially_paid": "partially_paid", "refunded": "refunded", "voided": "voided", "expired": "voided",
+}
+PAGE_SIZE = 250
 
 
-def verify(secret: str, raw_body: bytes, headers) -> None:
+def verify(secret: str, raw_body: bytes, headers: Mapping[str, str]) -> None:
     verify_hmac_base64(secret, raw_body, header(headers, "X-Shopify-Hmac-Sha256"))
 
 
-def parse_webhook(raw_body: bytes, headers) -> WebhookEvent:
+def parse_webhook(raw_body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+    topic = header(headers, "X-Shopify-Topic")
+    if not topic:
+        raise PayloadError("X-Shopify-Topic header is missing")
     payload = load_json(raw_body)
-    topic = header(headers, "X-Shopify-Topic") or ""
-    if "id" not in payload:
-        raise PayloadError("the order has no id")
+    kind = TOPICS.get(topic, "other")
+    if kind != "other" and payload.get("id") in (None, ""):
+        raise PayloadError(f"the {topic} payload has no order id")
+    # X-Shopify-Event-Id is shared by every delivery of one event (retries, several subscriptions);
+    # X-Shopify-Webhook-Id identifies one delivery and survives its retries.
     event_id = header(headers, "X-Shopify-Event-Id") or header(headers, "X-Shopify-Webhook-Id")
     if not event_id:
-        event_id = f"{topic}:{payload['id']}:{payload.get('updated_at', '')}"
-    triggered = header(headers, "X-Shopify-Triggered-At")
+        event_id = f"{topic}:{payload.get('id')}:{payload.get('updated_at', '')}"
     return WebhookEvent(
-        topic=TOPICS.get(topic, "other"), event_id=f"shopify:{event_id}", external_order_id=str(payload["id"]),
-        payload=payload, triggered_at=_time(triggered) if triggered else None,
+        topic=kind, event_id=f"shopify:{event_id}", external_order_id=text(payload.get("id")), payload=payload,
+        triggered_at=iso_time(header(headers, "X-Shopify-Triggered-At"), naive_is_utc=True),
     )
 
 
-def normalize(order: dict) -> NormalizedOrder:
+def normalize(order: Mapping[str, Any]) -> NormalizedOrder:
+    """A REST Order (webhook body, GET orders/{id}.json, or one entry of orders.json)."""
     try:
-        lines = tuple(
-            NormalizedLine(
-                external_line_id=str(item["id"]), sku=(item.get("sku") or "").strip(),
-                name=item.get("name") or item.get("title") or "", quantity=int(item.get("quantity") or 0),
-                unit_price=money(item.get("price")),
-                discount=sum((money(d.get("amount")) for d in item.get("discount_allocations") or []), money(0))
-                or money(item.get("total_discount")),
-            )
-            for item in order.get("line_items") or []
-        )
-        address = order.get("shipping_address") or None
-        customer = order.get("customer") or {}
-        shipping_lines = order.get("shipping_lines") or []
-        shipping = order.get("total_shipping_price_set", {}).get("shop_money", {}).get("amount")
-        return NormalizedOrder(
-            external_id=str(order["id"]), order_number=order.get("name") or str(order.get("order_number") or order["id"]),
-            channel_updated_at=_time(order.get("updated_at")), email=order.get("email") or customer.get("email") or "",
-            customer_name=" ".join(filter(None, [customer.get("first_name"), customer.get("last_name")])),
-            ship_to=NormalizedAddress(
-                name=address.get("name") or " ".join(filter(None, [address.get("first_name"), address.get("last_name")])),
-                company=address.get("company") or "", line1=address.get("address1") or "",
-                line2=address.get("address2") or "", city=address.get("city") or "",
-                region=address.get("province_code") or "", postal_code=address.get("zip") or "",
-                country=address.get("country_code") or "", phone=address.get("phone") or "",
-            ) if address else None,
-            lines=lines, currency=order.get("currency") or "USD", subtotal=money(order.get("subtotal_price")),
-            shipping_total=money(shipping if shipping is not None else sum((money(s.get("price")) for s in shipping_lines), money(0))),
-            tax_total=money(order.get("total_tax")), discount_total=money(order.get("total_discounts")),
-            total=money(order.get("total_price")), payment_status=PAYMENT.get(order.get("financial_status") or "", "pending"),
-            service_level=service_level_from(" ".join(f"{s.get('title', '')} {s.get('code', '')}" for s in shipping_lines)),
-            is_cancelled=bool(order.get("cancelled_at")), placed_at=_time(order.get("created_at")),
-            raw_status=order.get("financial_status") or "",
-        )
+        return _normalize(order)
+    except PayloadError:
+        raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PayloadError(f"not a Shopify order: {exc!r}") from None
 
 
-def _time(value) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+def _normalize(order: Mapping[str, Any]) -> NormalizedOrder:
+    if order.get("id") in (None, ""):
+        raise PayloadError("not a Shopify order: it has no id")
+    customer = order.get("customer") or {}
+    ship_to = _address(order.get("shipping_address"))
+    billing = order.get("billing_address") or {}
+    shipping_lines = order.get("shipping_lines") or []
+    shipping = ((order.get("total_shipping_price_set") or {}).get("shop_money") or {}).get("amount")
+    financial = text(order.get("financial_status"))
+    discounts = money(_current(order, "total_discounts"))
+    return NormalizedOrder(
+        external_id=text(order["id"]),
+        order_number=text(order.get("name")) or text(order.get("order_number")) or text(order["id"]),
+        channel_updated_at=iso_time(order.get("updated_at")),
+        email=text(order.get("email")) or text(order.get("contact_email")) or text(customer.get("email")),
+        customer_name=full_name(customer.get("first_name"), customer.get("last_name"))
+        or text(billing.get("name")) or (ship_to.name if ship_to else ""),
+        ship_to=ship_to,
+        lines=tuple(line for line in map(_line, order.get("line_items") or []) if line is not None),
+        currency=text(order.get("currency")) or "USD",
+        # Shopify's subtotal_price is after discounts; the canonical subtotal is before them.
+        subtotal=money(_current(order, "subtotal_price")) + discounts,
+        shipping_total=money(shipping) if shipping is not None else total(s.get("price") for s in shipping_lines),
+        tax_total=money(_current(order, "total_tax")),
+        discount_total=discounts,
+        total=money(_current(order, "total_price")),
+        payment_status=PAYMENT.get(financial, "pending"),
+        service_level=service_level_from(" ".join(f"{s.get('title') or ''} {s.get('code') or ''}"
+                                                  for s in shipping_lines)),
+        is_cancelled=bool(order.get("cancelled_at")),
+        placed_at=iso_time(order.get("created_at")),
+        raw_status=" / ".join(filter(None, [financial, text(order.get("fulfillment_status")) or "unfulfilled",
+                                            "cancelled" if order.get("cancelled_at") else ""])),
+    )
+
+
+def _current(order: Mapping[str, Any], name: str) -> Any:
+    """`current_*` amounts reflect order edits and refunds; older payloads only carry the original."""
+    value = order.get(f"current_{name}")
+    return value if value is not None else order.get(name)
+
+
+def _line(item: Mapping[str, Any]) -> NormalizedLine | None:
+    # current_quantity (API 2024-01+) is what is left after order edits removed units.
+    count = quantity(item["current_quantity"] if item.get("current_quantity") is not None else item.get("quantity"))
+    if count <= 0 or item.get("requires_shipping") is False:
+        return None  # removed by an edit, or nothing for the warehouse to ship (gift card, download)
+    allocations = item.get("discount_allocations")
+    return NormalizedLine(
+        external_line_id=text(item["id"]), sku=text(item.get("sku")), name=text(item.get("name") or item.get("title")),
+        quantity=count, unit_price=money(item.get("price")),
+        discount=total(d.get("amount") for d in allocations) if allocations else money(item.get("total_discount")),
+    )
+
+
+def _address(address: Mapping[str, Any] | None) -> NormalizedAddress | None:
+    if not address:
+        return None
+    return NormalizedAddress(
+        name=text(address.get("name")) or full_name(address.get("first_name"), address.get("last_name")),
+        company=text(address.get("company")), line1=text(address.get("address1")), line2=text(address.get("address2")),
+        city=text(address.get("city")), region=text(address.get("province_code")), postal_code=text(address.get("zip")),
+        country=text(address.get("country_code")).upper(), phone=text(address.get("phone")),
+    )
+
+
+_LEVELS = 'id inventoryLevels(first: 20) { nodes { location { id } quantities(names: ["available"]) { name quantity } } }'
+VARIANT_QUERY = "query($q: String!) { productVariants(first: 5, query: $q) { nodes { sku inventoryItem { %s } } } }" % _LEVELS
+ITEM_QUERY = "query($id: ID!) { inventoryItem(id: $id) { %s } }" % _LEVELS
+SET_MUTATION = (
+    "mutation($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input) { "
+    "userErrors { field message code } } }"
+)
 
 
 class ShopifyClient:
-    def __init__(self, base_url: str, access_token: str, *, location_id: str = ""):
-        self.http = HttpClient(base_url, {"X-Shopify-Access-Token": access_token})
+    """base_url is https://<shop>.myshopify.com. `location_id` (a Location gid) is where stock is set;
+    empty means the inventory item's first location."""
+
+    def __init__(self, base_url: str, access_token: str, *, location_id: str = "", timeout: float = 10.0):
+        self.http = HttpClient(base_url, {"X-Shopify-Access-Token": access_token}, timeout=timeout)
         self.location_id = location_id
 
-    def list_orders_changed_since(self, cursor: str | None) -> tuple[list[dict], str | None]:
-        """Orders updated since the cursor (ISO time), oldest first, following Link pagination."""
-        params = {"status": "any", "limit": 250, "order": "updated_at asc", "updated_at_min": cursor}
-        path = f"/admin/api/{API_VERSION}/orders.json"
-        orders: list[dict] = []
+    def fetch_order(self, external_id: str) -> dict[str, Any]:
+        body, _ = self.http.request("GET", f"{ADMIN}/orders/{urllib.parse.quote(str(external_id), safe='')}.json")
+        if not isinstance(body, dict) or not isinstance(body.get("order"), dict):
+            raise PeerError(f"Shopify returned no order {external_id}", status=502)
+        return body["order"]
+
+    def list_orders_changed_since(self, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """Orders updated at or after the cursor (an ISO time), every status, following Link pagination.
+        The new cursor is the newest `updated_at` seen; `updated_at_min` is inclusive, so the orders at
+        that instant come again next time, which the inbox's dedup absorbs."""
+        path = f"{ADMIN}/orders.json"
+        params: dict[str, Any] = {"status": "any", "limit": PAGE_SIZE, "order": "updated_at asc", "updated_at_min": cursor}
+        orders: list[dict[str, Any]] = []
         while True:
             body, headers = self.http.request("GET", path, params=params)
-            orders.extend(body.get("orders", []))
-            link = next((v for k, v in headers.items() if k.lower() == "link"), "")
-            page_info = re.search(r'page_info=([^&>]+)[^>]*>;\s*rel="next"', link or "")
+            orders.extend((body or {}).get("orders") or [])
+            page_info = _next_page_info(headers.get("Link"))
             if not page_info:
                 break
-            params = {"limit": 250, "page_info": page_info.group(1)}
-        newest = max((o.get("updated_at") or "" for o in orders), default="") or cursor
-        return orders, newest
+            params = {"limit": PAGE_SIZE, "page_info": page_info}  # page_info carries the filters
+        stamps = [(iso_time(o["updated_at"]), o["updated_at"]) for o in orders if o.get("updated_at")]
+        return orders, (max(stamps)[1] if stamps else cursor)
 
-    def set_available(self, sku: str, qty: int) -> dict:
-        """GraphQL inventorySetQuantities with compare-and-set against the level just read."""
-        found = self._graphql(
-            "query($q: String!) { productVariants(first: 1, query: $q) { nodes { inventoryItem { id "
-            "inventoryLevels(first: 10) { nodes { location { id } quantities(names: [\"available\"]) { quantity } } } } } } }",
-            {"q": f"sku:{sku}"},
-        )
-        nodes = found["productVariants"]["nodes"]
-        if not nodes:
-            raise PeerError(f"no Shopify variant has SKU {sku}", status=404)
-        item = nodes[0]["inventoryItem"]
+    def set_available(self, sku_or_inventory_item: str, qty: int, *, location_id: str | None = None,
+                      attempts: int = 3) -> dict[str, Any]:
+        """Set "available" at one location by compare-and-set: read the level, write with compareQuantity
+        equal to what was read, and read again if it moved in between."""
+        for _ in range(attempts):
+            item_id, location, current = self._level(sku_or_inventory_item, location_id or self.location_id)
+            result = self._graphql(SET_MUTATION, {"input": {
+                "name": "available", "reason": "correction",
+                "quantities": [{"inventoryItemId": item_id, "locationId": location, "quantity": qty, "compareQuantity": current}],
+            }})
+            errors = result["inventorySetQuantities"]["userErrors"]
+            if not errors:
+                return {"sku_or_inventory_item": sku_or_inventory_item, "inventory_item_id": item_id,
+                        "location_id": location, "quantity": qty, "previous": current}
+            if not any(error.get("code") == "COMPARE_QUANTITY_STALE" for error in errors):
+                raise PeerError(f"Shopify refused the stock of {sku_or_inventory_item}: {errors[0].get('message')}", status=422)
+        raise PeerError(f"the stock of {sku_or_inventory_item} kept changing on Shopify; gave up after {attempts} tries",
+                        status=409)
+
+    def _level(self, sku_or_item: str, location_id: str) -> tuple[str, str, int | None]:
+        if sku_or_item.startswith("gid://shopify/InventoryItem/"):
+            item = self._graphql(ITEM_QUERY, {"id": sku_or_item}).get("inventoryItem")
+        else:
+            quoted = sku_or_item.replace("\\", "\\\\").replace('"', '\\"')
+            nodes = self._graphql(VARIANT_QUERY, {"q": f'sku:"{quoted}"'})["productVariants"]["nodes"]
+            # The search is loose (prefixes, tokens); only the exact SKU will do.
+            item = next((node["inventoryItem"] for node in nodes if node.get("sku") == sku_or_item), None)
+        if not item:
+            raise PeerError(f"Shopify has no variant or inventory item {sku_or_item}", status=404)
         levels = item["inventoryLevels"]["nodes"]
-        level = next((lv for lv in levels if not self.location_id or lv["location"]["id"] == self.location_id), None)
+        level = next((lv for lv in levels if not location_id or lv["location"]["id"] == location_id), None)
         if level is None:
-            raise PeerError(f"SKU {sku} is not stocked at location {self.location_id}", status=404)
-        current = level["quantities"][0]["quantity"] if level["quantities"] else None
-        result = self._graphql(
-            "mutation($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input) { "
-            "userErrors { field message code } } }",
-            {"input": {"name": "available", "reason": "correction", "quantities": [{
-                "inventoryItemId": item["id"], "locationId": level["location"]["id"], "quantity": qty,
-                "compareQuantity": current}]}},
-        )
-        errors = result["inventorySetQuantities"]["userErrors"]
-        if errors:
-            raise PeerError(f"Shopify refused the stock update: {errors[0].get('message')}", status=409)
-        return {"sku": sku, "quantity": qty, "previous": current}
+            raise PeerError(f"{sku_or_item} is not stocked at Shopify location {location_id or '(any)'}", status=404)
+        current = next((q["quantity"] for q in level["quantities"] if q.get("name", "available") == "available"), None)
+        return item["id"], level["location"]["id"], current
 
-    def _graphql(self, query: str, variables: dict) -> dict:
-        body, _ = self.http.request("POST", f"/admin/api/{API_VERSION}/graphql.json", body={"query": query, "variables": variables})
-        if body.get("errors"):
-            raise PeerError(f"Shopify GraphQL error: {body['errors']}")
+    def _graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        body, _ = self.http.request("POST", f"{ADMIN}/graphql.json", body={"query": query, "variables": variables})
+        errors = (body or {}).get("errors") if isinstance(body, dict) else "not a JSON object"
+        if errors:
+            first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
+            code = (first.get("extensions") or {}).get("code")
+            raise PeerError(f"Shopify GraphQL error: {first.get('message') or errors}",
+                            status={"THROTTLED": 429, "ACCESS_DENIED": 403}.get(code, 400))
+        if not isinstance(body.get("data"), dict):
+            raise PeerError("Shopify GraphQL answered without data", status=502)
         return body["data"]
+
+
+def _next_page_info(link: str | None) -> str | None:
+    """From `<https://…/orders.json?limit=250&page_info=abc>; rel="next", <…>; rel="previous"`."""
+    for part in (link or "").split(","):
+        url, _, params = part.partition(";")
+        if 'rel="next"' in params:
+            query = urllib.parse.urlsplit(url.strip().strip("<>")).query
+            return (urllib.parse.parse_qs(query).get("page_info") or [None])[0]
+    return None

@@ -1,12 +1,21 @@
-"""WooCommerce: HMAC-signed webhooks (plus an unsigned creation ping), REST v3 for pulls and stock."""
+"""WooCommerce: HMAC-signed webhooks (plus the unsigned ping sent when a webhook is created) and the
+REST API v3 to fetch an order, for the catch-up pull and to set stock.
+
+Auth is HTTP Basic with the consumer key and secret, which WooCommerce accepts over HTTPS only (plain
+HTTP would need OAuth 1.0a). `*_gmt` dates carry no offset and are UTC.
+"""
 
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
-from urllib.parse import parse_qs
+import urllib.parse
+from collections.abc import Mapping
+from datetime import timedelta
+from decimal import ROUND_HALF_UP
+from typing import Any
 
 from orders.adapters.base import (
+    CENT,
     HttpClient,
     NormalizedAddress,
     NormalizedLine,
@@ -14,112 +23,178 @@ from orders.adapters.base import (
     PayloadError,
     PeerError,
     WebhookEvent,
+    full_name,
     header,
+    iso_time,
     load_json,
     money,
+    quantity,
     service_level_from,
+    text,
+    total,
     verify_hmac_base64,
 )
 
+API = "/wp-json/wc/v3"
 TOPICS = {"order.created": "order.created", "order.updated": "order.updated", "order.deleted": "order.cancelled",
           "order.restored": "order.updated"}
-PAID = {"processing", "completed"}
+PAID_STATUSES = {"processing", "completed"}
+CANCELLED_STATUSES = {"cancelled", "trash"}
+PAGE_SIZE = 100  # the REST API's maximum per_page
 
 
-def is_ping(raw_body: bytes, headers) -> bool:
-    """The unsigned form-encoded `webhook_id=<id>` WooCommerce sends when a webhook is created."""
-    if header(headers, "X-WC-Webhook-Signature") or not raw_body or len(raw_body) > 200:
+def is_ping(raw_body: bytes, headers: Mapping[str, str]) -> bool:
+    """The unsigned form-encoded `webhook_id=<id>` WooCommerce posts when a webhook is created; it wants a 200."""
+    if header(headers, "X-WC-Webhook-Signature") or not raw_body or len(raw_body) > 64:
         return False
     try:
-        fields = parse_qs(raw_body.decode("ascii"), strict_parsing=True)
+        fields = urllib.parse.parse_qs(raw_body.decode("ascii"), strict_parsing=True)
     except (UnicodeDecodeError, ValueError):
         return False
-    return set(fields) == {"webhook_id"} and fields["webhook_id"][0].isdigit()
+    return set(fields) == {"webhook_id"} and len(fields["webhook_id"]) == 1 and fields["webhook_id"][0].isdigit()
 
 
-def verify(secret: str, raw_body: bytes, headers) -> None:
+def verify(secret: str, raw_body: bytes, headers: Mapping[str, str]) -> None:
     verify_hmac_base64(secret, raw_body, header(headers, "X-WC-Webhook-Signature"))
 
 
-def parse_webhook(raw_body: bytes, headers) -> WebhookEvent:
+def parse_webhook(raw_body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+    topic = header(headers, "X-WC-Webhook-Topic")
+    if not topic:
+        raise PayloadError("X-WC-Webhook-Topic header is missing")
     payload = load_json(raw_body)
-    topic = header(headers, "X-WC-Webhook-Topic") or ""
-    if "id" not in payload:
-        raise PayloadError("the order has no id")
-    normalized_topic = TOPICS.get(topic, "other")
-    if payload.get("status") == "cancelled":
-        normalized_topic = "order.cancelled"
-    # Delivery ids are new on every delivery: the same order at the same modification time is the same event.
-    stamp = payload.get("date_modified_gmt") or payload.get("date_modified") or topic
-    return WebhookEvent(topic=normalized_topic, event_id=f"woocommerce:{payload['id']}:{stamp}",
-                        external_order_id=str(payload["id"]), payload=payload)
+    kind = TOPICS.get(topic, "other")
+    if kind != "other" and payload.get("id") in (None, ""):
+        raise PayloadError(f"the {topic} payload has no order id")
+    if kind in ("order.created", "order.updated") and text(payload.get("status")) in CANCELLED_STATUSES:
+        kind = "order.cancelled"
+    # X-WC-Webhook-Delivery-ID is new on every attempt, so it cannot spot a retry. The same order at
+    # the same modification time is the same event. order.deleted carries only {"id": ...}.
+    stamp = text(payload.get("date_modified_gmt")) or text(payload.get("date_modified")) or topic
+    return WebhookEvent(topic=kind, event_id=f"woocommerce:{payload.get('id')}:{stamp}",
+                        external_order_id=text(payload.get("id")), payload=payload)
 
 
-def normalize(order: dict) -> NormalizedOrder:
+def normalize(order: Mapping[str, Any]) -> NormalizedOrder:
+    """A REST v3 order (webhook body, GET orders/{id}, or one entry of GET orders)."""
     try:
-        shipping, billing = order.get("shipping") or {}, order.get("billing") or {}
-        lines = tuple(
-            NormalizedLine(
-                external_line_id=str(item["id"]), sku=(item.get("sku") or "").strip(), name=item.get("name") or "",
-                quantity=int(item.get("quantity") or 0), unit_price=money(item.get("price")),
-                discount=money(item.get("subtotal")) - money(item.get("total")),
-            )
-            for item in order.get("line_items") or []
-        )
-        status = order.get("status") or ""
-        methods = " ".join(f"{s.get('method_title', '')} {s.get('method_id', '')}" for s in order.get("shipping_lines") or [])
-        has_address = any(shipping.get(k) for k in ("address_1", "city", "postcode"))
-        return NormalizedOrder(
-            external_id=str(order["id"]), order_number=str(order.get("number") or order["id"]),
-            channel_updated_at=_gmt(order.get("date_modified_gmt")), email=billing.get("email") or "",
-            customer_name=" ".join(filter(None, [billing.get("first_name"), billing.get("last_name")])),
-            ship_to=NormalizedAddress(
-                name=" ".join(filter(None, [shipping.get("first_name"), shipping.get("last_name")])),
-                company=shipping.get("company") or "", line1=shipping.get("address_1") or "",
-                line2=shipping.get("address_2") or "", city=shipping.get("city") or "", region=shipping.get("state") or "",
-                postal_code=shipping.get("postcode") or "", country=shipping.get("country") or "",
-                phone=shipping.get("phone") or billing.get("phone") or "",
-            ) if has_address else None,
-            lines=lines, currency=order.get("currency") or "USD",
-            subtotal=sum((money(item.get("subtotal")) for item in order.get("line_items") or []), money(0)),
-            shipping_total=money(order.get("shipping_total")), tax_total=money(order.get("total_tax")),
-            discount_total=money(order.get("discount_total")), total=money(order.get("total")),
-            payment_status="paid" if status in PAID or order.get("date_paid_gmt") else ("refunded" if status == "refunded" else "pending"),
-            service_level=service_level_from(methods), is_cancelled=status in ("cancelled", "trash"),
-            placed_at=_gmt(order.get("date_created_gmt")), raw_status=status,
-        )
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return _normalize(order)
+    except PayloadError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
         raise PayloadError(f"not a WooCommerce order: {exc!r}") from None
 
 
-def _gmt(value) -> datetime | None:
-    return datetime.fromisoformat(value).replace(tzinfo=UTC) if value else None
+def _normalize(order: Mapping[str, Any]) -> NormalizedOrder:
+    if order.get("id") in (None, ""):
+        raise PayloadError("not a WooCommerce order: it has no id")
+    shipping, billing = order.get("shipping") or {}, order.get("billing") or {}
+    items = order.get("line_items") or []
+    status = text(order.get("status"))
+    methods = " ".join(f"{s.get('method_title') or ''} {s.get('method_id') or ''}" for s in order.get("shipping_lines") or [])
+    return NormalizedOrder(
+        external_id=text(order["id"]),
+        order_number=text(order.get("number")) or text(order["id"]),
+        channel_updated_at=iso_time(order.get("date_modified_gmt"), naive_is_utc=True),
+        email=text(billing.get("email")),
+        customer_name=full_name(billing.get("first_name"), billing.get("last_name"))
+        or full_name(shipping.get("first_name"), shipping.get("last_name")),
+        ship_to=_address(shipping, billing),
+        lines=tuple(_line(item) for item in items),
+        currency=text(order.get("currency")) or "USD",
+        subtotal=total(item.get("subtotal") for item in items),
+        shipping_total=money(order.get("shipping_total")),
+        tax_total=money(order.get("total_tax")),
+        discount_total=money(order.get("discount_total")),
+        total=money(order.get("total")),
+        payment_status=_payment(status, order),
+        service_level=service_level_from(methods),
+        is_cancelled=status in CANCELLED_STATUSES,
+        placed_at=iso_time(order.get("date_created_gmt"), naive_is_utc=True),
+        raw_status=status,
+    )
+
+
+def _line(item: Mapping[str, Any]) -> NormalizedLine:
+    count = quantity(item.get("quantity"))
+    subtotal, line_total = money(item.get("subtotal")), money(item.get("total"))
+    return NormalizedLine(
+        external_line_id=text(item["id"]), sku=text(item.get("sku")), name=text(item.get("name")), quantity=count,
+        # `price` is the discounted line total over the quantity; the list price is subtotal / quantity.
+        unit_price=(subtotal / count).quantize(CENT, rounding=ROUND_HALF_UP) if count else money(item.get("price")),
+        discount=subtotal - line_total,
+    )
+
+
+def _address(shipping: Mapping[str, Any], billing: Mapping[str, Any]) -> NormalizedAddress | None:
+    if not any(shipping.get(k) for k in ("address_1", "city", "postcode")):
+        return None  # a virtual-only order has no shipping address
+    return NormalizedAddress(
+        name=full_name(shipping.get("first_name"), shipping.get("last_name")), company=text(shipping.get("company")),
+        line1=text(shipping.get("address_1")), line2=text(shipping.get("address_2")), city=text(shipping.get("city")),
+        region=text(shipping.get("state")), postal_code=text(shipping.get("postcode")),
+        country=text(shipping.get("country")).upper(),
+        phone=text(shipping.get("phone")) or text(billing.get("phone")),  # shipping.phone exists since WC 5.6
+    )
+
+
+def _payment(status: str, order: Mapping[str, Any]) -> str:
+    if status == "refunded":
+        return "refunded"
+    if status == "failed" or status in CANCELLED_STATUSES:
+        return "voided"
+    if status in PAID_STATUSES or order.get("date_paid_gmt"):
+        return "paid"
+    return "pending"  # pending, on-hold (e.g. awaiting a bank transfer), checkout-draft
 
 
 class WooCommerceClient:
-    def __init__(self, base_url: str, consumer_key: str, consumer_secret: str):
-        token = base64.b64encode(f"{consumer_key}:{consumer_secret}".encode()).decode()
-        self.http = HttpClient(base_url, {"Authorization": f"Basic {token}"})
+    """base_url is the site root, e.g. https://shop.example.com."""
 
-    def list_orders_changed_since(self, cursor: str | None) -> tuple[list[dict], str | None]:
-        orders, page = [], 1
+    def __init__(self, base_url: str, consumer_key: str, consumer_secret: str, *, timeout: float = 10.0):
+        token = base64.b64encode(f"{consumer_key}:{consumer_secret}".encode()).decode()
+        self.http = HttpClient(base_url, {"Authorization": f"Basic {token}"},
+                               redact=(consumer_key, consumer_secret, token), timeout=timeout)
+
+    def fetch_order(self, external_id: str) -> dict[str, Any]:
+        body, _ = self.http.request("GET", f"{API}/orders/{urllib.parse.quote(str(external_id), safe='')}")
+        if not isinstance(body, dict) or "id" not in body:
+            raise PeerError(f"WooCommerce returned no order {external_id}", status=502)
+        return body
+
+    def list_orders_changed_since(self, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """Orders modified since the cursor (a `date_modified_gmt` value), oldest first, every page.
+        `modified_after` (WooCommerce 5.8+) is exclusive and has one-second resolution, so we ask from one
+        second before the cursor: an order changed in that same second is read again, never missed."""
+        since = None
+        if cursor:
+            since = (iso_time(cursor, naive_is_utc=True) - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S")
+        orders: list[dict[str, Any]] = []
+        page = 1
         while True:
-            body, headers = self.http.request("GET", "/wp-json/wc/v3/orders", params={
-                "modified_after": cursor, "orderby": "modified", "order": "asc", "per_page": 100, "page": page,
-                "dates_are_gmt": "true"})
+            body, headers = self.http.request("GET", f"{API}/orders", params={
+                "modified_after": since, "dates_are_gmt": "true" if since else None, "orderby": "modified",
+                "order": "asc", "per_page": PAGE_SIZE, "page": page,
+            })
             orders.extend(body or [])
-            total_pages = int(next((v for k, v in headers.items() if k.lower() == "x-wp-totalpages"), "1") or 1)
-            if page >= total_pages or not body:
+            try:
+                pages = int(headers.get("X-WP-TotalPages") or 1)
+            except ValueError:
+                pages = 1
+            if not body or page >= pages:
                 break
             page += 1
-        newest = max((o.get("date_modified_gmt") or "" for o in orders), default="") or cursor
-        return orders, newest
+        stamps = [(iso_time(o["date_modified_gmt"], naive_is_utc=True), o["date_modified_gmt"])
+                  for o in orders if o.get("date_modified_gmt")]
+        return orders, (max(stamps)[1] if stamps else cursor)
 
-    def set_available(self, sku: str, qty: int) -> dict:
-        found, _ = self.http.request("GET", "/wp-json/wc/v3/products", params={"sku": sku})
-        if not found:
+    def set_available(self, sku: str, qty: int) -> dict[str, Any]:
+        """Find the product by SKU, then PUT its stock_quantity. The core `?sku=` filter searches simple
+        and parent products only; a SKU that lives on a variation is reported as not found."""
+        found, _ = self.http.request("GET", f"{API}/products", params={"sku": sku})
+        product = next((p for p in found or [] if isinstance(p, dict) and p.get("sku") == sku), None)
+        if product is None:
             raise PeerError(f"no WooCommerce product has SKU {sku}", status=404)
-        product_id = found[0]["id"]
-        body, _ = self.http.request("PUT", f"/wp-json/wc/v3/products/{product_id}",
+        body, _ = self.http.request("PUT", f"{API}/products/{product['id']}",
                                     body={"manage_stock": True, "stock_quantity": qty})
-        return body
+        return body or {}

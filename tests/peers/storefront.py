@@ -1,194 +1,287 @@
-"""A real local HTTP server that plays Shopify, WooCommerce or BigCommerce for the calls we make."""
+"""A real local HTTP server that plays Shopify, WooCommerce or BigCommerce for the calls our clients make.
+
+    with StorefrontPeer("shopify") as peer:
+        peer.add_order(order_json)
+        peer.stock["SKU-1"] = 3
+        client = ShopifyClient(peer.url, peer.token)
+        ...
+        assert peer.pushes[-1] == ("SKU-1", 7)
+
+Orders live in `orders` (by id), stock in `stock` (by SKU). Every request is recorded in `requests`
+(method, path, query, lower-cased headers, json). Stock writes are recorded in `pushes` as (sku, qty).
+Set `down = True` to answer 503, and back to False to recover. Wrong credentials answer 401.
+Listing filters behave like the real APIs: Shopify `updated_at_min` and BigCommerce `min_date_modified`
+are inclusive, WooCommerce `modified_after` is exclusive; pages hold `page_size` orders at most.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
 import threading
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+Reply = tuple[int, Any, dict[str, str]]
+BIGCOMMERCE_PREFIX = "/stores/abc123"
+UNAUTHORIZED = {
+    "shopify": {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"},
+    "woocommerce": {"code": "woocommerce_rest_cannot_view", "message": "Sorry, you cannot list resources.",
+                    "data": {"status": 401}},
+    "bigcommerce": {"status": 401, "title": "Unauthorized", "type": "https://developer.bigcommerce.com/api-docs"},
+}
 
 
 class StorefrontPeer:
-    def __init__(self, kind: str, *, token: str = "peer-token", key: str = "ck_peer", secret: str = "cs_peer", page_size: int = 2):
+    def __init__(self, kind: str, *, token: str = "peer-token", key: str = "ck_peer", secret: str = "cs_peer",
+                 page_size: int = 2):
+        if kind not in UNAUTHORIZED:
+            raise ValueError(f"unknown storefront kind {kind!r}")
         self.kind, self.token, self.key, self.secret, self.page_size = kind, token, key, secret, page_size
-        self.orders: dict[str, dict] = {}
+        self.orders: dict[str, dict[str, Any]] = {}
         self.stock: dict[str, int] = {}
         self.pushes: list[tuple[str, int]] = []
-        self.requests: list[dict] = []
+        self.requests: list[dict[str, Any]] = []
         self.down = False
+        self.stale_compares = 0  # Shopify: answer the next N stock writes with COMPARE_QUANTITY_STALE
         self.lock = threading.Lock()
-        peer = self
+        self._product_ids: dict[str, int] = {}
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self.thread = threading.Thread(target=self.server.serve_forever, name=f"{kind}-peer", daemon=True)
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                peer._handle(self, "GET")
-
-            def do_POST(self):
-                peer._handle(self, "POST")
-
-            def do_PUT(self):
-                peer._handle(self, "PUT")
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    # --- lifecycle --------------------------------------------------------------------------
-    def __enter__(self):
+    # --- lifecycle and set-up ---------------------------------------------------------------------
+    def start(self) -> StorefrontPeer:
         self.thread.start()
         return self
 
-    def __exit__(self, *exc):
+    def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
 
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address
-        base = f"http://{host}:{port}"
-        return base + "/stores/abc123" if self.kind == "bigcommerce" else base
+    def __enter__(self) -> StorefrontPeer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     @property
-    def credentials(self) -> dict:
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}" + (BIGCOMMERCE_PREFIX if self.kind == "bigcommerce" else "")
+
+    @property
+    def credentials(self) -> dict[str, str]:
         if self.kind == "woocommerce":
             return {"consumer_key": self.key, "consumer_secret": self.secret}
         return {"access_token": self.token}
 
-    def add_order(self, order: dict) -> None:
+    def add_order(self, order: dict[str, Any]) -> None:
         with self.lock:
             self.orders[str(order["id"])] = order
 
-    # --- request handling ---------------------------------------------------------------------
-    def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+    def requests_to(self, fragment: str) -> list[dict[str, Any]]:
+        return [r for r in self.requests if fragment in r["path"]]
+
+    # --- dispatch -----------------------------------------------------------------------------------
+    def handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         parsed = urlparse(handler.path)
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
-        body = json.loads(raw) if raw else None
-        query = {k: v[0] for k, v in parse_qs(parsed.query).items()}
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode("utf-8", errors="replace")
+        query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
         with self.lock:
-            self.requests.append({"method": method, "path": parsed.path, "query": query, "headers": dict(handler.headers), "json": body})
+            self.requests.append({"method": method, "path": parsed.path, "query": query, "json": body,
+                                  "headers": {k.lower(): v for k, v in handler.headers.items()}})
         if self.down:
-            return self._send(handler, 503, {"errors": "service unavailable"})
+            return _send(handler, 503, {"errors": "Service Unavailable"}, {"Retry-After": "5"})
         if not self._authorized(handler.headers):
-            return self._send(handler, 401, {"errors": "[API] Invalid API key or access token"})
-        route = getattr(self, f"_{self.kind}")
-        status, payload, headers = route(method, parsed.path, query, body)
-        self._send(handler, status, payload, headers)
+            return _send(handler, 401, UNAUTHORIZED[self.kind])
+        with self.lock:
+            status, payload, headers = getattr(self, f"_{self.kind}")(method, parsed.path, query, body)
+        _send(handler, status, payload, headers)
 
-    def _authorized(self, headers) -> bool:
+    def _authorized(self, headers: Any) -> bool:
         if self.kind == "shopify":
             return headers.get("X-Shopify-Access-Token") == self.token
         if self.kind == "bigcommerce":
             return headers.get("X-Auth-Token") == self.token
-        expected = "Basic " + base64.b64encode(f"{self.key}:{self.secret}".encode()).decode()
-        return headers.get("Authorization") == expected
+        return headers.get("Authorization") == "Basic " + base64.b64encode(f"{self.key}:{self.secret}".encode()).decode()
 
-    @staticmethod
-    def _send(handler, status: int, payload, headers: dict | None = None) -> None:
-        data = json.dumps(payload).encode() if payload is not None else b""
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(data)))
-        for key, value in (headers or {}).items():
-            handler.send_header(key, value)
-        handler.end_headers()
-        handler.wfile.write(data)
+    def _page(self, items: list[Any], page: int, size: int) -> tuple[list[Any], int]:
+        size = max(1, min(size, self.page_size))
+        return items[(page - 1) * size: page * size], max(1, -(-len(items) // size))
 
-    def _page(self, items: list, page: int) -> tuple[list, int]:
-        pages = max(1, -(-len(items) // self.page_size))
-        return items[(page - 1) * self.page_size: page * self.page_size], pages
-
-    # --- Shopify --------------------------------------------------------------------------------
-    def _shopify(self, method, path, query, body):
+    # --- Shopify: REST orders, GraphQL stock ----------------------------------------------------------
+    def _shopify(self, method: str, path: str, query: dict[str, str], body: Any) -> Reply:
         if method == "GET" and path.endswith("/orders.json"):
-            page = int(query.get("page_info", "1"))
-            since = query.get("updated_at_min")
-            items = sorted((o for o in self.orders.values() if not since or o["updated_at"] > since), key=lambda o: o["updated_at"])
-            chunk, pages = self._page(items, page)
-            headers = {}
-            if page < pages:
-                headers["Link"] = f'<{self.url}{path}?limit={self.page_size}&page_info={page + 1}>; rel="next"'
-            return 200, {"orders": chunk}, headers
+            if "page_info" in query:  # the token carries the filter; other params are not allowed with it
+                state = json.loads(base64.urlsafe_b64decode(query["page_info"]))
+            else:
+                state = {"since": query.get("updated_at_min"), "offset": 0}
+            since = _iso(state["since"]) if state["since"] else None
+            items = sorted((o for o in self.orders.values() if since is None or _iso(o["updated_at"]) >= since),
+                           key=lambda o: _iso(o["updated_at"]))
+            size = min(int(query.get("limit", 50)), self.page_size)
+            offset = state["offset"]
+            links = []
+            if offset + size < len(items):
+                token = base64.urlsafe_b64encode(json.dumps({"since": state["since"], "offset": offset + size}).encode())
+                links.append(f'<{self.url}{path}?limit={size}&page_info={token.decode()}>; rel="next"')
+            if offset:
+                token = base64.urlsafe_b64encode(json.dumps({"since": state["since"], "offset": max(0, offset - size)}).encode())
+                links.append(f'<{self.url}{path}?limit={size}&page_info={token.decode()}>; rel="previous"')
+            return 200, {"orders": items[offset: offset + size]}, ({"Link": ", ".join(links)} if links else {})
+        if method == "GET" and "/orders/" in path and path.endswith(".json"):
+            order = self.orders.get(path.rsplit("/", 1)[1].removesuffix(".json"))
+            return (200, {"order": order}, {}) if order else (404, {"errors": "Not Found"}, {})
         if method == "POST" and path.endswith("/graphql.json"):
-            variables = body.get("variables") or {}
-            if "productVariants" in body["query"]:
-                sku = variables["q"].removeprefix("sku:")
-                if sku not in self.stock:
-                    return 200, {"data": {"productVariants": {"nodes": []}}}, {}
-                level = {"location": {"id": "gid://shopify/Location/1"}, "quantities": [{"quantity": self.stock[sku]}]}
-                item = {"id": f"gid://shopify/InventoryItem/{sku}", "inventoryLevels": {"nodes": [level]}}
-                return 200, {"data": {"productVariants": {"nodes": [{"inventoryItem": item}]}}}, {}
-            if "inventorySetQuantities" in body["query"]:
-                change = variables["input"]["quantities"][0]
-                sku = change["inventoryItemId"].rsplit("/", 1)[1]
-                with self.lock:
-                    if change.get("compareQuantity") is not None and change["compareQuantity"] != self.stock.get(sku):
-                        errors = [{"field": ["compareQuantity"], "message": "The compareQuantity value does not match", "code": "COMPARE_QUANTITY_STALE"}]
-                        return 200, {"data": {"inventorySetQuantities": {"userErrors": errors}}}, {}
-                    self.stock[sku] = change["quantity"]
-                    self.pushes.append((sku, change["quantity"]))
-                return 200, {"data": {"inventorySetQuantities": {"userErrors": []}}}, {}
+            return 200, self._shopify_graphql(body["query"], body.get("variables") or {}), {}
         return 404, {"errors": "Not Found"}, {}
 
-    # --- WooCommerce ------------------------------------------------------------------------------
-    def _woocommerce(self, method, path, query, body):
-        if method == "GET" and path == "/wp-json/wc/v3/orders":
-            since = query.get("modified_after")
-            items = sorted((o for o in self.orders.values() if not since or o["date_modified_gmt"] > since),
-                           key=lambda o: o["date_modified_gmt"])
-            chunk, pages = self._page(items, int(query.get("page", "1")))
-            return 200, chunk, {"X-WP-TotalPages": str(pages), "X-WP-Total": str(len(items))}
-        if method == "GET" and path == "/wp-json/wc/v3/products":
-            sku = query.get("sku", "")
-            return 200, ([{"id": abs(hash(sku)) % 100000, "sku": sku}] if sku in self.stock else []), {}
-        if method == "PUT" and path.startswith("/wp-json/wc/v3/products/"):
-            product_id = int(path.rsplit("/", 1)[1])
-            sku = next(s for s in self.stock if abs(hash(s)) % 100000 == product_id)
-            with self.lock:
-                self.stock[sku] = body["stock_quantity"]
-                self.pushes.append((sku, body["stock_quantity"]))
-            return 200, {"id": product_id, "sku": sku, "stock_quantity": body["stock_quantity"]}, {}
-        return 404, {"code": "rest_no_route"}, {}
+    def _shopify_graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        def item(sku: str) -> dict[str, Any]:
+            level = {"location": {"id": "gid://shopify/Location/1"},
+                     "quantities": [{"name": "available", "quantity": self.stock[sku]}]}
+            return {"id": f"gid://shopify/InventoryItem/{sku}", "inventoryLevels": {"nodes": [level]}}
 
-    # --- BigCommerce --------------------------------------------------------------------------------
-    def _bigcommerce(self, method, path, query, body):
-        prefix = "/stores/abc123"
-        path = path.removeprefix(prefix)
-        parts = path.strip("/").split("/")
+        if "productVariants" in query:
+            sku = variables["q"].removeprefix("sku:").strip('"')
+            nodes = [{"sku": sku, "inventoryItem": item(sku)}] if sku in self.stock else []
+            return {"data": {"productVariants": {"nodes": nodes}}}
+        if "inventorySetQuantities" in query:
+            change = variables["input"]["quantities"][0]
+            sku = change["inventoryItemId"].rsplit("/", 1)[1]
+            if self.stale_compares or change.get("compareQuantity") != self.stock.get(sku):
+                self.stale_compares = max(0, self.stale_compares - 1)
+                errors = [{"field": ["input", "quantities", "0", "compareQuantity"], "code": "COMPARE_QUANTITY_STALE",
+                           "message": "The compareQuantity argument no longer matches the persisted quantity."}]
+                return {"data": {"inventorySetQuantities": {"userErrors": errors}}}
+            self.stock[sku] = change["quantity"]
+            self.pushes.append((sku, change["quantity"]))
+            return {"data": {"inventorySetQuantities": {"userErrors": []}}}
+        if "inventoryItem(" in query:
+            sku = variables["id"].rsplit("/", 1)[1]
+            return {"data": {"inventoryItem": item(sku) if sku in self.stock else None}}
+        return {"errors": [{"message": "unsupported query", "extensions": {"code": "BAD_REQUEST"}}]}
+
+    # --- WooCommerce: REST v3 -------------------------------------------------------------------------
+    def _woocommerce(self, method: str, path: str, query: dict[str, str], body: Any) -> Reply:
+        api = "/wp-json/wc/v3"
+        if method == "GET" and path == f"{api}/orders":
+            since = _iso(query["modified_after"], naive_is_utc=True) if query.get("modified_after") else None
+            items = sorted((o for o in self.orders.values()
+                            if since is None or _iso(o["date_modified_gmt"], naive_is_utc=True) > since),
+                           key=lambda o: (_iso(o["date_modified_gmt"], naive_is_utc=True), o["id"]))
+            chunk, pages = self._page(items, int(query.get("page", 1)), int(query.get("per_page", 10)))
+            return 200, chunk, {"X-WP-Total": str(len(items)), "X-WP-TotalPages": str(pages)}
+        if method == "GET" and path.startswith(f"{api}/orders/"):
+            order = self.orders.get(path.rsplit("/", 1)[1])
+            if order is None:
+                return 404, {"code": "woocommerce_rest_shop_order_invalid_id", "message": "Invalid ID.",
+                             "data": {"status": 404}}, {}
+            return 200, order, {}
+        if method == "GET" and path == f"{api}/products":
+            sku = query.get("sku", "")
+            return 200, ([self._woo_product(sku)] if sku in self.stock else []), {}
+        if method == "PUT" and path.startswith(f"{api}/products/"):
+            product_id = int(path.rsplit("/", 1)[1])
+            sku = next((s for s, pid in self._product_ids.items() if pid == product_id), None)
+            if sku is None:
+                return 404, {"code": "woocommerce_rest_product_invalid_id", "message": "Invalid ID.",
+                             "data": {"status": 404}}, {}
+            self.stock[sku] = body["stock_quantity"]
+            self.pushes.append((sku, body["stock_quantity"]))
+            return 200, self._woo_product(sku), {}
+        return 404, {"code": "rest_no_route", "message": "No route was found matching the URL and request method.",
+                     "data": {"status": 404}}, {}
+
+    def _woo_product(self, sku: str) -> dict[str, Any]:
+        product_id = self._product_ids.setdefault(sku, 100 + len(self._product_ids))
+        return {"id": product_id, "sku": sku, "type": "simple", "manage_stock": True, "stock_quantity": self.stock[sku]}
+
+    # --- BigCommerce: v2 orders, v3 inventory ---------------------------------------------------------
+    def _bigcommerce(self, method: str, path: str, query: dict[str, str], body: Any) -> Reply:
+        parts = path.removeprefix(BIGCOMMERCE_PREFIX).strip("/").split("/")
+        page, limit = int(query.get("page", 1)), min(int(query.get("limit", 50)), 250)
         if method == "GET" and parts[:2] == ["v2", "orders"]:
             if len(parts) == 2:
-                since = query.get("min_date_modified")
-                items = sorted(self.orders.values(), key=lambda o: parsedate_to_datetime(o["date_modified"]))
-                if since:
-                    from datetime import datetime
-
-                    cutoff = datetime.fromisoformat(since)
-                    items = [o for o in items if parsedate_to_datetime(o["date_modified"]) > cutoff]
-                limit = int(query.get("limit", "250"))
-                page = int(query.get("page", "1"))
-                chunk = items[(page - 1) * limit: page * limit]
-                return (200, [self._bare(o) for o in chunk], {}) if chunk else (204, None, {})
+                since = _any_time(query["min_date_modified"]) if query.get("min_date_modified") else None
+                items = sorted((o for o in self.orders.values()
+                                if since is None or parsedate_to_datetime(o["date_modified"]) >= since),
+                               key=lambda o: (parsedate_to_datetime(o["date_modified"]), o["id"]))
+                return _list(items[(page - 1) * limit: page * limit], self._bare)
             order = self.orders.get(parts[2])
             if order is None:
                 return 404, [{"status": 404, "message": "The requested resource was not found."}], {}
             if len(parts) == 3:
                 return 200, self._bare(order), {}
-            if parts[3] == "products":
-                return 200, order["products"], {}
-            if parts[3] == "shipping_addresses":
-                return 200, order["shipping_addresses"], {}
-        if method == "PUT" and path == "/v3/inventory/adjustments/absolute":
-            with self.lock:
-                for item in body["items"]:
-                    self.stock[item["sku"]] = item["quantity"]
-                    self.pushes.append((item["sku"], item["quantity"]))
-            return 200, {}, {}
-        return 404, {"title": "Not found"}, {}
+            if parts[3] in ("products", "shipping_addresses"):
+                return _list(order[parts[3]][(page - 1) * limit: page * limit])
+        if method == "PUT" and parts == ["v3", "inventory", "adjustments", "absolute"]:
+            unknown = [item["sku"] for item in body["items"] if item.get("sku") not in self.stock]
+            if unknown:
+                return 422, {"status": 422, "title": f"Unknown SKU(s): {', '.join(unknown)}", "errors": {}}, {}
+            for item in body["items"]:
+                self.stock[item["sku"]] = item["quantity"]
+                self.pushes.append((item["sku"], item["quantity"]))
+            return 200, {"transaction_id": f"txn-{len(self.pushes)}"}, {}
+        return 404, {"status": 404, "title": "Not Found"}, {}
 
-    @staticmethod
-    def _bare(order: dict) -> dict:
-        return {k: v for k, v in order.items() if k not in ("products", "shipping_addresses")}
+    def _bare(self, order: dict[str, Any]) -> dict[str, Any]:
+        """The v2 order body links to its products and shipping addresses instead of embedding them."""
+        links = {name: {"url": f"{self.url}/v2/orders/{order['id']}/{name}", "resource": f"/orders/{order['id']}/{name}"}
+                 for name in ("products", "shipping_addresses")}
+        return {**order, **links}
+
+
+def _handler_for(peer: StorefrontPeer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            peer.handle(self, "GET")
+
+        def do_POST(self) -> None:
+            peer.handle(self, "POST")
+
+        def do_PUT(self) -> None:
+            peer.handle(self, "PUT")
+
+    return Handler
+
+
+def _send(handler: BaseHTTPRequestHandler, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+    data = json.dumps(payload).encode() if payload is not None else b""
+    handler.send_response(status)
+    if data:
+        handler.send_header("Content-Type", "application/json; charset=utf-8")
+    handler.send_header("Content-Length", str(len(data)))
+    for key, value in (headers or {}).items():
+        handler.send_header(key, value)
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+def _list(items: list[Any], shape: Any = None) -> Reply:
+    """BigCommerce v2 answers an empty collection with 204 No Content."""
+    return (200, [shape(i) if shape else i for i in items], {}) if items else (204, None, {})
+
+
+def _iso(value: str, *, naive_is_utc: bool = False) -> datetime:
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None and naive_is_utc else moment
+
+
+def _any_time(value: str) -> datetime:
+    """BigCommerce date filters take RFC 2822 or ISO 8601."""
+    try:
+        return _iso(value, naive_is_utc=True)
+    except ValueError:
+        return parsedate_to_datetime(value)

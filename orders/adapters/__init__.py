@@ -1,0 +1,13 @@
+"""Storefront adapters: one module per storefront kind, named after `Channel.kind`.
+
+Each module exposes the same surface, so callers pick one with `import_module(f"orders.adapters.{kind}")`:
+
+- `verify(secret, raw_body, headers)` raises `SignatureError` unless the delivery is authentic;
+- `parse_webhook(raw_body, headers) -> WebhookEvent` raises `PayloadError` on a malformed delivery;
+- `normalize(order_json) -> NormalizedOrder` turns the storefront's order JSON into the canonical order;
+- a client class (`ShopifyClient`, `WooCommerceClient`, `BigCommerceClient`) with `fetch_order`,
+  `list_orders_changed_since` and `set_available`, raising `PeerError` when the storefront fails.
+
+WooCommerce also has `is_ping(raw_body, headers)` for the unsigned ping sent when a webhook is created.
+Everything here is plain Python (no Django), defined in `orders.adapters.base`.
+"""
