@@ -60,11 +60,12 @@ def parse_webhook(raw_body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         raise PayloadError(f"the {topic} payload has no order id")
     # X-Shopify-Event-Id is shared by every delivery of one event (retries, several subscriptions);
     # X-Shopify-Webhook-Id identifies one delivery and survives its retries.
+    # One merchant action can emit several topics under one event id: the topic is part of the key.
     event_id = header(headers, "X-Shopify-Event-Id") or header(headers, "X-Shopify-Webhook-Id")
     if not event_id:
-        event_id = f"{topic}:{payload.get('id')}:{payload.get('updated_at', '')}"
+        event_id = f"{payload.get('id')}:{payload.get('updated_at', '')}"
     return WebhookEvent(
-        topic=kind, event_id=f"shopify:{event_id}", external_order_id=text(payload.get("id")), payload=payload,
+        topic=kind, event_id=f"shopify:{topic}:{event_id}", external_order_id=text(payload.get("id")), payload=payload,
         triggered_at=iso_time(header(headers, "X-Shopify-Triggered-At"), naive_is_utc=True),
     )
 

@@ -116,11 +116,11 @@ def test_shopify_webhook_topics_event_ids_and_trigger_time():
     event = shopify.parse_webhook(body, {"x-shopify-topic": "orders/create", "x-shopify-event-id": "evt-1",
                                          "X-Shopify-Webhook-Id": "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
                                          "x-shopify-triggered-at": "2026-11-20T15:16:00.877041743Z"})
-    assert (event.topic, event.event_id, event.external_order_id) == ("order.created", "shopify:evt-1", "820982911946154508")
+    assert (event.topic, event.event_id, event.external_order_id) == ("order.created", "shopify:orders/create:evt-1", "820982911946154508")
     assert event.triggered_at == datetime(2026, 11, 20, 15, 16, 0, 877041, tzinfo=UTC)
     assert event.payload["name"] == "#1001"
     retry = shopify.parse_webhook(body, {"X-Shopify-Topic": "orders/paid", "X-Shopify-Webhook-Id": "delivery-9"})
-    assert (retry.topic, retry.event_id, retry.triggered_at) == ("order.paid", "shopify:delivery-9", None)
+    assert (retry.topic, retry.event_id, retry.triggered_at) == ("order.paid", "shopify:orders/paid:delivery-9", None)
     for topic, expected in [("orders/updated", "order.updated"), ("orders/cancelled", "order.cancelled"),
                             ("orders/delete", "order.cancelled"), ("products/update", "other")]:
         assert shopify.parse_webhook(b'{"id": 5}', {"X-Shopify-Topic": topic}).topic == expected

@@ -139,7 +139,7 @@ def test_the_same_delivery_twenty_times_at_once_creates_one_order_via_a_real_wor
     assert InboxDelivery.objects.count() == 2
     assert set(InboxDelivery.objects.values_list("status", flat=True)) <= {"processed", "ignored"}
     assert Order.objects.count() == 1
-    assert InboxDelivery.objects.get(dedup_key="shopify:evt-concurrent").duplicates == 19
+    assert InboxDelivery.objects.get(dedup_key="shopify:orders/create:evt-concurrent").duplicates == 19
 
 
 @pytest.mark.django_db(transaction=True)
