@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-ALL = ["reservations", "webhooks", "memory"]
+ALL = ["reservations", "webhooks"]
 
 
 def main(names: list[str]) -> None:
