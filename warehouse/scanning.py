@@ -1,7 +1,7 @@
 """The one scan parser every station uses: any scanned or typed string becomes a typed Scan.
 
 Pure Python (no Django), so the REST API, the htmx stations and tests share it. Internal labels
-carry a prefix (`BIN:A-01-02-B`, `TOTE:T-001`, `PO:1234`, `RMA:R-77`); typed quantities are `x5`
+carry a prefix (`BIN:A-01-02-B`, `TOTE:T-001`, `PO:1234`, `RMA:R-77`, station commands `CMD:DONE`); typed quantities are `x5`
 or `QTY:5`; digits are GTIN/UPC/EAN or SSCC; GS1-128 element strings (with FNC1 as ASCII GS, a
 symbology identifier such as `]C1`, or in the human-readable `(01)...(17)...` form) carry GTIN,
 lot, expiry, serial and count; anything else is the merchant's SKU.
@@ -22,7 +22,9 @@ from biip.sscc import Sscc
 GS = "\x1d"
 SYMBOLOGY_PREFIX = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 QTY_PATTERN = re.compile(r"^(?:x|X|QTY:|qty:)(\d{1,5})$")
-LABEL_PREFIXES = {"BIN": "bin", "LOC": "bin", "TOTE": "tote", "CART": "tote", "PO": "po", "ASN": "po", "RMA": "rma"}
+LABEL_PREFIXES = {
+    "BIN": "bin", "LOC": "bin", "TOTE": "tote", "CART": "tote", "PO": "po", "ASN": "po", "RMA": "rma", "CMD": "command",
+}
 
 
 class ScanKind(str, Enum):
@@ -34,6 +36,7 @@ class ScanKind(str, Enum):
     PO = "po"
     RMA = "rma"
     QTY = "qty"
+    COMMAND = "command"  # station command sheets: CMD:DAMAGED, CMD:DONE, ...
     SKU = "sku"
 
 

@@ -35,6 +35,10 @@ ALL_ROLES = (*STAFF_ROLES, MERCHANT)
 # Areas of the product and the roles that may use them (admin may use all).
 AREAS: dict[str, frozenset[str]] = {
     "receiving": frozenset({RECEIVER, WAREHOUSE_MANAGER}),
+    # Purchase orders / ASNs: staff who plan or receive them, and merchants for their own.
+    "inbound": frozenset({RECEIVER, WAREHOUSE_MANAGER, INVENTORY_CONTROLLER, OPS_MANAGER, MERCHANT}),
+    # Receiving exceptions and putaway tasks: resolve, map barcodes, release abandoned tasks.
+    "inbound_manage": frozenset({WAREHOUSE_MANAGER, INVENTORY_CONTROLLER}),
     "picking": frozenset({PICKER, WAREHOUSE_MANAGER}),
     "packing": frozenset({PACKER, WAREHOUSE_MANAGER}),
     "returns": frozenset({RETURNS_PROCESSOR, WAREHOUSE_MANAGER}),

@@ -135,6 +135,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
 
+# Storefront sync-back (orders outbox): a failed delivery is retried after base x 2^(attempt-1) seconds,
+# at most max (a storefront's Retry-After counts, within max), and parked for an operator after N attempts.
+ORDERS_OUTBOX_RETRY_BASE_SECONDS = float(os.environ.get("ORDERS_OUTBOX_RETRY_BASE_SECONDS") or 30)
+ORDERS_OUTBOX_RETRY_MAX_SECONDS = float(os.environ.get("ORDERS_OUTBOX_RETRY_MAX_SECONDS") or 3600)
+ORDERS_OUTBOX_MAX_ATTEMPTS = env_int("ORDERS_OUTBOX_MAX_ATTEMPTS", 8)
+# Longer than the slowest delivery (a few storefront calls of 10 s each); a crashed worker's claim expires.
+ORDERS_OUTBOX_LEASE_SECONDS = env_int("ORDERS_OUTBOX_LEASE_SECONDS", 300)
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -191,6 +199,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.order.OrderStatus",
+        "PurchaseOrderKindEnum": "warehouse.models.inbound.InboundKind",
+        "PurchaseOrderStatusEnum": "warehouse.models.inbound.InboundStatus",
+        "ReceiptStatusEnum": "warehouse.models.inbound.ReceiptStatus",
+        "PutawayStatusEnum": "warehouse.models.inbound.PutawayStatus",
+        "ReceivingExceptionKindEnum": "warehouse.models.inbound.ExceptionKind",
+    },
 }
 
 # --- Security: the production profile passes `manage.py check --deploy` with no warnings --

@@ -1,3 +1,25 @@
-from warehouse.models.layout import Bin, Warehouse, Zone
+# Layout first: inventory's models import Warehouse and Bin while this package is still loading.
+from warehouse.models.layout import Bin, Warehouse, Zone  # isort: skip
 
-__all__ = ["Bin", "Warehouse", "Zone"]
+from warehouse.models.inbound import (
+    AsnCarton,
+    ExceptionKind,
+    InboundKind,
+    InboundStatus,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PutawayOverrideReason,
+    PutawayStatus,
+    PutawayStep,
+    PutawayTask,
+    Receipt,
+    ReceiptStatus,
+    ReceivingException,
+)
+from warehouse.models.scans import StationScan
+
+__all__ = [
+    "AsnCarton", "Bin", "ExceptionKind", "InboundKind", "InboundStatus", "PurchaseOrder", "PurchaseOrderLine",
+    "PutawayOverrideReason", "PutawayStatus", "PutawayStep", "PutawayTask", "Receipt", "ReceiptStatus",
+    "ReceivingException", "StationScan", "Warehouse", "Zone",
+]

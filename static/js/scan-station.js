@@ -1,0 +1,134 @@
+/* Scan stations: one input that keeps focus; every Enter becomes a scan with a client-made scan id,
+   queued and sent one at a time in order, so scans typed faster than the server answers are neither
+   dropped nor reordered. A scan whose answer is lost is re-sent with the same id: the server applies
+   it once. The answer (an HTML panel) is swapped in through htmx; refusals beep. */
+(function () {
+  "use strict";
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return x.toString(16).padStart(2, "0"); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  var audio;
+  function tone(freq, ms, type) {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var osc = audio.createOscillator(), gain = audio.createGain();
+      osc.type = type || "square";
+      osc.frequency.value = freq;
+      gain.gain.value = 0.2;
+      osc.connect(gain);
+      gain.connect(audio.destination);
+      osc.start();
+      osc.stop(audio.currentTime + ms / 1000);
+    } catch (e) { /* no audio device: the red panel still shows */ }
+  }
+
+  function sleep(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
+
+  function start(station) {
+    var form = station.querySelector("form[data-scan-form]");
+    var input = form.querySelector("[data-scan-input]");
+    var panel = station.querySelector("[data-station-panel]");
+    var waiting = station.querySelector("[data-scan-waiting]");
+    var csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
+    var allowEmpty = form.hasAttribute("data-allow-empty");
+    var queue = [];
+    var busy = false;
+
+    function showWaiting(note) {
+      var n = queue.length;
+      station.dataset.pending = String(n);
+      if (waiting) waiting.textContent = note || (n > 1 ? n + " scans waiting" : "");
+    }
+
+    function swap(html) {
+      if (window.htmx && htmx.swap) htmx.swap(panel, html, { swapStyle: "innerHTML" });
+      else panel.innerHTML = html;
+      var result = panel.querySelector("[data-scan-result]");
+      if (result && result.getAttribute("data-scan-result") === "error") tone(220, 350);
+      else if (result) tone(1200, 60, "sine");
+    }
+
+    function send(item) {
+      var body = new URLSearchParams({ code: item.code, scan_id: item.scanId });
+      return fetch(form.action, {
+        method: "POST", body: body, credentials: "same-origin",
+        headers: { "X-CSRFToken": csrf, "HX-Request": "true" },
+      }).then(function (resp) {
+        if (resp.status >= 500) throw new Error("server " + resp.status);
+        return resp.text().then(function (text) {
+          if (resp.ok) return text;
+          return '<div data-scan-result="error">' + (resp.status === 403 ? "Not allowed: " : "Refused: ") +
+            text.replace(/<[^>]*>/g, " ").trim().slice(0, 200) + "</div>";
+        });
+      });
+    }
+
+    async function pump() {
+      if (busy) return;
+      busy = true;
+      var delay = 500;
+      while (queue.length) {
+        try {
+          swap(await send(queue[0]));
+          queue.shift();
+          delay = 500;
+          showWaiting();
+        } catch (err) {
+          showWaiting("Connection lost: " + queue.length + " scan(s) kept, retrying…");
+          await sleep(delay);
+          delay = Math.min(delay * 2, 8000);
+        }
+      }
+      busy = false;
+      station.dataset.idle = "true";
+      input.focus();
+    }
+
+    function enqueue(code) {
+      station.dataset.idle = "false";
+      queue.push({ code: code, scanId: uuid() });
+      showWaiting();
+      pump();
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var code = input.value;
+      input.value = "";
+      if (!code.trim() && !allowEmpty) return;
+      enqueue(code);
+    });
+
+    station.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-scan-value]");
+      if (button) {
+        event.preventDefault();
+        enqueue(button.getAttribute("data-scan-value"));
+      }
+    });
+
+    // The input keeps focus: a picker never has to click back into it between scans.
+    document.addEventListener("click", function (event) {
+      if (!event.target.closest("a, button, select, textarea, input")) input.focus();
+    });
+    input.addEventListener("blur", function () {
+      setTimeout(function () {
+        var active = document.activeElement;
+        if (!active || active === document.body) input.focus();
+      }, 0);
+    });
+    station.dataset.idle = "true";
+    input.focus();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-station]").forEach(start);
+  });
+})();

@@ -1,0 +1,63 @@
+"""Apply a station submission exactly once, keyed by the client's scan id.
+
+The scan id's row is inserted first, in the same transaction as the action: a concurrent duplicate
+waits on the unique key, then finds the row and gets the first answer back without re-applying.
+A refused scan is recorded too, so its retry answers with the same refusal.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from django.db import connection, transaction
+
+from warehouse.models import StationScan
+from warehouse.scanning import ScanError
+from wms_project.errors import DomainError
+
+
+class BadScanId(DomainError):
+    code = "bad_scan_id"
+
+
+@dataclass
+class StationReply:
+    ok: bool
+    message: str
+    data: dict = field(default_factory=dict)
+    replayed: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def apply_scan_once(*, scan_id, station: str, user, raw: str, action: Callable[[], StationReply]) -> StationReply:
+    scan_uuid = _uuid(scan_id)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO warehouse_stationscan (scan_id, station, user_id, raw, ok, message, result, created_at)"
+                " VALUES (%s, %s, %s, %s, true, '', '{}'::jsonb, now()) ON CONFLICT (scan_id) DO NOTHING RETURNING scan_id",
+                [scan_uuid, station, getattr(user, "pk", None), (raw or "")[:200]],
+            )
+            inserted = cursor.fetchone() is not None
+        if not inserted:
+            seen = StationScan.objects.get(pk=scan_uuid)
+            return StationReply(ok=seen.ok, message=seen.message, data=seen.result, replayed=True)
+        try:
+            with transaction.atomic():
+                reply = action()
+        except (DomainError, ScanError) as exc:
+            reply = StationReply(ok=False, message=getattr(exc, "message", None) or str(exc),
+                                 data={"code": getattr(exc, "code", "bad_scan")})
+        StationScan.objects.filter(pk=scan_uuid).update(ok=reply.ok, message=reply.message[:300], result=reply.data)
+        return reply
+
+
+def _uuid(value) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        raise BadScanId("every scan needs a scan id (a UUID made by the station)") from None

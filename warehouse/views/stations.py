@@ -1,0 +1,23 @@
+"""What every scan station view shares: read the submission, apply it once, answer with the panel."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.shortcuts import render
+
+from warehouse.services.station_scans import StationReply, apply_scan_once
+
+
+def submitted_scan(request, *, station: str, action) -> StationReply:
+    code = request.POST.get("code", "")
+    return apply_scan_once(
+        scan_id=request.POST.get("scan_id"), station=station, user=request.user, raw=code, action=lambda: action(code)
+    )
+
+
+def render_station(request, *, page: str, panel: str, context: dict):
+    """The panel alone for the station's script; the whole page for a plain form post (no script)."""
+    context = {**context, "scan_id": uuid.uuid4()}
+    template = panel if request.htmx else page
+    return render(request, template, context)
