@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from warehouse.models import Bin, Warehouse, Zone
+from warehouse.models import Bin, PurchaseOrder, PurchaseOrderLine, PutawayTask, Receipt, ReceivingException, Warehouse, Zone
 
 
 class ZoneInline(admin.TabularInline):
@@ -27,3 +27,52 @@ class BinAdmin(admin.ModelAdmin):
     list_filter = ["warehouse", "zone__kind", "kind", "is_pickable", "is_active"]
     list_select_related = ["warehouse", "zone"]
     search_fields = ["code"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Receipts, exceptions and putaway change only through the station services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PurchaseOrderLineInline(admin.TabularInline):
+    model = PurchaseOrderLine
+    extra = 0
+    readonly_fields = ["product", "expected_qty", "received_qty", "damaged_qty"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PurchaseOrder)
+class PurchaseOrderAdmin(ReadOnlyAdmin):
+    list_display = ["number", "kind", "merchant", "warehouse", "supplier", "expected_date", "status"]
+    list_filter = ["kind", "status", "warehouse", "merchant"]
+    search_fields = ["number", "supplier"]
+    inlines = [PurchaseOrderLineInline]
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "purchase_order", "warehouse", "dock_bin", "status", "first_received_at", "stocked_at", "dock_to_stock_seconds"]
+    list_filter = ["status", "warehouse"]
+
+
+@admin.register(ReceivingException)
+class ReceivingExceptionAdmin(ReadOnlyAdmin):
+    list_display = ["recorded_at", "kind", "receipt", "product", "barcode", "qty", "resolved_at", "resolution"]
+    list_filter = ["kind", ("resolved_at", admin.EmptyFieldListFilter)]
+
+
+@admin.register(PutawayTask)
+class PutawayTaskAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "warehouse", "product", "qty", "put_qty", "condition", "lot", "suggested_bin", "status", "claimed_by"]
+    list_filter = ["status", "warehouse", "condition"]

@@ -177,6 +177,41 @@ def seed_stock(warehouses: list[Warehouse], merchants: list[Merchant]) -> None:
                                   reason="opening stock")
 
 
+def seed_inbound(warehouses: list[Warehouse], merchants: list[Merchant]) -> list[str]:
+    """A purchase order and an ASN (with SSCC-labelled cartons) per merchant and warehouse, due soon."""
+    import datetime as dt
+
+    from biip.checksums import gs1_standard_check_digit
+
+    from warehouse.models import PurchaseOrder
+    from warehouse.services.purchase_orders import ExpectedLine, purchase_order_create
+
+    numbers = []
+    today = dt.date.today()
+    for w, warehouse in enumerate(warehouses):
+        for m, merchant in enumerate(merchants):
+            skus = list(Product.objects.filter(merchant=merchant).order_by("sku").values_list("sku", flat=True)[w * 6:w * 6 + 6])
+            po_number = f"PO-{merchant.code.upper()}-{warehouse.code.upper()}-1"
+            asn_number = f"ASN-{merchant.code.upper()}-{warehouse.code.upper()}-1"
+            numbers += [po_number, asn_number]
+            if PurchaseOrder.objects.filter(merchant=merchant, number=po_number).exists():
+                continue
+            purchase_order_create(
+                merchant=merchant, warehouse=warehouse, number=po_number, supplier="Northwind Supply",
+                expected_date=today + dt.timedelta(days=1), lines=[ExpectedLine(sku, 24) for sku in skus[:3]],
+            )
+            cartons = []
+            for n, sku in enumerate(skus[3:]):
+                body = f"00614141{w}{m}{n:07d}"[:17]
+                cartons.append(ExpectedLine(sku, 12, sscc=body + str(gs1_standard_check_digit(body)),
+                                            lot=f"L{today:%y%m}{n}", expiry=today + dt.timedelta(days=365)))
+            purchase_order_create(
+                merchant=merchant, warehouse=warehouse, number=asn_number, kind=PurchaseOrder.Kind.ASN,
+                supplier="Contoso Logistics", expected_date=today, lines=cartons,
+            )
+    return numbers
+
+
 def seed_channels(merchants: list[Merchant]) -> list:
     from orders.models import Channel
 
@@ -202,6 +237,7 @@ def seed_demo() -> dict:
     merchants = seed_merchants_and_products()
     people = seed_users(merchants)
     seed_stock(warehouses, merchants)
+    inbound = seed_inbound(warehouses, merchants)
     channels = seed_channels(merchants)
     skus = {}
     for merchant in merchants:
@@ -212,6 +248,7 @@ def seed_demo() -> dict:
     return {
         "merchants": [{"id": m.id, "code": m.code, "name": m.name, "api_token": people["tokens"][m.code]} for m in merchants],
         "warehouses": [w.code for w in warehouses],
+        "purchase_orders": inbound,
         "channels": [
             {"id": c.id, "merchant": c.merchant.code, "kind": c.kind, "name": c.name, "webhook_secret": c.webhook_secret,
              "webhook_url": f"/webhooks/{c.kind}/{c.id}/" if c.is_storefront else None}

@@ -1,0 +1,25 @@
+"""`make run` seeds demo data: it must load on an empty database, twice without duplicating, and be usable."""
+
+import pytest
+
+from inventory.models import Movement
+from tests.inventory.invariants import assert_stock_invariants
+from warehouse.models import AsnCarton, PurchaseOrder
+from warehouse.services.receiving import receipt_open, receiving_scan
+from wms_project.demo import seed_demo
+
+
+@pytest.mark.django_db
+def test_demo_data_loads_idempotently_and_its_asn_cartons_can_be_received(django_user_model):
+    first = seed_demo()
+    movements = Movement.objects.count()
+    again = seed_demo()
+    assert again["purchase_orders"] == first["purchase_orders"]
+    assert Movement.objects.count() == movements
+    assert PurchaseOrder.objects.count() == 8
+    carton = AsnCarton.objects.select_related("purchase_order").first()
+    receiver = django_user_model.objects.get(username="receiver")
+    receipt = receipt_open(purchase_order=carton.purchase_order, actor=receiver)
+    reply = receiving_scan(receipt=receipt, raw=carton.sscc, actor=receiver)
+    assert reply.ok and reply.data["qty"] == carton.qty
+    assert_stock_invariants()
