@@ -19,7 +19,7 @@ PROBE = (
 
 
 def run_with_env(code: str, **env) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "WMS_PROFILE"}}
+    full_env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "WMS_PROFILE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     full_env.update(env)
     full_env["DJANGO_SETTINGS_MODULE"] = "wms_project.settings"
     return subprocess.run([sys.executable, "-c", code], env=full_env, cwd=ROOT, capture_output=True, text=True, timeout=60)
@@ -65,7 +65,7 @@ def test_production_profile_requires_a_secret_key():
 
 
 def test_production_profile_passes_check_deploy_without_warnings():
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}  # set by the browser tests
     env.update(
         WMS_PROFILE="production",
         SECRET_KEY="x7!Gq2pL9vR4mZ8tY1wK6sD3fH5jN0bC-aE_uI+oP=lM*nB&vT",
