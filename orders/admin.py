@@ -10,9 +10,12 @@ from orders.models import (
     OrderEvent,
     OrderHold,
     OrderLine,
+    OutboxMessage,
     RoutingPolicy,
 )
 from orders.services.inbox import inbox_replay
+from orders.services.outbox import outbox_retry
+from wms_project.errors import DomainError
 
 
 @admin.register(Channel)
@@ -35,6 +38,30 @@ class InboxDeliveryAdmin(admin.ModelAdmin):
         for delivery in queryset:
             inbox_replay(delivery_id=delivery.pk, actor=request.user)
         messages.success(request, f"{queryset.count()} delivery(ies) queued for processing")
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "channel", "order", "sequence", "kind", "status", "attempts", "next_attempt_at", "sent_at"]
+    list_filter = ["status", "kind", "channel__kind"]
+    search_fields = ["order__order_number", "order__external_id"]
+    list_select_related = ["channel", "order"]
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False  # written only by the services, in the transaction that makes the change
+
+    @admin.action(description="Send the selected parked or pending updates again")
+    def retry(self, request, queryset):
+        done = 0
+        for message in queryset:
+            try:
+                outbox_retry(message=message, actor=request.user)
+                done += 1
+            except DomainError as exc:
+                messages.warning(request, exc.message)
+        messages.success(request, f"{done} storefront update(s) queued to be sent again")
 
 
 class LineInline(admin.TabularInline):

@@ -25,3 +25,12 @@ class HoldError(Conflict):
 
 class DuplicateOrder(Conflict):
     code = "duplicate_order"
+
+
+class ShipmentError(DomainError):
+    code = "shipment_error"
+    status_code = 422
+
+
+class OutboxError(Conflict):
+    code = "outbox_error"

@@ -1,6 +1,9 @@
-from django.db.models import QuerySet
+import datetime as dt
 
-from orders.models import Order
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from orders.models import Order, OutboxMessage
 
 
 def orders_visible_to(user) -> QuerySet[Order]:
@@ -9,3 +12,32 @@ def orders_visible_to(user) -> QuerySet[Order]:
 
 def order_detail_queryset(user) -> QuerySet[Order]:
     return orders_visible_to(user).prefetch_related("lines", "holds", "events")
+
+
+def _earlier_unsent() -> Exists:
+    return Exists(
+        OutboxMessage.objects.filter(order_id=OuterRef("order_id"), sequence__lt=OuterRef("sequence"))
+        .exclude(status=OutboxMessage.Status.SENT)
+    )
+
+
+def outbox_due_ids(*, now: dt.datetime | None = None, limit: int = 500) -> list[int]:
+    """Pending messages that may go now: due, not in flight, first unsent of their order."""
+    now = now or timezone.now()
+    return list(
+        OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
+        .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
+        .exclude(_earlier_unsent())
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def outbox_needing_attention(*, limit: int = 200) -> QuerySet[OutboxMessage]:
+    """Parked messages first, then pending ones (with whether they wait behind an earlier one), oldest first."""
+    return (
+        OutboxMessage.objects.exclude(status=OutboxMessage.Status.SENT)
+        .select_related("channel", "order")
+        .annotate(blocked=_earlier_unsent())
+        .order_by("status", "created_at", "id")[:limit]  # "failed" sorts before "pending"
+    )

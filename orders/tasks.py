@@ -40,3 +40,23 @@ def pull_channel(channel_id: int) -> int:
     from orders.services.pull import channel_pull
 
     return channel_pull(channel_id=channel_id)
+
+
+@shared_task(name="orders.deliver_outbox", ignore_result=True, acks_late=True)
+def deliver_outbox(message_id: int) -> str:
+    """Safe to run twice: the claim and lease let one run at a time, and a sent message is skipped.
+    Failures are retried by the service itself (backoff recorded on the row), not by Celery."""
+    from orders.services.outbox import outbox_deliver
+
+    return outbox_deliver(message_id=message_id)
+
+
+@shared_task(name="orders.sweep_outbox", ignore_result=True)
+def sweep_outbox() -> int:
+    """Sends what is due but has no task queued: broker down at commit, a lost task, an expired lease."""
+    from orders.selectors import outbox_due_ids
+
+    ids = outbox_due_ids()
+    for message_id in ids:
+        deliver_outbox.delay(message_id)
+    return len(ids)

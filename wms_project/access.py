@@ -45,6 +45,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Orders", "orders:order_list", "order_read"),
     NavItem("Upload orders", "orders:order_upload", "order_intake"),
     NavItem("Order inbox", "orders:inbox", "orders"),
+    NavItem("Storefront outbox", "orders:outbox", "orders"),
     NavItem("Warehouses", "warehouse:warehouse_list", "layout"),
     NavItem("Inbound", "warehouse:po_list", "inbound"),
     NavItem("Receiving", "warehouse:receiving_station", "receiving"),

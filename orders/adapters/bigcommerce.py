@@ -1,5 +1,6 @@
 """BigCommerce: thin webhooks authenticated by a secret custom header; the order itself is read from the
 v2 Orders API (order, products, shipping addresses) and stock is set with v3 absolute inventory adjustments.
+Sync-back uses v2 order shipments (tracking) and the order's `status_id`.
 
 Register the webhook with `"headers": {"X-WMS-Webhook-Secret": "<the channel's webhook secret>"}`:
 BigCommerce sends those headers back on every callback.
@@ -50,6 +51,15 @@ PAYMENT_BY_STATUS = {
     6: "voided",  # Declined
 }
 PAGE_SIZE = 250  # the v2 API's maximum limit
+# Sync-back: the status each change sets. Allocated is "Awaiting Fulfillment" (paid, the warehouse has it);
+# delivered is "Completed" (shipped and receipt confirmed).
+SHIPPED, PARTIALLY_SHIPPED, COMPLETED, AWAITING_FULFILLMENT = 2, 3, 10, 11
+# `shipping_provider` names a BigCommerce carrier integration; any other carrier goes as "" (a plain tracking
+# number) rather than being left out, which BigCommerce would read as "custom".
+SHIPPING_PROVIDERS = {"auspost", "canadapost", "endicia", "usps", "fedex", "ups", "upsready", "upsonline", "shipperhq"}
+TRACKING_CARRIERS = {"ups": "ups", "usps": "usps", "fedex": "fedex", "dhl": "dhl", "dhl express": "dhl",
+                     "canada post": "canada-post", "canadapost": "canada-post", "australia post": "australia-post",
+                     "auspost": "australia-post", "royal mail": "royal-mail", "royalmail": "royal-mail"}
 
 
 def verify(secret: str, raw_body: bytes, headers: Mapping[str, str]) -> None:
@@ -212,6 +222,71 @@ class BigCommerceClient:
             "items": [{"location_id": location_id or self.location_id, "sku": sku, "quantity": qty}],
         })
         return body or {}
+
+    # --- sync-back: status changes and order shipments; every write looks first, so a repeated delivery
+    # adds no second shipment.
+    def push_allocated(self, external_id: str, payload: Mapping[str, Any]) -> str:
+        """Only an order still Pending (1) or Incomplete (0) moves to Awaiting Fulfillment; a paid order
+        usually is there already, and a later status set on the storefront is left alone."""
+        return self._set_status(external_id, AWAITING_FULFILLMENT, only_from={0, 1})
+
+    def push_shipped(self, external_id: str, payload: Mapping[str, Any]) -> str:
+        """POST /v2/orders/{id}/shipments for the parcel's order products, to the order's first shipping address,
+        then the order status (BigCommerce sets it itself on a shipment; we make sure)."""
+        base = f"/v2/orders/{urllib.parse.quote(str(external_id), safe='')}"
+        number = payload["tracking_number"]
+        if any(s.get("tracking_number") == number for s in self._pages(f"{base}/shipments")):
+            shipment = "shipment already there"
+        else:
+            addresses = self._pages(f"{base}/shipping_addresses")
+            if not addresses:
+                raise PeerError(f"BigCommerce order {external_id} has no shipping address", status=422)
+            carrier = (payload.get("carrier") or "").strip().lower()
+            body, _ = self.http.request("POST", f"{base}/shipments", body={
+                "order_address_id": addresses[0]["id"], "tracking_number": number,
+                "shipping_provider": carrier if carrier in SHIPPING_PROVIDERS else "",
+                "tracking_carrier": TRACKING_CARRIERS.get(carrier, ""),
+                "shipping_method": payload.get("service") or payload.get("carrier") or "",
+                "comments": payload.get("tracking_url") or "",
+                "items": self._shipment_items(self._pages(f"{base}/products"), payload.get("lines") or []),
+            })
+            shipment = f"shipment {(body or {}).get('id')}"
+        status = SHIPPED if payload.get("order_status", "shipped") == "shipped" else PARTIALLY_SHIPPED
+        return f"{shipment}; {self._set_status(external_id, status)}"
+
+    def push_delivered(self, external_id: str, payload: Mapping[str, Any]) -> str:
+        return self._set_status(external_id, COMPLETED)
+
+    def push_cancelled(self, external_id: str, payload: Mapping[str, Any]) -> str:
+        return self._set_status(external_id, CANCELLED)
+
+    def _set_status(self, external_id: str, status_id: int, *, only_from: set[int] | None = None) -> str:
+        path = f"/v2/orders/{urllib.parse.quote(str(external_id), safe='')}"
+        order, _ = self.http.request("GET", path)
+        if not isinstance(order, dict):
+            raise PeerError(f"BigCommerce returned no order {external_id}", status=502)
+        current = int(order.get("status_id") or 0)
+        if current == status_id:
+            return f"status already {status_id}"
+        if only_from is not None and current not in only_from:
+            return f"status {current} left as it is"
+        self.http.request("PUT", path, body={"status_id": status_id})
+        return f"status {order.get('status_id')} -> {status_id}"
+
+    @staticmethod
+    def _shipment_items(products: list[dict[str, Any]], lines: list[Mapping[str, Any]]) -> list[dict[str, int]]:
+        """Order product ids are our external line ids; a line without one is matched by SKU."""
+        by_id = {str(p["id"]): p for p in products}
+        items = []
+        for line in lines:
+            product = by_id.get(str(line.get("external_line_id") or "")) or next(
+                (p for p in products if p.get("sku") == line["sku"]), None)
+            if product is None:
+                raise PeerError(f"BigCommerce order has no product for {line['sku']}", status=422)
+            items.append({"order_product_id": int(product["id"]), "quantity": int(line["qty"])})
+        if not items:
+            raise PeerError("the parcel has no lines to ship on BigCommerce", status=422)
+        return items
 
     def _assemble(self, order: dict[str, Any]) -> dict[str, Any]:
         # In the order body, products and shipping_addresses are only {"url": ..., "resource": ...} links.

@@ -1,5 +1,6 @@
 """Shopify: HMAC-signed order webhooks; the Admin REST API to fetch an order and for the catch-up pull;
-GraphQL `inventorySetQuantities` to set stock.
+GraphQL `inventorySetQuantities` to set stock, and GraphQL for sync-back (`fulfillmentCreate` with tracking on
+the order's fulfillment orders, `fulfillmentEventCreate` DELIVERED, `orderCancel`).
 
 Reads use REST on purpose: webhook bodies are REST-shaped Order JSON, so one `normalize()` reads a delivery
 and a pulled order alike. Stock uses GraphQL because it offers compare-and-set (REST inventory_levels/set
@@ -155,6 +156,34 @@ SET_MUTATION = (
 )
 
 
+ORDER_STATE_QUERY = (
+    "query($id: ID!) { order(id: $id) { id cancelledAt "
+    "fulfillments(first: 50) { id displayStatus deliveredAt trackingInfo(first: 10) { company number url } } "
+    "fulfillmentOrders(first: 50) { nodes { id status "
+    "lineItems(first: 250) { nodes { id remainingQuantity lineItem { id sku } } } } } } }"
+)
+FULFILLMENT_CREATE = (
+    "mutation($fulfillment: FulfillmentInput!, $message: String) { fulfillmentCreate(fulfillment: $fulfillment, "
+    "message: $message) { fulfillment { id status } userErrors { field message } } }"
+)
+FULFILLMENT_EVENT_CREATE = (
+    "mutation($fulfillmentEvent: FulfillmentEventInput!) { fulfillmentEventCreate(fulfillmentEvent: $fulfillmentEvent) "
+    "{ fulfillmentEvent { id status } userErrors { field message } } }"
+)
+ORDER_CANCEL = (
+    "mutation($orderId: ID!, $reason: OrderCancelReason!, $refund: Boolean!, $restock: Boolean!, "
+    "$notifyCustomer: Boolean, $staffNote: String) { orderCancel(orderId: $orderId, reason: $reason, refund: $refund, "
+    "restock: $restock, notifyCustomer: $notifyCustomer, staffNote: $staffNote) { job { id } "
+    "orderCancelUserErrors { field message code } } }"
+)
+FULFILLABLE = {"OPEN", "IN_PROGRESS"}
+
+
+def _gid(kind: str, value: Any) -> str:
+    text_value = str(value)
+    return text_value if text_value.startswith("gid://") else f"gid://shopify/{kind}/{text_value}"
+
+
 class ShopifyClient:
     """base_url is https://<shop>.myshopify.com. `location_id` (a Location gid) is where stock is set;
     empty means the inventory item's first location."""
@@ -204,6 +233,97 @@ class ShopifyClient:
                 raise PeerError(f"Shopify refused the stock of {sku_or_inventory_item}: {errors[0].get('message')}", status=422)
         raise PeerError(f"the stock of {sku_or_inventory_item} kept changing on Shopify; gave up after {attempts} tries",
                         status=409)
+
+    # --- sync-back: what the warehouse did, told to the storefront (GraphQL; REST fulfillments are legacy) ---
+    def push_allocated(self, external_id: str, payload: Mapping[str, Any]) -> str:
+        """Shopify shows customers no "allocated" state, so there is nothing to send."""
+        return "nothing to send: Shopify has no allocated status"
+
+    def push_shipped(self, external_id: str, payload: Mapping[str, Any]) -> str:
+        """fulfillmentCreate on the order's open fulfillment orders, for the parcel's lines, with tracking.
+        A fulfillment that already carries the tracking number means an earlier attempt got through."""
+        order = self._order_state(external_id)
+        number = payload["tracking_number"]
+        if any(info.get("number") == number for f in order["fulfillments"] for info in f.get("trackingInfo") or []):
+            return f"already fulfilled with tracking {number}"
+        by_fulfillment_order = self._fulfillment_order_lines(order, payload.get("lines") or [])
+        tracking = {"company": payload.get("carrier") or None, "number": number, "url": payload.get("tracking_url") or None}
+        result = self._graphql(FULFILLMENT_CREATE, {"fulfillment": {
+            "notifyCustomer": True,
+            "trackingInfo": {k: v for k, v in tracking.items() if v},
+            "lineItemsByFulfillmentOrder": [
+                {"fulfillmentOrderId": fo_id, "fulfillmentOrderLineItems": [{"id": i, "quantity": q} for i, q in items]}
+                for fo_id, items in by_fulfillment_order.items()
+            ],
+        }, "message": f"Shipped by the warehouse via {payload.get('carrier')} {payload.get('service') or ''}".strip()})
+        created = result["fulfillmentCreate"]
+        if created["userErrors"]:
+            raise PeerError(f"Shopify refused the fulfillment: {created['userErrors'][0].get('message')}", status=422)
+        return f"fulfillment {created['fulfillment']['id']} with tracking {number}"
+
+    def push_delivered(self, external_id: str, payload: Mapping[str, Any]) -> str:
+        """A DELIVERED fulfillment event on each of the order's fulfillments not yet delivered."""
+        numbers = {s["tracking_number"] for s in payload.get("shipments") or [] if s.get("tracking_number")}
+        told = []
+        for fulfillment in self._order_state(external_id)["fulfillments"]:
+            tracking = {info.get("number") for info in fulfillment.get("trackingInfo") or []}
+            if fulfillment.get("deliveredAt") or (numbers and not tracking & numbers):
+                continue
+            result = self._graphql(FULFILLMENT_EVENT_CREATE, {"fulfillmentEvent": {
+                "fulfillmentId": fulfillment["id"], "status": "DELIVERED",
+                **({"happenedAt": payload["delivered_at"]} if payload.get("delivered_at") else {}),
+            }})["fulfillmentEventCreate"]
+            if result["userErrors"]:
+                raise PeerError(f"Shopify refused the delivery event: {result['userErrors'][0].get('message')}", status=422)
+            told.append(fulfillment["id"])
+        return f"delivered: {', '.join(told)}" if told else "every fulfillment was already delivered"
+
+    def push_cancelled(self, external_id: str, payload: Mapping[str, Any]) -> str:
+        """orderCancel without refund or restock: money is the merchant's call, and stock is ours (the
+        available quantity we push is the truth), so a Shopify restock would only be overwritten."""
+        if self._order_state(external_id)["cancelledAt"]:
+            return "already cancelled on Shopify"
+        result = self._graphql(ORDER_CANCEL, {
+            "orderId": _gid("Order", external_id), "reason": "OTHER", "refund": False, "restock": False,
+            "notifyCustomer": True, "staffNote": f"Cancelled by the warehouse: {payload.get('reason') or ''}"[:255],
+        })["orderCancel"]
+        if result["orderCancelUserErrors"]:
+            raise PeerError(f"Shopify refused the cancellation: {result['orderCancelUserErrors'][0].get('message')}",
+                            status=422)
+        return f"cancel job {(result.get('job') or {}).get('id')}"
+
+    def _order_state(self, external_id: str) -> dict[str, Any]:
+        order = self._graphql(ORDER_STATE_QUERY, {"id": _gid("Order", external_id)}).get("order")
+        if not order:
+            raise PeerError(f"Shopify has no order {external_id}", status=404)
+        return order
+
+    @staticmethod
+    def _fulfillment_order_lines(order: Mapping[str, Any], lines: list[Mapping[str, Any]]) -> dict[str, list[tuple[str, int]]]:
+        """Spread the parcel's lines over the open fulfillment order line items of the same order line.
+        One fulfillmentCreate takes fulfillment orders of one Shopify location only: a parcel whose lines
+        Shopify assigned to two locations is refused there, and parked for an operator."""
+        open_items = [
+            (fo["id"], item) for fo in order["fulfillmentOrders"]["nodes"] if fo.get("status") in FULFILLABLE
+            for item in fo["lineItems"]["nodes"] if item.get("remainingQuantity", 0) > 0
+        ]
+        remaining = {item["id"]: item["remainingQuantity"] for _, item in open_items}
+        chosen: dict[str, list[tuple[str, int]]] = {}
+        for line in lines:
+            wanted = int(line["qty"])
+            line_gid = _gid("LineItem", line["external_line_id"]) if line.get("external_line_id") else None
+            for fo_id, item in open_items:
+                matches = item["lineItem"]["id"] == line_gid if line_gid else item["lineItem"].get("sku") == line["sku"]
+                take = min(wanted, remaining[item["id"]]) if matches else 0
+                if take:
+                    chosen.setdefault(fo_id, []).append((item["id"], take))
+                    remaining[item["id"]] -= take
+                    wanted -= take
+            if wanted:
+                raise PeerError(f"Shopify has no open fulfillment order line left for {wanted} x {line['sku']}", status=422)
+        if not chosen:
+            raise PeerError("the parcel has no lines to fulfill on Shopify", status=422)
+        return chosen
 
     def _level(self, sku_or_item: str, location_id: str) -> tuple[str, str, int | None]:
         if sku_or_item.startswith("gid://shopify/InventoryItem/"):

@@ -1,5 +1,5 @@
 """WooCommerce: HMAC-signed webhooks (plus the unsigned ping sent when a webhook is created) and the
-REST API v3 to fetch an order, for the catch-up pull and to set stock.
+REST API v3 to fetch an order, for the catch-up pull, to set stock, and for sync-back (order status and notes).
 
 Auth is HTTP Basic with the consumer key and secret, which WooCommerce accepts over HTTPS only (plain
 HTTP would need OAuth 1.0a). `*_gmt` dates carry no offset and are UTC.
@@ -187,6 +187,58 @@ class WooCommerceClient:
         stamps = [(iso_time(o["date_modified_gmt"], naive_is_utc=True), o["date_modified_gmt"])
                   for o in orders if o.get("date_modified_gmt")]
         return orders, (max(stamps)[1] if stamps else cursor)
+
+    # --- sync-back: order status and notes. Core WooCommerce has no shipment object; the tracking travels
+    # as a customer note (WooCommerce emails it). Every write looks first, so a repeated delivery adds nothing.
+    def push_allocated(self, external_id: str, payload: Mapping[str, Any]) -> str:
+        """Allocated maps to "processing" (paid, being prepared): usually already so, then nothing is sent.
+        Only a status before it moves; a later one set on the storefront is left alone."""
+        return self._set_status(external_id, "processing", only_from={"pending", "on-hold"})
+
+    def push_shipped(self, external_id: str, payload: Mapping[str, Any]) -> str:
+        """A customer note with carrier, service, tracking number and URL, then "completed" once the whole
+        order has shipped (a partial shipment leaves it "processing")."""
+        items = ", ".join(f"{line['qty']} x {line['sku']}" for line in payload.get("lines") or [])
+        service = " ".join(filter(None, [payload.get("carrier"), payload.get("service")]))
+        text = f"Shipped via {service}: tracking number {payload['tracking_number']}"
+        text += f" ({payload['tracking_url']})" if payload.get("tracking_url") else ""
+        text += f". Items: {items}." if items else "."
+        done = [self._add_note(external_id, text, customer_note=True)]
+        if payload.get("order_status", "shipped") == "shipped":
+            done.append(self._set_status(external_id, "completed"))
+        return "; ".join(done)
+
+    def push_delivered(self, external_id: str, payload: Mapping[str, Any]) -> str:
+        """WooCommerce has no delivered status: a private note, and "completed" if it was not yet."""
+        numbers = ", ".join(s["tracking_number"] for s in payload.get("shipments") or [] if s.get("tracking_number"))
+        note = self._add_note(external_id, f"Delivered (tracking {numbers or 'n/a'}).", customer_note=False)
+        return f"{note}; {self._set_status(external_id, 'completed')}"
+
+    def push_cancelled(self, external_id: str, payload: Mapping[str, Any]) -> str:
+        status = self._set_status(external_id, "cancelled")
+        note = self._add_note(external_id, f"Cancelled by the warehouse: {payload.get('reason') or 'no reason given'}.",
+                              customer_note=False)
+        return f"{status}; {note}"
+
+    def _order_path(self, external_id: str) -> str:
+        return f"{API}/orders/{urllib.parse.quote(str(external_id), safe='')}"
+
+    def _set_status(self, external_id: str, status: str, *, only_from: set[str] | None = None) -> str:
+        current = self.fetch_order(external_id).get("status")
+        if current == status:
+            return f"status already {status}"
+        if only_from is not None and current not in only_from:
+            return f"status {current} left as it is"
+        self.http.request("PUT", self._order_path(external_id), body={"status": status})
+        return f"status {current} -> {status}"
+
+    def _add_note(self, external_id: str, text: str, *, customer_note: bool) -> str:
+        notes, _ = self.http.request("GET", f"{self._order_path(external_id)}/notes", params={"type": "any"})
+        if any(isinstance(n, dict) and n.get("note") == text for n in notes or []):
+            return "note already there"
+        body, _ = self.http.request("POST", f"{self._order_path(external_id)}/notes",
+                                    body={"note": text, "customer_note": customer_note})
+        return f"note {(body or {}).get('id')}"
 
     def set_available(self, sku: str, qty: int) -> dict[str, Any]:
         """Find the product by SKU, then PUT its stock_quantity. The core `?sku=` filter searches simple

@@ -12,6 +12,7 @@ from orders.models.order import (
     PaymentStatus,
     ServiceLevel,
 )
+from orders.models.outbox import OutboxKind, OutboxMessage
 
 __all__ = [
     "STOREFRONT_KINDS",
@@ -27,6 +28,8 @@ __all__ = [
     "OrderHold",
     "OrderLine",
     "OrderStatus",
+    "OutboxKind",
+    "OutboxMessage",
     "PaymentStatus",
     "RoutingPolicy",
     "RoutingRule",

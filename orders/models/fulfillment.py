@@ -48,6 +48,11 @@ class FulfillmentOrder(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ALLOCATED)
     ship_by = models.DateTimeField(null=True, blank=True)
     released_at = models.DateTimeField(null=True, blank=True)
+    carrier = models.CharField(max_length=64, blank=True)
+    service = models.CharField(max_length=100, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
+    tracking_url = models.URLField(max_length=500, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -73,9 +78,12 @@ class FulfillmentLine(models.Model):
     fulfillment_order = models.ForeignKey(FulfillmentOrder, on_delete=models.CASCADE, related_name="lines")
     order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="fulfillment_lines")
     qty = models.IntegerField()
+    shipped_qty = models.IntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["fulfillment_order", "order_line"], name="fulfillment_line_unique"),
             models.CheckConstraint(condition=Q(qty__gte=0), name="fulfillment_line_qty_not_negative"),
+            models.CheckConstraint(condition=Q(shipped_qty__gte=0, shipped_qty__lte=models.F("qty")),
+                                   name="fulfillment_line_shipped_in_range"),
         ]

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from inventory.models import Reservation, StockLevel
 from inventory.services.reservations import stock_release, stock_reserve
-from orders.models import FulfillmentLine, FulfillmentOrder, Order, OrderLine, RoutingPolicy, ServiceLevel
+from orders.models import FulfillmentLine, FulfillmentOrder, Order, OrderLine, OutboxKind, RoutingPolicy, ServiceLevel
 from orders.routing import candidates_for, plan
+from orders.services.outbox import outbox_lines, outbox_record
 from orders.services.timeline import order_event, order_transition
 from warehouse.models import Warehouse
 
@@ -124,6 +125,9 @@ def _settle_status(order: Order, policy: RoutingPolicy, actor) -> None:
         target = Order.Status.BACKORDERED
     if target != order.status:
         order_transition(order=order, to=target, actor=actor, reason=f"{have} of {wanted} unit(s) reserved")
+        if target == Order.Status.ALLOCATED:
+            outbox_record(order=order, kind=OutboxKind.ALLOCATED, payload={"lines": outbox_lines(
+                (line, line.open_qty) for line in lines)})
     fulfillments = list(order.fulfillment_orders.filter(status=FulfillmentOrder.Status.ALLOCATED))
     if fulfillments:
         order.ship_by = min(f.ship_by for f in fulfillments if f.ship_by) if any(f.ship_by for f in fulfillments) else None

@@ -10,8 +10,9 @@ from django.db import transaction
 
 from inventory.models import Reservation
 from orders.exceptions import IllegalTransition
-from orders.models import FulfillmentOrder, Order
+from orders.models import FulfillmentOrder, Order, OutboxKind
 from orders.services.allocation import order_release_reservations
+from orders.services.outbox import outbox_record
 from orders.services.timeline import order_transition
 from orders.state import SHIPPED_OR_LATER
 
@@ -35,8 +36,9 @@ def cancellable(order: Order) -> tuple[bool, str]:
 
 
 @transaction.atomic
-def order_cancel(*, order: Order, actor, reason: str) -> Order:
-    order = Order.objects.select_for_update().get(pk=order.pk)
+def order_cancel(*, order: Order, actor, reason: str, notify_storefront: bool = True) -> Order:
+    """notify_storefront=False when the storefront itself cancelled the order: it needs no telling."""
+    order = Order.objects.select_for_update(of=("self",)).select_related("channel").get(pk=order.pk)
     ok, why = cancellable(order)
     if not ok:
         raise IllegalTransition(f"order {order.order_number} cannot be cancelled: {why}")
@@ -52,4 +54,7 @@ def order_cancel(*, order: Order, actor, reason: str) -> Order:
         shipped = sum(r.shipped_qty for r in Reservation.objects.filter(order_line_id=line.pk))
         line.cancelled_qty = line.quantity - shipped
         line.save(update_fields=["cancelled_qty"])
-    return order_transition(order=order, to=Order.Status.CANCELLED, actor=actor, reason=reason)
+    order_transition(order=order, to=Order.Status.CANCELLED, actor=actor, reason=reason)
+    if notify_storefront:
+        outbox_record(order=order, kind=OutboxKind.CANCELLED, payload={"reason": reason})
+    return order

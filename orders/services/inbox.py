@@ -90,7 +90,8 @@ def _cancel_by_external_id(delivery: InboxDelivery) -> str:
         locked = InboxDelivery.objects.select_for_update().get(pk=delivery.pk)
         order = Order.objects.filter(channel=delivery.channel, external_id=delivery.external_order_id).first()
         if order is not None and order.status != Order.Status.CANCELLED:
-            order_cancel(order=order, actor=f"{delivery.channel.get_kind_display()} webhook", reason="cancelled on the storefront")
+            order_cancel(order=order, actor=f"{delivery.channel.get_kind_display()} webhook", reason="cancelled on the storefront",
+                         notify_storefront=False)
         locked.status = InboxDelivery.Status.PROCESSED if order else InboxDelivery.Status.IGNORED
         locked.order = order
         locked.processed_at = timezone.now()

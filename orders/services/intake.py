@@ -82,7 +82,7 @@ def _update(order: Order, n: NormalizedOrder, source: str, actor) -> IntakeResul
     if n.is_cancelled:
         from orders.services.cancellation import order_cancel
 
-        order = order_cancel(order=order, actor=actor, reason="cancelled on the storefront")
+        order = order_cancel(order=order, actor=actor, reason="cancelled on the storefront", notify_storefront=False)
         return IntakeResult(order, False, "cancelled")
     if order.status in PICKING_STARTED:
         hold_place(

@@ -9,12 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from inventory.selectors import merchant_of
-from orders.models import HoldKind, InboxDelivery, Order
-from orders.selectors import order_detail_queryset, orders_visible_to
+from orders.models import HoldKind, InboxDelivery, Order, OutboxMessage
+from orders.selectors import order_detail_queryset, orders_visible_to, outbox_needing_attention
 from orders.services.cancellation import cancellable, order_cancel
 from orders.services.csv_intake import orders_import_csv
 from orders.services.holds import MANUAL_KINDS, order_hold_place, order_hold_release
 from orders.services.inbox import inbox_replay
+from orders.services.outbox import outbox_retry
 from wms_project.access import area_required
 from wms_project.csv_import import ImportRejected
 from wms_project.errors import DomainError
@@ -100,3 +101,20 @@ def inbox_replay_view(request, pk):
     inbox_replay(delivery_id=pk, actor=request.user)
     messages.success(request, f"delivery {pk} queued for processing again")
     return redirect("orders:inbox")
+
+
+@area_required("orders")
+def outbox(request):
+    return render(request, "orders/outbox.html", {"updates": outbox_needing_attention()})
+
+
+@require_POST
+@area_required("orders")
+def outbox_retry_view(request, pk):
+    message = get_object_or_404(OutboxMessage, pk=pk)
+    try:
+        outbox_retry(message=message, actor=request.user)
+        messages.success(request, f"storefront update {pk} queued to be sent again")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("orders:outbox")

@@ -19,7 +19,7 @@ PROBE = (
 
 
 def run_with_env(code: str, **env) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "WMS_PROFILE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    full_env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "WMS_PROFILE", "DJANGO_ALLOW_ASYNC_UNSAFE", "PYTEST_XDIST_WORKER"}}
     full_env.update(env)
     full_env["DJANGO_SETTINGS_MODULE"] = "wms_project.settings"
     return subprocess.run([sys.executable, "-c", code], env=full_env, cwd=ROOT, capture_output=True, text=True, timeout=60)

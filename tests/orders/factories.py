@@ -1,6 +1,6 @@
 import factory
 
-from orders.models import Channel, Order, OrderLine
+from orders.models import Channel, Order, OrderLine, OutboxMessage
 from tests.factories import MerchantFactory
 
 
@@ -38,3 +38,27 @@ def order_with_lines(*, channel=None, lines, **kwargs) -> Order:
     for number, (product, qty) in enumerate(lines, start=1):
         OrderLine.objects.create(order=order, line_no=number, sku=product.sku, product=product, quantity=qty)
     return order
+
+
+def storefront_channel(peer, **kwargs) -> Channel:
+    """A storefront channel whose API is the given StorefrontPeer."""
+    return ChannelFactory(kind=peer.kind, api_base_url=peer.url, api_credentials=peer.credentials, **kwargs)
+
+
+def order_from_storefront(channel, data: dict) -> Order:
+    """The storefront's own order JSON taken in the way a webhook is: normalized by the channel's adapter."""
+    from orders.channels import adapter_for
+    from orders.services.intake import order_upsert
+
+    return order_upsert(channel=channel, normalized=adapter_for(channel.kind).normalize(data), source="test").order
+
+
+class OutboxMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutboxMessage
+
+    order = factory.SubFactory(OrderFactory)
+    channel = factory.SelfAttribute("order.channel")
+    sequence = factory.Sequence(lambda n: n + 1)
+    kind = OutboxMessage.Kind.SHIPPED
+    payload = factory.LazyFunction(lambda: {"carrier": "UPS", "tracking_number": "1Z999AA10123456784", "lines": []})

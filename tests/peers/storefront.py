@@ -9,7 +9,14 @@
 
 Orders live in `orders` (by id), stock in `stock` (by SKU). Every request is recorded in `requests`
 (method, path, query, lower-cased headers, json). Stock writes are recorded in `pushes` as (sku, qty).
-Set `down = True` to answer 503, and back to False to recover. Wrong credentials answer 401.
+Set `down = True` (or call `go_down()`) to answer 503, and back to False (`come_up()`) to recover.
+Wrong credentials answer 401.
+
+Sync-back: every write the storefront accepted about an order is recorded in `updates`, in arrival order,
+as {"order": id, "kind": ..., ...}: Shopify "fulfillment" (fulfillmentCreate), "fulfillment_event"
+(fulfillmentEventCreate) and "cancel" (orderCancel); WooCommerce "status" and "note"; BigCommerce
+"shipment" and "status". They are checked like the real APIs check them (unknown input fields, quantities
+beyond what is left, unknown ids are refused) and kept in `fulfillments`, `notes` and `shipments` by order.
 Listing filters behave like the real APIs: Shopify `updated_at_min` and BigCommerce `min_date_modified`
 are inclusive, WooCommerce `modified_after` is exclusive; pages hold `page_size` orders at most.
 """
@@ -46,6 +53,10 @@ class StorefrontPeer:
         self.pushes: list[tuple[str, int]] = []
         self.requests: list[dict[str, Any]] = []
         self.down = False
+        self.updates: list[dict[str, Any]] = []
+        self.fulfillments: dict[str, list[dict[str, Any]]] = {}  # Shopify
+        self.notes: dict[str, list[dict[str, Any]]] = {}  # WooCommerce
+        self.shipments: dict[str, list[dict[str, Any]]] = {}  # BigCommerce
         self.stale_compares = 0  # Shopify: answer the next N stock writes with COMPARE_QUANTITY_STALE
         self.lock = threading.Lock()
         self._product_ids: dict[str, int] = {}
@@ -84,6 +95,19 @@ class StorefrontPeer:
 
     def requests_to(self, fragment: str) -> list[dict[str, Any]]:
         return [r for r in self.requests if fragment in r["path"]]
+
+    def go_down(self) -> None:
+        self.down = True
+
+    def come_up(self) -> None:
+        self.down = False
+
+    def updates_for(self, order_id: Any) -> list[dict[str, Any]]:
+        with self.lock:
+            return [u for u in self.updates if u["order"] == str(order_id)]
+
+    def _update(self, order_id: Any, kind: str, **details: Any) -> None:
+        self.updates.append({"order": str(order_id), "kind": kind, **details})
 
     # --- dispatch -----------------------------------------------------------------------------------
     def handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
@@ -145,6 +169,18 @@ class StorefrontPeer:
         return 404, {"errors": "Not Found"}, {}
 
     def _shopify_graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        if "fulfillmentCreate(" in query:
+            return self._shopify_fulfillment_create(query, variables)
+        if "fulfillmentEventCreate(" in query:
+            return self._shopify_fulfillment_event(variables["fulfillmentEvent"])
+        if "orderCancel(" in query:
+            return self._shopify_order_cancel(query, variables)
+        if "order(id:" in query:
+            order = self.orders.get(str(variables["id"]).rsplit("/", 1)[1])
+            return {"data": {"order": self._shopify_order_state(order) if order else None}}
+        return self._shopify_stock_graphql(query, variables)
+
+    def _shopify_stock_graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         def item(sku: str) -> dict[str, Any]:
             level = {"location": {"id": "gid://shopify/Location/1"},
                      "quantities": [{"name": "available", "quantity": self.stock[sku]}]}
@@ -170,9 +206,114 @@ class StorefrontPeer:
             return {"data": {"inventoryItem": item(sku) if sku in self.stock else None}}
         return {"errors": [{"message": "unsupported query", "extensions": {"code": "BAD_REQUEST"}}]}
 
+    # --- Shopify sync-back: one fulfillment order per order, fulfilled by fulfillmentCreate ------------------
+    def _shopify_fulfilled(self, order_id: str) -> dict[str, int]:
+        done: dict[str, int] = {}
+        for fulfillment in self.fulfillments.get(order_id, []):
+            for line_id, qty in fulfillment["lines"].items():
+                done[line_id] = done.get(line_id, 0) + qty
+        return done
+
+    def _shopify_fulfillment_order(self, order: dict[str, Any]) -> dict[str, Any]:
+        done = self._shopify_fulfilled(str(order["id"]))
+        items = [{"id": f"gid://shopify/FulfillmentOrderLineItem/{item['id']}",
+                  "remainingQuantity": item["quantity"] - done.get(str(item["id"]), 0),
+                  "lineItem": {"id": f"gid://shopify/LineItem/{item['id']}", "sku": item.get("sku")}}
+                 for item in order["line_items"] if item.get("requires_shipping", True)]
+        if order.get("cancelled_at"):
+            status = "CANCELLED"
+        elif all(item["remainingQuantity"] == 0 for item in items):
+            status = "CLOSED"
+        else:
+            status = "IN_PROGRESS" if done else "OPEN"
+        return {"id": f"gid://shopify/FulfillmentOrder/{order['id']}", "status": status, "lineItems": {"nodes": items}}
+
+    def _shopify_order_state(self, order: dict[str, Any]) -> dict[str, Any]:
+        fulfillments = [{k: f[k] for k in ("id", "displayStatus", "deliveredAt", "trackingInfo")}
+                        for f in self.fulfillments.get(str(order["id"]), [])]
+        return {"id": f"gid://shopify/Order/{order['id']}", "cancelledAt": order.get("cancelled_at"),
+                "fulfillments": fulfillments, "fulfillmentOrders": {"nodes": [self._shopify_fulfillment_order(order)]}}
+
+    def _shopify_fulfillment_create(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        given = variables.get("fulfillment") or {}
+        unknown = set(given) - {"lineItemsByFulfillmentOrder", "notifyCustomer", "originAddress", "trackingInfo"}
+        unknown |= set(given.get("trackingInfo") or {}) - {"company", "number", "numbers", "url", "urls"}
+        if "$fulfillment: FulfillmentInput!" not in query or unknown or "lineItemsByFulfillmentOrder" not in given:
+            return {"errors": [{"message": f"Variable $fulfillment of type FulfillmentInput! was provided invalid value "
+                                           f"({sorted(unknown) or 'lineItemsByFulfillmentOrder missing'})",
+                                "extensions": {"code": "INVALID_VARIABLE"}}]}
+
+        def refuse(message: str) -> dict[str, Any]:
+            return {"data": {"fulfillmentCreate": {"fulfillment": None, "userErrors": [{"field": ["fulfillment"], "message": message}]}}}
+
+        lines: dict[str, int] = {}
+        order_id = None
+        for group in given["lineItemsByFulfillmentOrder"]:
+            fo_order_id = str(group["fulfillmentOrderId"]).rsplit("/", 1)[1]
+            order = self.orders.get(fo_order_id)
+            if order is None or (order_id and fo_order_id != order_id):
+                return refuse("Fulfillment order does not exist.")
+            order_id = fo_order_id
+            fulfillment_order = self._shopify_fulfillment_order(order)
+            if fulfillment_order["status"] not in ("OPEN", "IN_PROGRESS"):
+                return refuse(f"Fulfillment order is {fulfillment_order['status'].lower()}.")
+            remaining = {i["id"]: i["remainingQuantity"] for i in fulfillment_order["lineItems"]["nodes"]}
+            for item in group.get("fulfillmentOrderLineItems") or []:
+                if item["id"] not in remaining or not 0 < item["quantity"] <= remaining[item["id"]]:
+                    return refuse(f"Invalid fulfillment order line item quantity requested for {item['id']}.")
+                line_id = item["id"].rsplit("/", 1)[1]
+                lines[line_id] = lines.get(line_id, 0) + item["quantity"]
+        if not lines:
+            return refuse("Line items are required.")
+        tracking = given.get("trackingInfo") or {}
+        fulfillment = {"id": f"gid://shopify/Fulfillment/{len(self.updates) + 1}", "status": "SUCCESS",
+                       "displayStatus": "FULFILLED", "deliveredAt": None, "lines": lines, "events": [],
+                       "notifyCustomer": given.get("notifyCustomer", False), "message": variables.get("message"),
+                       "trackingInfo": [{"company": tracking.get("company"), "number": tracking.get("number"),
+                                         "url": tracking.get("url")}] if tracking else []}
+        self.fulfillments.setdefault(order_id, []).append(fulfillment)
+        self._update(order_id, "fulfillment", tracking=tracking, lines=lines, notify=fulfillment["notifyCustomer"])
+        return {"data": {"fulfillmentCreate": {"fulfillment": {"id": fulfillment["id"], "status": "SUCCESS"}, "userErrors": []}}}
+
+    def _shopify_fulfillment_event(self, event: dict[str, Any]) -> dict[str, Any]:
+        statuses = {"ATTEMPTED_DELIVERY", "CARRIER_PICKED_UP", "CONFIRMED", "DELAYED", "DELIVERED", "FAILURE",
+                    "IN_TRANSIT", "LABEL_PRINTED", "LABEL_PURCHASED", "OUT_FOR_DELIVERY", "READY_FOR_PICKUP"}
+        found = next(((order_id, f) for order_id, fs in self.fulfillments.items() for f in fs
+                      if f["id"] == event.get("fulfillmentId")), None)
+        if found is None or event.get("status") not in statuses:
+            errors = [{"field": ["fulfillmentEvent"], "message": "Fulfillment does not exist or the status is invalid."}]
+            return {"data": {"fulfillmentEventCreate": {"fulfillmentEvent": None, "userErrors": errors}}}
+        order_id, fulfillment = found
+        fulfillment["events"].append(event["status"])
+        if event["status"] == "DELIVERED":
+            fulfillment["deliveredAt"] = event.get("happenedAt") or datetime.now(UTC).isoformat()
+            fulfillment["displayStatus"] = "DELIVERED"
+        self._update(order_id, "fulfillment_event", fulfillment=fulfillment["id"], status=event["status"])
+        created = {"id": f"gid://shopify/FulfillmentEvent/{len(self.updates)}", "status": event["status"]}
+        return {"data": {"fulfillmentEventCreate": {"fulfillmentEvent": created, "userErrors": []}}}
+
+    def _shopify_order_cancel(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        reasons = {"CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "OTHER", "STAFF"}
+        if ("$reason: OrderCancelReason!" not in query or variables.get("reason") not in reasons
+                or not isinstance(variables.get("refund"), bool) or not isinstance(variables.get("restock"), bool)):
+            return {"errors": [{"message": "orderCancel needs orderId, reason (OrderCancelReason), refund and restock",
+                                "extensions": {"code": "INVALID_VARIABLE"}}]}
+        order_id = str(variables["orderId"]).rsplit("/", 1)[1]
+        order = self.orders.get(order_id)
+        if order is None or order.get("cancelled_at"):
+            errors = [{"field": ["orderId"], "message": "Order cannot be cancelled.", "code": "INVALID"}]
+            return {"data": {"orderCancel": {"job": None, "orderCancelUserErrors": errors}}}
+        order["cancelled_at"] = datetime.now(UTC).isoformat()
+        self._update(order_id, "cancel", reason=variables["reason"], refund=variables["refund"],
+                     restock=variables["restock"], staff_note=variables.get("staffNote"))
+        return {"data": {"orderCancel": {"job": {"id": f"gid://shopify/Job/{len(self.updates)}"}, "orderCancelUserErrors": []}}}
+
     # --- WooCommerce: REST v3 -------------------------------------------------------------------------
     def _woocommerce(self, method: str, path: str, query: dict[str, str], body: Any) -> Reply:
         api = "/wp-json/wc/v3"
+        parts = path.removeprefix(api).strip("/").split("/")
+        if parts[0] == "orders" and (parts[2:] == ["notes"] or method == "PUT" and len(parts) == 2):
+            return self._woocommerce_sync_back(method, parts, body)
         if method == "GET" and path == f"{api}/orders":
             since = _iso(query["modified_after"], naive_is_utc=True) if query.get("modified_after") else None
             items = sorted((o for o in self.orders.values()
@@ -201,6 +342,34 @@ class StorefrontPeer:
         return 404, {"code": "rest_no_route", "message": "No route was found matching the URL and request method.",
                      "data": {"status": 404}}, {}
 
+    def _woocommerce_sync_back(self, method: str, parts: list[str], body: Any) -> Reply:
+        statuses = {"pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed", "trash"}
+        order = self.orders.get(parts[1])
+        if order is None:
+            return 404, {"code": "woocommerce_rest_shop_order_invalid_id", "message": "Invalid ID.", "data": {"status": 404}}, {}
+        order_id = str(order["id"])
+        if method == "PUT" and len(parts) == 2:
+            if set(body or {}) - set(order) or body.get("status", order["status"]) not in statuses:
+                return 400, {"code": "rest_invalid_param", "message": "Invalid parameter(s): status", "data": {"status": 400}}, {}
+            if "status" in body and body["status"] != order["status"]:
+                self._update(order_id, "status", status=body["status"], was=order["status"])
+            order.update(body)
+            return 200, order, {}
+        if method == "GET" and len(parts) == 3:
+            return 200, list(reversed(self.notes.get(order_id, []))), {}
+        if method == "POST" and len(parts) == 3:
+            if not isinstance(body, dict) or not body.get("note"):
+                return 400, {"code": "rest_missing_callback_param", "message": "Missing parameter(s): note",
+                             "data": {"status": 400}}, {}
+            note = {"id": 280 + sum(len(n) for n in self.notes.values()), "author": "WooCommerce",
+                    "date_created_gmt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"), "note": body["note"],
+                    "customer_note": bool(body.get("customer_note", False))}
+            self.notes.setdefault(order_id, []).append(note)
+            self._update(order_id, "note", note=note["note"], customer_note=note["customer_note"])
+            return 201, note, {}
+        return 404, {"code": "rest_no_route", "message": "No route was found matching the URL and request method.",
+                     "data": {"status": 404}}, {}
+
     def _woo_product(self, sku: str) -> dict[str, Any]:
         product_id = self._product_ids.setdefault(sku, 100 + len(self._product_ids))
         return {"id": product_id, "sku": sku, "type": "simple", "manage_stock": True, "stock_quantity": self.stock[sku]}
@@ -223,6 +392,12 @@ class StorefrontPeer:
                 return 200, self._bare(order), {}
             if parts[3] in ("products", "shipping_addresses"):
                 return _list(order[parts[3]][(page - 1) * limit: page * limit])
+            if parts[3] == "shipments":
+                return _list(self.shipments.get(parts[2], [])[(page - 1) * limit: page * limit])
+        if method == "POST" and parts[:2] == ["v2", "orders"] and parts[3:] == ["shipments"]:
+            return self._bigcommerce_shipment(parts[2], body or {})
+        if method == "PUT" and parts[:2] == ["v2", "orders"] and len(parts) == 3:
+            return self._bigcommerce_status(parts[2], body or {})
         if method == "PUT" and parts == ["v3", "inventory", "adjustments", "absolute"]:
             unknown = [item["sku"] for item in body["items"] if item.get("sku") not in self.stock]
             if unknown:
@@ -232,6 +407,59 @@ class StorefrontPeer:
                 self.pushes.append((item["sku"], item["quantity"]))
             return 200, {"transaction_id": f"txn-{len(self.pushes)}"}, {}
         return 404, {"status": 404, "title": "Not Found"}, {}
+
+    def _bigcommerce_shipment(self, order_id: str, body: dict[str, Any]) -> Reply:
+        providers = {"", "auspost", "canadapost", "endicia", "usps", "fedex", "ups", "upsready", "upsonline", "shipperhq"}
+        order = self.orders.get(order_id)
+        if order is None:
+            return 404, [{"status": 404, "message": "The requested resource was not found."}], {}
+        shipped: dict[int, int] = {}
+        for shipment in self.shipments.get(order_id, []):
+            for item in shipment["items"]:
+                shipped[item["order_product_id"]] = shipped.get(item["order_product_id"], 0) + item["quantity"]
+        ordered = {p["id"]: p["quantity"] for p in order["products"]}
+        problems = []
+        if body.get("order_address_id") not in {a["id"] for a in order["shipping_addresses"]}:
+            problems.append("order_address_id is not an address of this order")
+        if body.get("shipping_provider", "custom") not in providers:
+            problems.append("shipping_provider is not a valid provider")
+        if not body.get("items"):
+            problems.append("items are required")
+        for item in body.get("items") or []:
+            pid, qty = item.get("order_product_id"), item.get("quantity", 0)
+            if pid not in ordered or not 0 < qty <= ordered[pid] - shipped.get(pid, 0):
+                problems.append(f"order_product_id {pid}: cannot ship {qty}")
+        if problems:
+            return 400, [{"status": 400, "message": "; ".join(problems)}], {}
+        shipment = {"id": 1 + sum(len(s) for s in self.shipments.values()), "order_id": int(order_id),
+                    "order_address_id": body["order_address_id"], "tracking_number": body.get("tracking_number", ""),
+                    "shipping_provider": body.get("shipping_provider", "custom"),
+                    "tracking_carrier": body.get("tracking_carrier", ""), "shipping_method": body.get("shipping_method", ""),
+                    "comments": body.get("comments", ""), "items": body["items"],
+                    "date_created": datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")}
+        self.shipments.setdefault(order_id, []).append(shipment)
+        self._update(order_id, "shipment", tracking_number=shipment["tracking_number"], items=shipment["items"],
+                     shipping_provider=shipment["shipping_provider"], tracking_carrier=shipment["tracking_carrier"])
+        for item in body["items"]:
+            shipped[item["order_product_id"]] = shipped.get(item["order_product_id"], 0) + item["quantity"]
+        # Like BigCommerce, a shipment moves the order to Shipped or Partially Shipped by itself.
+        everything = all(shipped.get(pid, 0) >= qty for pid, qty in ordered.items())
+        order["status_id"], order["status"] = (2, "Shipped") if everything else (3, "Partially Shipped")
+        return 201, shipment, {}
+
+    def _bigcommerce_status(self, order_id: str, body: dict[str, Any]) -> Reply:
+        names = {0: "Incomplete", 1: "Pending", 2: "Shipped", 3: "Partially Shipped", 4: "Refunded", 5: "Cancelled",
+                 6: "Declined", 7: "Awaiting Payment", 8: "Awaiting Pickup", 9: "Awaiting Shipment", 10: "Completed",
+                 11: "Awaiting Fulfillment", 12: "Manual Verification Required", 13: "Disputed", 14: "Partially Refunded"}
+        order = self.orders.get(order_id)
+        if order is None:
+            return 404, [{"status": 404, "message": "The requested resource was not found."}], {}
+        if set(body) != {"status_id"} or body["status_id"] not in names:
+            return 400, [{"status": 400, "message": "status_id is not a valid order status"}], {}
+        if body["status_id"] != order["status_id"]:
+            self._update(order_id, "status", status_id=body["status_id"], was=order["status_id"])
+        order["status_id"], order["status"] = body["status_id"], names[body["status_id"]]
+        return 200, self._bare(order), {}
 
     def _bare(self, order: dict[str, Any]) -> dict[str, Any]:
         """The v2 order body links to its products and shipping addresses instead of embedding them."""

@@ -1,0 +1,111 @@
+"""What the shipping side reports back: a fulfillment order left the building with a carrier and a tracking
+number, and the order arrived. Each moves the order through its lifecycle and queues the storefront update."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from orders.exceptions import IllegalTransition, ShipmentError
+from orders.models import FulfillmentLine, FulfillmentOrder, Order, OutboxKind
+from orders.services.outbox import outbox_lines, outbox_record
+from orders.services.timeline import order_event, order_transition
+
+SHIPPABLE = (FulfillmentOrder.Status.RELEASED, FulfillmentOrder.Status.PICKING, FulfillmentOrder.Status.PACKED)
+
+
+@transaction.atomic
+def order_mark_shipped(
+    *, order: Order, fulfillment_order: FulfillmentOrder, carrier: str, service: str, tracking_number: str,
+    tracking_url: str = "", lines: Sequence[tuple[int, int]] | None = None, actor,
+) -> Order:
+    """The fulfillment order left in one parcel. `lines` are (order line id, qty) in the parcel, None meaning
+    all of the fulfillment order; units left out are not shipped, and the order stays partially shipped.
+    Reporting the same shipment again changes nothing."""
+    order = Order.objects.select_for_update(of=("self",)).select_related("channel").get(pk=order.pk)
+    fulfillment = (
+        FulfillmentOrder.objects.select_for_update(of=("self",)).select_related("warehouse")
+        .filter(pk=fulfillment_order.pk, order=order).first()
+    )
+    if fulfillment is None:
+        raise ShipmentError(f"fulfillment order {fulfillment_order.pk} is not part of order {order.order_number}")
+    tracking_number = (tracking_number or "").strip()
+    if not tracking_number or not (carrier or "").strip():
+        raise ShipmentError("a shipment needs a carrier and a tracking number")
+    if fulfillment.status == FulfillmentOrder.Status.SHIPPED:
+        if fulfillment.tracking_number == tracking_number:
+            return order
+        raise IllegalTransition(f"FO-{fulfillment.pk} already shipped with tracking {fulfillment.tracking_number}")
+    if fulfillment.status not in SHIPPABLE:
+        raise IllegalTransition(f"FO-{fulfillment.pk} is {fulfillment.get_status_display().lower()}; it cannot ship")
+    parcel = _parcel_lines(fulfillment, lines)
+
+    now = timezone.now()
+    fulfillment.status = FulfillmentOrder.Status.SHIPPED
+    fulfillment.carrier, fulfillment.service = carrier.strip(), (service or "").strip()
+    fulfillment.tracking_number, fulfillment.tracking_url = tracking_number, (tracking_url or "").strip()
+    fulfillment.shipped_at = now
+    fulfillment.save(update_fields=["status", "carrier", "service", "tracking_number", "tracking_url", "shipped_at", "updated_at"])
+    for line, qty in parcel:
+        FulfillmentLine.objects.filter(fulfillment_order=fulfillment, order_line=line).update(shipped_qty=F("shipped_qty") + qty)
+    target = Order.Status.SHIPPED if _everything_shipped(order) else Order.Status.PARTIALLY_SHIPPED
+    order_transition(order=order, to=target, actor=actor,
+                     reason=f"FO-{fulfillment.pk} left {fulfillment.warehouse.code} via {fulfillment.carrier}")
+    order_event(
+        order=order, kind="shipped", actor=actor,
+        message=f"Shipped from {fulfillment.warehouse.code} via {fulfillment.carrier} {fulfillment.service}".rstrip()
+                + f", tracking {tracking_number}",
+        fulfillment_order=fulfillment.pk, tracking_number=tracking_number,
+    )
+    outbox_record(order=order, kind=OutboxKind.SHIPPED, payload={
+        "fulfillment_order_id": fulfillment.pk, "warehouse": fulfillment.warehouse.code,
+        "carrier": fulfillment.carrier, "service": fulfillment.service, "tracking_number": tracking_number,
+        "tracking_url": fulfillment.tracking_url, "lines": outbox_lines(parcel), "order_status": target,
+        "shipped_at": now.isoformat(),
+    })
+    return order
+
+
+def _parcel_lines(fulfillment: FulfillmentOrder, lines: Sequence[tuple[int, int]] | None):
+    planned = {fl.order_line_id: fl for fl in FulfillmentLine.objects.filter(fulfillment_order=fulfillment).select_related("order_line")}
+    if lines is None:
+        return [(fl.order_line, fl.qty) for fl in planned.values() if fl.qty > 0]
+    parcel = []
+    for line_id, qty in lines:
+        planned_line = planned.get(line_id)
+        if planned_line is None:
+            raise ShipmentError(f"order line {line_id} is not on FO-{fulfillment.pk}")
+        if not 0 < qty <= planned_line.qty:
+            raise ShipmentError(f"{planned_line.order_line.sku}: {qty} is not between 1 and {planned_line.qty}")
+        parcel.append((planned_line.order_line, qty))
+    if not parcel:
+        raise ShipmentError("a shipment needs at least one line")
+    return parcel
+
+
+def _everything_shipped(order: Order) -> bool:
+    wanted = sum(line.open_qty for line in order.lines.all())
+    shipped = FulfillmentLine.objects.filter(fulfillment_order__order=order).aggregate(n=Sum("shipped_qty"))["n"] or 0
+    return shipped >= wanted
+
+
+@transaction.atomic
+def order_mark_delivered(*, order: Order, actor, delivered_at: dt.datetime | None = None) -> Order:
+    """The carrier confirmed delivery of the whole order. Reporting it again changes nothing."""
+    order = Order.objects.select_for_update(of=("self",)).select_related("channel").get(pk=order.pk)
+    if order.status == Order.Status.DELIVERED:
+        return order
+    delivered_at = delivered_at or timezone.now()
+    order_transition(order=order, to=Order.Status.DELIVERED, actor=actor, reason="the carrier confirmed delivery")
+    shipments = [
+        {"carrier": fo.carrier, "tracking_number": fo.tracking_number}
+        for fo in order.fulfillment_orders.filter(status=FulfillmentOrder.Status.SHIPPED).order_by("shipped_at", "pk")
+    ]
+    outbox_record(order=order, kind=OutboxKind.DELIVERED, payload={
+        "shipments": shipments, "delivered_at": delivered_at.isoformat(),
+    })
+    return order
