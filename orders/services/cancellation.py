@@ -43,11 +43,10 @@ def order_cancel(*, order: Order, actor, reason: str, notify_storefront: bool = 
     if not ok:
         raise IllegalTransition(f"order {order.order_number} cannot be cancelled: {why}")
     line_ids = list(order.lines.values_list("pk", flat=True))
+    for stopper in _pick_stoppers:
+        stopper(order=order, actor=actor, reason=reason)
     if Reservation.objects.filter(order_line_id__in=line_ids, picked_qty__gt=0).exists():
-        for stopper in _pick_stoppers:
-            stopper(order=order, actor=actor, reason=reason)
-        if Reservation.objects.filter(order_line_id__in=line_ids, picked_qty__gt=0).exists():
-            raise IllegalTransition(f"order {order.order_number}: picked units must be put back before cancelling")
+        raise IllegalTransition(f"order {order.order_number}: picked units must be put back before cancelling")
     order_release_reservations(order=order, actor=actor, reason=f"order cancelled: {reason}")
     order.fulfillment_orders.exclude(status=FulfillmentOrder.Status.SHIPPED).update(status=FulfillmentOrder.Status.CANCELLED)
     for line in order.lines.all():

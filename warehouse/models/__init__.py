@@ -16,10 +16,21 @@ from warehouse.models.inbound import (
     ReceiptStatus,
     ReceivingException,
 )
+from warehouse.models.counts import CountTask
+from warehouse.models.picking import (
+    Discrepancy,
+    DiscrepancyKind,
+    PickLine,
+    PickSession,
+    PickSlot,
+    PickStrategy,
+    Wave,
+)
 from warehouse.models.scans import StationScan
 
 __all__ = [
     "AsnCarton", "Bin", "ExceptionKind", "InboundKind", "InboundStatus", "PurchaseOrder", "PurchaseOrderLine",
     "PutawayOverrideReason", "PutawayStatus", "PutawayStep", "PutawayTask", "Receipt", "ReceiptStatus",
     "ReceivingException", "StationScan", "Warehouse", "Zone",
+    "CountTask", "Discrepancy", "DiscrepancyKind", "PickLine", "PickSession", "PickSlot", "PickStrategy", "Wave",
 ]
