@@ -1,6 +1,6 @@
 from django.urls import path
 
-from warehouse.views import inbound, layout, putaway, receiving
+from warehouse.views import discrepancies, inbound, layout, picking, putaway, receiving, waves
 
 app_name = "warehouse"
 urlpatterns = [
@@ -18,5 +18,14 @@ urlpatterns = [
     path("putaway/", putaway.putaway_index, name="putaway_index"),
     path("putaway/<slug:code>/", putaway.putaway_station, name="putaway_station"),
     path("putaway/<slug:code>/scan/", putaway.putaway_station_submit, name="putaway_submit"),
+    path("picking/", picking.pick_index, name="pick_index"),
+    path("picking/<slug:code>/", picking.pick_station, name="pick_station"),
+    path("picking/<slug:code>/scan/", picking.pick_station_submit, name="pick_submit"),
+    path("waves/", waves.wave_board, name="wave_board"),
+    path("waves/<slug:code>/plan/", waves.wave_create, name="wave_create"),
+    path("pick-sessions/<int:pk>/", waves.session_action, name="pick_session_action"),
+    path("discrepancies/", discrepancies.discrepancy_queue, name="discrepancy_queue"),
+    path("discrepancies/<int:pk>/", discrepancies.discrepancy_action, name="discrepancy_action"),
+    path("count-tasks/<int:pk>/", discrepancies.count_task_action, name="count_task_action"),
     path("<slug:code>/", layout.warehouse_detail, name="warehouse_detail"),
 ]

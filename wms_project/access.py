@@ -51,6 +51,9 @@ NAVIGATION: list[NavItem] = [
     NavItem("Receiving", "warehouse:receiving_station", "receiving"),
     NavItem("Putaway", "warehouse:putaway_index", "receiving"),
     NavItem("Receiving exceptions", "warehouse:exception_queue", "inbound_manage"),
+    NavItem("Picking", "warehouse:pick_index", "picking"),
+    NavItem("Waves", "warehouse:wave_board", "picking_manage"),
+    NavItem("Discrepancies", "warehouse:discrepancy_queue", "discrepancies"),
 ]
 
 

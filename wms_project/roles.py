@@ -40,6 +40,9 @@ AREAS: dict[str, frozenset[str]] = {
     # Receiving exceptions and putaway tasks: resolve, map barcodes, release abandoned tasks.
     "inbound_manage": frozenset({WAREHOUSE_MANAGER, INVENTORY_CONTROLLER}),
     "picking": frozenset({PICKER, WAREHOUSE_MANAGER}),
+    # Waves, pick session reassignment, the discrepancy queue and count tasks.
+    "picking_manage": frozenset({WAREHOUSE_MANAGER, OPS_MANAGER}),
+    "discrepancies": frozenset({WAREHOUSE_MANAGER, INVENTORY_CONTROLLER}),
     "packing": frozenset({PACKER, WAREHOUSE_MANAGER}),
     "returns": frozenset({RETURNS_PROCESSOR, WAREHOUSE_MANAGER}),
     "inventory": frozenset({INVENTORY_CONTROLLER, WAREHOUSE_MANAGER, OPS_MANAGER}),

@@ -114,6 +114,16 @@
       }
     });
 
+    // Function keys stand in for command barcodes (F2 bin empty, ...): one key, no click.
+    input.addEventListener("keydown", function (event) {
+      if (!/^F\d+$/.test(event.key)) return;
+      var button = station.querySelector('[data-scan-key="' + event.key + '"]');
+      if (button) {
+        event.preventDefault();
+        enqueue(button.getAttribute("data-scan-value"));
+      }
+    });
+
     // The input keeps focus: a picker never has to click back into it between scans.
     document.addEventListener("click", function (event) {
       if (!event.target.closest("a, button, select, textarea, input")) input.focus();

@@ -1,0 +1,113 @@
+"""Pick station, wave board and discrepancy queue pages: who may use them and what they do."""
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from inventory.models import BinStock
+from tests.factories import MerchantFactory, UserFactory, merchant_user
+from tests.warehouse.picking import build_pick_site, planned_and_claimed, product, put, released
+from warehouse.models import CountTask, Discrepancy, PickSession, Wave
+from wms_project import roles
+
+pytestmark = pytest.mark.django_db
+
+
+def post_scan(client, ps, code):
+    return client.post(reverse("warehouse:pick_submit", args=[ps.warehouse.code]),
+                       {"code": code, "scan_id": str(uuid.uuid4())}, HTTP_HX_REQUEST="true")
+
+
+def test_pick_pages_are_for_pickers_and_managers_only(client):
+    ps = build_pick_site()
+    for user, allowed in [(ps.picker, {"pick_index"}), (ps.manager, {"pick_index", "wave_board", "discrepancy_queue"}),
+                          (UserFactory(role=roles.INVENTORY_CONTROLLER), {"discrepancy_queue"}),
+                          (merchant_user(MerchantFactory()), set())]:
+        client.force_login(user)
+        for name in ("pick_index", "wave_board", "discrepancy_queue"):
+            assert client.get(reverse(f"warehouse:{name}")).status_code == (200 if name in allowed else 403), (user, name)
+
+
+def test_the_station_shows_the_bin_large_then_picks_through_scans(client):
+    ps = build_pick_site()
+    shirt = product(ps, image_url="https://img.example/shirt.jpg")
+    put(shirt, ps.shelves[1], 4)
+    released(ps, [(shirt, 2)])
+    ps_wave = planned_and_claimed(ps)
+    client.force_login(ps.picker)
+    page = client.get(reverse("warehouse:pick_station", args=[ps.warehouse.code])).content.decode()
+    assert 'data-pick-bin="A-01-02-A"' in page and shirt.sku in page and "shirt.jpg" in page
+    assert 'data-scan-key="F2"' in page
+    reply = post_scan(client, ps, "BIN:A-01-09-A").content.decode()
+    assert 'data-scan-result="error"' in reply and "wrong bin" in reply
+    post_scan(client, ps, "BIN:A-01-02-A")
+    post_scan(client, ps, "x2")
+    reply = post_scan(client, ps, shirt.sku).content.decode()
+    assert "Session picked" in reply
+    assert BinStock.objects.get(bin=ps_wave.slots.get().tote, product=shirt).qty == 2
+
+
+def test_enter_at_an_idle_station_claims_the_next_session(client):
+    ps = build_pick_site()
+    shirt = product(ps)
+    put(shirt, ps.shelves[0], 4)
+    released(ps, [(shirt, 1)])
+    from warehouse.services.waves import wave_plan
+
+    wave_plan(warehouse=ps.warehouse, actor=ps.manager)
+    client.force_login(ps.picker)
+    reply = post_scan(client, ps, "").content.decode()
+    assert "claimed" in reply and 'data-pick-bin="A-01-01-A"' in reply
+    assert PickSession.objects.get().picker == ps.picker
+
+
+def test_a_manager_plans_a_wave_by_hand_and_reassigns_an_abandoned_session(client):
+    ps = build_pick_site()
+    shirt = product(ps)
+    put(shirt, ps.shelves[0], 10)
+    first = released(ps, [(shirt, 1)])
+    released(ps, [(shirt, 1)])
+    client.force_login(ps.manager)
+    board = client.get(reverse("warehouse:wave_board"), {"warehouse": ps.warehouse.code}).content.decode()
+    assert first.order_number in board
+    chosen = first.fulfillment_orders.get().pk
+    client.post(reverse("warehouse:wave_create", args=[ps.warehouse.code]), {"strategy": "single", "fulfillment": [chosen]})
+    wave = Wave.objects.get()
+    assert [s.fulfillment_order_id for s in wave.sessions.get().slots.all()] == [chosen]
+
+    from warehouse.services.picking import pick_claim_next
+
+    session = pick_claim_next(warehouse=ps.warehouse, actor=ps.picker)
+    other = UserFactory(role=roles.PICKER)
+    client.post(reverse("warehouse:pick_session_action", args=[session.pk]), {"action": "assign", "picker": other.pk})
+    session.refresh_from_db()
+    assert session.picker == other
+    client.post(reverse("warehouse:pick_session_action", args=[session.pk]))
+    session.refresh_from_db()
+    assert session.status == PickSession.Status.OPEN
+
+
+def test_the_discrepancy_queue_shows_history_and_resolves(client):
+    ps = build_pick_site()
+    shirt = product(ps)
+    put(shirt, ps.shelves[0], 3)
+    put(shirt, ps.shelves[4], 3)
+    released(ps, [(shirt, 1)])
+    session = planned_and_claimed(ps)
+    from warehouse.services.picking import pick_scan
+
+    pick_scan(session=session, raw="BIN:A-01-01-A", actor=ps.picker)
+    pick_scan(session=session, raw="CMD:EMPTY", actor=ps.picker)
+    discrepancy = Discrepancy.objects.get()
+    client.force_login(ps.manager)
+    page = client.get(reverse("warehouse:discrepancy_queue")).content.decode()
+    assert f"D-{discrepancy.pk}" in page and "Last receipt: 3" in page
+    client.post(reverse("warehouse:discrepancy_action", args=[discrepancy.pk]), {"resolution": "recount"})
+    task = CountTask.objects.get()
+    client.post(reverse("warehouse:count_task_action", args=[task.pk]), {"counted_qty": "2"})
+    discrepancy.refresh_from_db()
+    assert discrepancy.status == "resolved"
+    assert BinStock.objects.get(bin=ps.shelves[0], product=shirt).qty == 2
+    response = client.post(reverse("warehouse:discrepancy_action", args=[discrepancy.pk]), {"resolution": "found"}, follow=True)
+    assert "already resolved" in response.content.decode()
