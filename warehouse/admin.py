@@ -1,6 +1,20 @@
 from django.contrib import admin
 
-from warehouse.models import Bin, PurchaseOrder, PurchaseOrderLine, PutawayTask, Receipt, ReceivingException, Warehouse, Zone
+from warehouse.models import (
+    Bin,
+    CountTask,
+    Discrepancy,
+    PickLine,
+    PickSession,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PutawayTask,
+    Receipt,
+    ReceivingException,
+    Warehouse,
+    Wave,
+    Zone,
+)
 
 
 class ZoneInline(admin.TabularInline):
@@ -76,3 +90,38 @@ class ReceivingExceptionAdmin(ReadOnlyAdmin):
 class PutawayTaskAdmin(ReadOnlyAdmin):
     list_display = ["pk", "warehouse", "product", "qty", "put_qty", "condition", "lot", "suggested_bin", "status", "claimed_by"]
     list_filter = ["status", "warehouse", "condition"]
+
+
+class PickLineInline(admin.TabularInline):
+    model = PickLine
+    fields = ["sequence", "slot", "bin", "product", "lot", "qty", "picked_qty", "failed_qty", "status"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Wave)
+class WaveAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "warehouse", "strategy", "status", "created_by", "created_at", "completed_at"]
+    list_filter = ["status", "strategy", "warehouse"]
+
+
+@admin.register(PickSession)
+class PickSessionAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "wave", "warehouse", "strategy", "status", "priority", "ship_by", "picker", "route_length"]
+    list_filter = ["status", "strategy", "warehouse"]
+    inlines = [PickLineInline]
+
+
+@admin.register(Discrepancy)
+class DiscrepancyAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "created_at", "warehouse", "bin", "product", "kind", "expected_qty", "found_qty", "status", "resolution"]
+    list_filter = ["status", "kind", "warehouse"]
+
+
+@admin.register(CountTask)
+class CountTaskAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "warehouse", "bin", "product", "status", "system_qty", "counted_qty", "counted_at"]
+    list_filter = ["status", "warehouse"]

@@ -230,6 +230,47 @@ def seed_channels(merchants: list[Merchant]) -> list:
     return channels
 
 
+DEMO_SHIP_TO = [("Jersey City", "NJ", "07302"), ("Brooklyn", "NY", "11201"), ("Los Angeles", "CA", "90012"),
+                ("San Diego", "CA", "92101"), ("Philadelphia", "PA", "19103"), ("Phoenix", "AZ", "85004")]
+
+
+def seed_pick_work(channels) -> list[str]:
+    """A few API orders per merchant, allocated, released and planned into waves: the demo picker can
+    press Enter at `/warehouse/picking/<warehouse>/` and start."""
+    from orders.adapters.base import NormalizedAddress, NormalizedLine, NormalizedOrder
+    from orders.models import Order
+    from orders.services.allocation import order_allocate
+    from orders.services.intake import order_upsert
+    from warehouse.services.waves import WavePlanningError, wave_plan
+
+    rng = random.Random(7)
+    numbers = []
+    for channel in [c for c in channels if c.kind == "api"]:
+        products = list(Product.objects.filter(merchant=channel.merchant).order_by("sku")[:40])
+        for n, (city, region, postal) in enumerate(DEMO_SHIP_TO, start=1):
+            number = f"{channel.merchant.code.upper()}-D{n:03d}"
+            numbers.append(number)
+            if Order.objects.filter(channel=channel, external_id=number).exists():
+                continue
+            picks = rng.sample(products, k=rng.randint(1, 3))
+            normalized = NormalizedOrder(
+                external_id=number, order_number=number, channel_updated_at=None, email=f"buyer{n}@demo.example",
+                customer_name=f"Demo Buyer {n}",
+                ship_to=NormalizedAddress(name=f"Demo Buyer {n}", line1=f"{n} Market St", city=city, region=region,
+                                          postal_code=postal, country="US"),
+                lines=tuple(NormalizedLine(external_line_id=f"{number}-{i}", sku=p.sku, name=p.name, quantity=rng.randint(1, 3))
+                            for i, p in enumerate(picks, start=1)),
+            )
+            order = order_upsert(channel=channel, normalized=normalized, source="demo").order
+            order_allocate(order_id=order.pk, actor="demo")
+    for warehouse in Warehouse.objects.filter(is_active=True):
+        try:
+            wave_plan(warehouse=warehouse, actor="demo", orders_per_session=4)
+        except WavePlanningError:
+            pass  # nothing released there, or already planned
+    return numbers
+
+
 def seed_demo() -> dict:
     from inventory.selectors import stock_by_warehouse
 
@@ -239,6 +280,7 @@ def seed_demo() -> dict:
     seed_stock(warehouses, merchants)
     inbound = seed_inbound(warehouses, merchants)
     channels = seed_channels(merchants)
+    pick_orders = seed_pick_work(channels)
     skus = {}
     for merchant in merchants:
         skus[merchant.code] = [
@@ -249,6 +291,7 @@ def seed_demo() -> dict:
         "merchants": [{"id": m.id, "code": m.code, "name": m.name, "api_token": people["tokens"][m.code]} for m in merchants],
         "warehouses": [w.code for w in warehouses],
         "purchase_orders": inbound,
+        "pick_orders": pick_orders,
         "channels": [
             {"id": c.id, "merchant": c.merchant.code, "kind": c.kind, "name": c.name, "webhook_secret": c.webhook_secret,
              "webhook_url": f"/webhooks/{c.kind}/{c.id}/" if c.is_storefront else None}

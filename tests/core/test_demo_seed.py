@@ -23,3 +23,21 @@ def test_demo_data_loads_idempotently_and_its_asn_cartons_can_be_received(django
     reply = receiving_scan(receipt=receipt, raw=carton.sscc, actor=receiver)
     assert reply.ok and reply.data["qty"] == carton.qty
     assert_stock_invariants()
+
+
+@pytest.mark.django_db
+def test_demo_orders_are_released_into_waves_a_picker_can_start(django_user_model):
+    from orders.models import Order
+    from warehouse.models import PickSession
+    from warehouse.services.picking import pick_station_scan
+
+    first = seed_demo()
+    sessions = PickSession.objects.count()
+    seed_demo()
+    assert PickSession.objects.count() == sessions > 0
+    assert Order.objects.filter(order_number__in=first["pick_orders"]).count() == len(first["pick_orders"]) == 12
+    session = PickSession.objects.select_related("warehouse").first()
+    picker = django_user_model.objects.get(username="picker")
+    reply = pick_station_scan(warehouse=session.warehouse, raw="", actor=picker)
+    assert reply.ok and "claimed" in reply.message
+    assert_stock_invariants()
