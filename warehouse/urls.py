@@ -23,6 +23,7 @@ urlpatterns = [
     path("picking/<slug:code>/scan/", picking.pick_station_submit, name="pick_submit"),
     path("waves/", waves.wave_board, name="wave_board"),
     path("waves/<slug:code>/plan/", waves.wave_create, name="wave_create"),
+    path("waves/<slug:code>/release/", waves.release_batch, name="release_batch"),
     path("pick-sessions/<int:pk>/", waves.session_action, name="pick_session_action"),
     path("discrepancies/", discrepancies.discrepancy_queue, name="discrepancy_queue"),
     path("discrepancies/<int:pk>/", discrepancies.discrepancy_action, name="discrepancy_action"),

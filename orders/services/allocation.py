@@ -154,6 +154,22 @@ def fulfillment_release(*, order: Order, actor) -> list[FulfillmentOrder]:
     return released
 
 
+def orders_release_batch(*, actor, warehouse: Warehouse | None = None, limit: int | None = None) -> int:
+    """For merchants who release in batches: a manager releases allocated orders, most urgent first
+    (priority, then ship-by). Each order is its own transaction. Returns how many were released."""
+    waiting = Order.objects.filter(status=Order.Status.ALLOCATED, fulfillment_orders__status=FulfillmentOrder.Status.ALLOCATED)
+    if warehouse is not None:
+        waiting = waiting.filter(fulfillment_orders__warehouse=warehouse)
+    ids = list(dict.fromkeys(waiting.order_by("-priority", F("ship_by").asc(nulls_last=True), "id").values_list("pk", flat=True)))
+    released = 0
+    for order_id in ids[:limit] if limit else ids:
+        with transaction.atomic():
+            order = Order.objects.select_for_update().get(pk=order_id)
+            if order.status == Order.Status.ALLOCATED and fulfillment_release(order=order, actor=actor):
+                released += 1
+    return released
+
+
 def ship_by_for(order: Order, warehouse: Warehouse) -> dt.datetime:
     """The warehouse's cut-off on the day the order must leave: same day for expedited and
     overnight placed before cut-off, the next working day for standard; weekends skipped."""

@@ -59,7 +59,7 @@ def _create(channel: Channel, n: NormalizedOrder, source: str, actor) -> Order:
     if n.is_cancelled:
         order_transition(order=order, to=Order.Status.CANCELLED, actor=actor, reason="cancelled on the storefront")
         return order
-    _evaluate_system_holds(order, actor)
+    system_holds_evaluate(order, actor)
     if order.status == Order.Status.PENDING:
         order_queue_allocation(order)
     return order
@@ -104,7 +104,7 @@ def _update(order: Order, n: NormalizedOrder, source: str, actor) -> IntakeResul
             order_transition(order=order, to=Order.Status.PENDING, actor=actor, reason="lines changed: allocate again")
     if changes:
         order_event(order=order, kind="updated", actor=actor, message=f"Storefront update ({source}): {', '.join(changes)}")
-    _evaluate_system_holds(order, actor)
+    system_holds_evaluate(order, actor)
     if order.status == Order.Status.PENDING:
         order_queue_allocation(order)
     return IntakeResult(order, False, "updated" if changes else "unchanged")
@@ -183,7 +183,7 @@ def order_problems(order: Order) -> dict[str, str]:
     return problems
 
 
-def _evaluate_system_holds(order: Order, actor) -> None:
+def system_holds_evaluate(order: Order, actor) -> None:
     problems = order_problems(order)
     for kind in SYSTEM_HOLDS:
         if kind in problems:

@@ -13,6 +13,7 @@ from orders.models import HoldKind, InboxDelivery, Order, OutboxMessage
 from orders.selectors import order_detail_queryset, orders_visible_to, outbox_needing_attention
 from orders.services.cancellation import cancellable, order_cancel
 from orders.services.csv_intake import orders_import_csv
+from orders.services.edits import ADDRESS_FIELDS, LineChange, editable, order_edit_address, order_edit_lines
 from orders.services.holds import MANUAL_KINDS, order_hold_place, order_hold_release
 from orders.services.inbox import inbox_replay
 from orders.services.outbox import outbox_retry
@@ -26,7 +27,10 @@ def order_list(request):
     orders = orders_visible_to(request.user)
     query = request.GET.get("q", "").strip()
     if query:
-        orders = orders.filter(Q(order_number__icontains=query) | Q(email__iexact=query) | Q(external_id=query))
+        orders = orders.filter(
+            Q(order_number__icontains=query) | Q(email__iexact=query) | Q(external_id=query)
+            | Q(fulfillment_orders__tracking_number=query)
+        ).distinct()
     if request.GET.get("status"):
         orders = orders.filter(status=request.GET["status"])
     page = Paginator(orders.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
@@ -37,8 +41,10 @@ def order_list(request):
 def order_detail(request, pk):
     order = get_object_or_404(order_detail_queryset(request.user).prefetch_related("fulfillment_orders__warehouse"), pk=pk)
     can_cancel, cancel_why = cancellable(order)
+    can_edit, edit_why = editable(order)
     return render(request, "orders/order_detail.html", {
-        "order": order, "can_cancel": can_cancel, "cancel_why": cancel_why, "manual_kinds": MANUAL_KINDS,
+        "order": order, "can_cancel": can_cancel, "cancel_why": cancel_why, "can_edit": can_edit, "edit_why": edit_why,
+        "address_fields": ADDRESS_FIELDS, "manual_kinds": MANUAL_KINDS,
         "hold_kinds": dict(HoldKind.choices), "staff": merchant_of(request.user) is None,
     })
 
@@ -55,6 +61,13 @@ def order_action(request, pk):
             order_hold_place(order=order, kind=request.POST.get("kind", HoldKind.MANUAL), reason=reason, actor=request.user)
         elif action == "release":
             order_hold_release(order=order, kind=request.POST.get("kind", ""), reason=reason, actor=request.user)
+        elif action == "edit_address":
+            order_edit_address(order=order, address={f: request.POST.get(f, "") for f in ADDRESS_FIELDS},
+                               reason=reason or "address corrected by customer service", actor=request.user)
+        elif action == "edit_lines":
+            changes = [LineChange(sku=sku.strip(), qty=_qty(qty)) for sku, qty in
+                       zip(request.POST.getlist("sku"), request.POST.getlist("qty"), strict=False) if sku.strip()]
+            order_edit_lines(order=order, changes=changes, reason=reason or "lines edited by customer service", actor=request.user)
         else:
             messages.error(request, f"unknown action {action!r}")
             return redirect("orders:order_detail", pk=pk)
@@ -62,6 +75,11 @@ def order_action(request, pk):
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("orders:order_detail", pk=pk)
+
+
+def _qty(value: str):
+    value = (value or "").strip()
+    return int(value) if value.isdigit() else value
 
 
 @area_required("order_intake")

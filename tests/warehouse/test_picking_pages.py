@@ -111,3 +111,25 @@ def test_the_discrepancy_queue_shows_history_and_resolves(client):
     assert BinStock.objects.get(bin=ps.shelves[0], product=shirt).qty == 2
     response = client.post(reverse("warehouse:discrepancy_action", args=[discrepancy.pk]), {"resolution": "found"}, follow=True)
     assert "already resolved" in response.content.decode()
+
+
+def test_a_manager_releases_batch_release_orders_most_urgent_first(client):
+    from orders.models import Order, RoutingPolicy
+    from orders.services.allocation import order_allocate
+    from tests.orders.factories import order_with_lines
+
+    ps = build_pick_site()
+    RoutingPolicy.objects.create(merchant=ps.merchant, release=RoutingPolicy.Release.BATCH)
+    shirt = product(ps)
+    put(shirt, ps.shelves[0], 10)
+    normal = order_with_lines(channel=ps.channel, lines=[(shirt, 1)])
+    rush = order_with_lines(channel=ps.channel, lines=[(shirt, 1)], service_level="overnight")
+    for order in (normal, rush):
+        assert order_allocate(order_id=order.pk).status == Order.Status.ALLOCATED
+    client.force_login(ps.manager)
+    board = client.get(reverse("warehouse:wave_board"), {"warehouse": ps.warehouse.code}).content.decode()
+    assert "data-awaiting-release>2<" in board
+    client.post(reverse("warehouse:release_batch", args=[ps.warehouse.code]), {"limit": "1"})
+    rush.refresh_from_db()
+    normal.refresh_from_db()
+    assert (rush.status, normal.status) == (Order.Status.RELEASED, Order.Status.ALLOCATED)

@@ -9,6 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
+from orders.models import FulfillmentOrder
+from orders.services.allocation import orders_release_batch
 from warehouse.models import PickLine, PickSession, PickStrategy, Warehouse
 from warehouse.services.picking import pick_session_assign, pick_session_release
 from warehouse.services.waves import wave_candidates, wave_plan
@@ -38,10 +40,12 @@ def wave_board(request):
         )
         .order_by("wave_id", "-priority", "ship_by", "id")[:300]
     )
+    awaiting_release = FulfillmentOrder.objects.filter(
+        warehouse=warehouse, status=FulfillmentOrder.Status.ALLOCATED, order__status="allocated").count()
     pickers = get_user_model().objects.filter(is_active=True, groups__name__in=[PICKER, WAREHOUSE_MANAGER]).distinct().order_by("username")
     return render(request, "warehouse/waves.html", {
         "warehouses": warehouses, "warehouse": warehouse, "candidates": candidates, "sessions": sessions,
-        "strategies": PickStrategy.choices, "pickers": pickers,
+        "strategies": PickStrategy.choices, "pickers": pickers, "awaiting_release": awaiting_release,
     })
 
 
@@ -61,6 +65,15 @@ def wave_create(request, code):
         messages.success(request, f"Wave {wave} planned: {wave.sessions.count()} session(s). {wave.note}".strip())
     except DomainError as exc:
         messages.error(request, exc.message)
+    return redirect(_board(warehouse))
+
+
+@require_POST
+@area_required("picking_manage")
+def release_batch(request, code):
+    warehouse = get_object_or_404(Warehouse, code=code)
+    count = orders_release_batch(actor=request.user, warehouse=warehouse, limit=_int(request.POST.get("limit"), None))
+    messages.success(request, f"{count} order(s) released to {warehouse.code}")
     return redirect(_board(warehouse))
 
 

@@ -1,0 +1,134 @@
+"""Edits before picking: change, add or remove lines, correct the ship-to address.
+
+The order's unpicked reservations are given back and routing runs again on the edited order, so stock,
+reservations and the chosen warehouse always match what the customer now wants. Once the warehouse has
+planned the order into a pick wave or started picking, edits are refused with the reason; cancelling
+(whole order) still works then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from inventory.models import Product
+from orders.exceptions import IllegalTransition
+from orders.models import FulfillmentOrder, Order, OrderLine
+from orders.services.allocation import order_allocate, order_release_reservations
+from orders.services.intake import system_holds_evaluate
+from orders.services.timeline import order_event, order_transition
+from orders.state import FINAL, PICKING_STARTED
+from wms_project.errors import DomainError, PermissionDenied
+from wms_project.roles import may_use
+
+ADDRESS_FIELDS = ("name", "company", "line1", "line2", "city", "region", "postal_code", "country", "phone")
+LIVE_PICK_SESSION = ("open", "claimed")
+
+
+class EditRefused(DomainError):
+    code = "edit_refused"
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """Set the SKU's quantity: 0 removes the line, an SKU not on the order adds one."""
+
+    sku: str
+    qty: int
+
+
+def editable(order: Order) -> tuple[bool, str]:
+    if order.status in FINAL:
+        return False, f"the order is {order.get_status_display().lower()}"
+    if order.status in PICKING_STARTED or order.fulfillment_orders.filter(
+        status__in=[FulfillmentOrder.Status.PICKING, FulfillmentOrder.Status.PACKED]
+    ).exists():
+        return False, "picking has started; cancel the order instead"
+    if order.fulfillment_orders.filter(pick_slots__session__status__in=LIVE_PICK_SESSION).exists():
+        return False, "the warehouse has planned it into a pick wave; ask them to take it out first"
+    return True, "nothing has been picked yet"
+
+
+@transaction.atomic
+def order_edit_address(*, order: Order, address: dict, actor, reason: str) -> Order:
+    order = _locked_editable(order, actor, reason)
+    unknown = set(address) - set(ADDRESS_FIELDS)
+    if unknown:
+        raise EditRefused(f"unknown address field(s): {', '.join(sorted(unknown))}")
+    changed = {}
+    for field, value in address.items():
+        value = (value or "").strip()
+        if field == "country":
+            value = value.upper()
+        if getattr(order, f"ship_{field}") != value:
+            changed[field] = (getattr(order, f"ship_{field}"), value)
+            setattr(order, f"ship_{field}", value)
+    if not changed:
+        return order
+    order.save(update_fields=[f"ship_{f}" for f in changed] + ["updated_at"])
+    order_event(order=order, kind="edited", actor=actor,
+                message="Address corrected: " + "; ".join(f"{f.replace('_', ' ')} {old!r} → {new!r}" for f, (old, new) in changed.items())
+                + f". {reason}", changes={f: new for f, (_, new) in changed.items()})
+    return _route_again(order, actor, reason)
+
+
+@transaction.atomic
+def order_edit_lines(*, order: Order, changes: list[LineChange], actor, reason: str) -> Order:
+    order = _locked_editable(order, actor, reason)
+    if not changes:
+        raise EditRefused("no line changes given")
+    lines = {line.sku: line for line in order.lines.all()}
+    words = []
+    for change in changes:
+        if not isinstance(change.qty, int) or isinstance(change.qty, bool) or change.qty < 0:
+            raise EditRefused(f"{change.sku}: quantity must be a whole number, 0 or more, got {change.qty!r}")
+        line = lines.get(change.sku)
+        if line is None:
+            if change.qty == 0:
+                raise EditRefused(f"{change.sku} is not on the order")
+            product = Product.objects.filter(merchant_id=order.merchant_id, sku=change.sku).first()
+            if product is None:
+                raise EditRefused(f"unknown SKU {change.sku} for this merchant")
+            number = max((line.line_no for line in lines.values()), default=0) + 1
+            lines[change.sku] = OrderLine.objects.create(order=order, line_no=number, sku=product.sku, product=product,
+                                                         name=product.name, quantity=change.qty)
+            words.append(f"added {change.qty} x {change.sku}")
+        elif change.qty == 0:
+            if line.open_qty:
+                words.append(f"removed {change.sku}")
+            line.cancelled_qty = line.quantity
+            line.save(update_fields=["cancelled_qty"])
+        elif change.qty != line.open_qty:
+            words.append(f"{change.sku} {line.open_qty} → {change.qty}")
+            line.quantity, line.cancelled_qty = change.qty, 0
+            line.save(update_fields=["quantity", "cancelled_qty"])
+    if not any(line.open_qty for line in lines.values()):
+        raise EditRefused("an order needs at least one line; cancel the order instead")
+    if not words:
+        return order
+    order_event(order=order, kind="edited", actor=actor, message=f"Lines edited: {', '.join(words)}. {reason}")
+    return _route_again(order, actor, reason)
+
+
+def _locked_editable(order: Order, actor, reason: str) -> Order:
+    if not may_use(actor, "orders"):
+        raise PermissionDenied("your role may not edit orders")
+    if not (reason or "").strip():
+        raise EditRefused("a reason is required")
+    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    ok, why = editable(order)
+    if not ok:
+        raise IllegalTransition(f"order {order.order_number} cannot be edited: {why}")
+    return order
+
+
+def _route_again(order: Order, actor, reason: str) -> Order:
+    order_release_reservations(order=order, actor=actor, reason=f"order edited: {reason}")
+    system_holds_evaluate(order, actor)
+    if order.status not in (Order.Status.PENDING, Order.Status.ON_HOLD):
+        order_transition(order=order, to=Order.Status.PENDING, actor=actor, reason="edited: routing again")
+    if order.status == Order.Status.PENDING:
+        order_allocate(order_id=order.pk, actor=actor)
+    order.refresh_from_db()
+    return order
