@@ -4,7 +4,8 @@ from orders.models import OrderStatus as S
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.PENDING: frozenset({S.ON_HOLD, S.ALLOCATED, S.PARTIALLY_ALLOCATED, S.BACKORDERED, S.CANCELLED}),
-    S.ON_HOLD: frozenset({S.PENDING, S.CANCELLED}),
+    # -> IN_PROGRESS: a hold placed at pack-out (address check) is released; the picked units wait there.
+    S.ON_HOLD: frozenset({S.PENDING, S.CANCELLED, S.IN_PROGRESS}),
     S.BACKORDERED: frozenset({S.ON_HOLD, S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.CANCELLED, S.PENDING}),
     S.PARTIALLY_ALLOCATED: frozenset({S.ON_HOLD, S.ALLOCATED, S.RELEASED, S.BACKORDERED, S.CANCELLED, S.PENDING}),
     S.ALLOCATED: frozenset({S.ON_HOLD, S.RELEASED, S.PENDING, S.CANCELLED, S.PARTIALLY_ALLOCATED}),

@@ -14,10 +14,10 @@ from django.db import transaction
 
 from inventory.models import Product
 from orders.exceptions import IllegalTransition
-from orders.models import FulfillmentOrder, Order, OrderLine
+from orders.models import FulfillmentOrder, HoldKind, Order, OrderLine
 from orders.services.allocation import order_allocate, order_release_reservations
 from orders.services.intake import system_holds_evaluate
-from orders.services.timeline import order_event, order_transition
+from orders.services.timeline import hold_release_kind, order_event, order_transition
 from orders.state import FINAL, PICKING_STARTED
 from wms_project.errors import DomainError, PermissionDenied
 from wms_project.roles import may_use
@@ -38,6 +38,15 @@ class LineChange:
     qty: int
 
 
+def address_editable(order: Order) -> tuple[bool, str]:
+    """The address can still be corrected after picking, until a label is bought."""
+    if order.status in FINAL:
+        return False, f"the order is {order.get_status_display().lower()}"
+    if order.fulfillment_orders.filter(status__in=[FulfillmentOrder.Status.PACKED, FulfillmentOrder.Status.SHIPPED]).exists():
+        return False, "a label has been bought; void it first"
+    return True, "no label bought yet"
+
+
 def editable(order: Order) -> tuple[bool, str]:
     if order.status in FINAL:
         return False, f"the order is {order.get_status_display().lower()}"
@@ -52,7 +61,10 @@ def editable(order: Order) -> tuple[bool, str]:
 
 @transaction.atomic
 def order_edit_address(*, order: Order, address: dict, actor, reason: str) -> Order:
-    order = _locked_editable(order, actor, reason)
+    """Before picking the order is routed again (the nearest warehouse may change); after picking the
+    units stay where they are and only the holds are looked at again (an address hold is released)."""
+    picking = not editable(order)[0]
+    order = _locked_editable(order, actor, reason, check=address_editable)
     unknown = set(address) - set(ADDRESS_FIELDS)
     if unknown:
         raise EditRefused(f"unknown address field(s): {', '.join(sorted(unknown))}")
@@ -70,6 +82,10 @@ def order_edit_address(*, order: Order, address: dict, actor, reason: str) -> Or
     order_event(order=order, kind="edited", actor=actor,
                 message="Address corrected: " + "; ".join(f"{f.replace('_', ' ')} {old!r} → {new!r}" for f, (old, new) in changed.items())
                 + f". {reason}", changes={f: new for f, (_, new) in changed.items()})
+    if picking:
+        hold_release_kind(order=order, kind=HoldKind.ADDRESS_INVALID, actor=actor, reason=f"address corrected: {reason}")
+        order.refresh_from_db()
+        return order
     return _route_again(order, actor, reason)
 
 
@@ -111,13 +127,13 @@ def order_edit_lines(*, order: Order, changes: list[LineChange], actor, reason: 
     return _route_again(order, actor, reason)
 
 
-def _locked_editable(order: Order, actor, reason: str) -> Order:
+def _locked_editable(order: Order, actor, reason: str, check=editable) -> Order:
     if not may_use(actor, "orders"):
         raise PermissionDenied("your role may not edit orders")
     if not (reason or "").strip():
         raise EditRefused("a reason is required")
     order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
-    ok, why = editable(order)
+    ok, why = check(order)
     if not ok:
         raise IllegalTransition(f"order {order.order_number} cannot be edited: {why}")
     return order

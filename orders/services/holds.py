@@ -50,3 +50,13 @@ def order_hold_release(*, order: Order, kind: str, reason: str, actor) -> Order:
     if order.status == Order.Status.PENDING:
         order_queue_allocation(order)
     return order
+
+
+@transaction.atomic
+def order_hold_for_address(*, order: Order, reason: str, actor) -> OrderHold:
+    """The shipping-side address check failed at pack-out: hold for customer service. Picked units stay
+    reserved at pack-out; correcting the address releases the hold and the order is packed again."""
+    from orders.services.timeline import hold_place
+
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    return hold_place(order=order, kind=HoldKind.ADDRESS_INVALID, reason=f"address check before the label: {reason}", actor=actor)

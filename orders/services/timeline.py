@@ -62,7 +62,10 @@ def hold_release_kind(*, order: Order, kind: str, actor, reason: str) -> bool:
     order_event(order=order, kind="hold_released", message=f"Hold released: {hold.get_kind_display()}: {reason}",
                 actor=actor, hold=kind)
     if order.status == Order.Status.ON_HOLD and not OrderHold.objects.filter(order=order, released_at__isnull=True).exists():
-        order_transition(order=order, to=Order.Status.PENDING, actor=actor, reason="all holds released")
+        # Held at pack-out (units already picked): back to the warehouse, not to allocation.
+        picked = order.fulfillment_orders.filter(status__in=["picking", "packed"]).exists()
+        order_transition(order=order, to=Order.Status.IN_PROGRESS if picked else Order.Status.PENDING, actor=actor,
+                         reason="all holds released")
     return True
 
 

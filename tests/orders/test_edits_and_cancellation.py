@@ -111,7 +111,7 @@ def test_bad_edits_are_refused_and_change_nothing(agent):
     assert (order.lines.count(), sum(reserved(order).values())) == before
 
 
-def test_edits_are_refused_once_the_order_is_in_a_pick_wave_or_being_picked(agent):
+def test_line_edits_are_refused_once_the_order_is_in_a_pick_wave_or_being_picked_but_the_address_can_be_fixed(agent):
     ps = build_pick_site()
     shirt = product(ps)
     put(shirt, ps.shelves[0], 5)
@@ -121,7 +121,11 @@ def test_edits_are_refused_once_the_order_is_in_a_pick_wave_or_being_picked(agen
         order_edit_lines(order=order, changes=[LineChange(shirt.sku, 2)], actor=agent, reason="more")
     assert pick_claim_next(warehouse=ps.warehouse, actor=ps.picker) is not None
     with pytest.raises(IllegalTransition, match="picking has started"):
-        order_edit_address(order=order, address={"city": "Elsewhere"}, actor=agent, reason="moved")
+        order_edit_lines(order=order, changes=[LineChange(shirt.sku, 2)], actor=agent, reason="more")
+    order_edit_address(order=order, address={"line2": "Apt 4"}, actor=agent, reason="apartment number")
+    order.refresh_from_db()
+    assert order.ship_line2 == "Apt 4" and order.status == Order.Status.IN_PROGRESS
+    assert Reservation.objects.get(order_line_id=order.lines.get().pk).qty == 1  # not routed again
 
 
 # --- cancellation at each stage -------------------------------------------------------------------------
