@@ -17,6 +17,7 @@ from warehouse.models.inbound import (
     ReceivingException,
 )
 from warehouse.models.counts import CountTask
+from warehouse.models.packing import Carton, CartonItem, CartonType, Pack
 from warehouse.models.picking import (
     Discrepancy,
     DiscrepancyKind,
@@ -32,5 +33,5 @@ __all__ = [
     "AsnCarton", "Bin", "ExceptionKind", "InboundKind", "InboundStatus", "PurchaseOrder", "PurchaseOrderLine",
     "PutawayOverrideReason", "PutawayStatus", "PutawayStep", "PutawayTask", "Receipt", "ReceiptStatus",
     "ReceivingException", "StationScan", "Warehouse", "Zone",
-    "CountTask", "Discrepancy", "DiscrepancyKind", "PickLine", "PickSession", "PickSlot", "PickStrategy", "Wave",
+    "Carton", "CartonItem", "CartonType", "CountTask", "Discrepancy", "Pack", "DiscrepancyKind", "PickLine", "PickSession", "PickSlot", "PickStrategy", "Wave",
 ]

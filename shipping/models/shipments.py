@@ -1,0 +1,107 @@
+"""Shipping rules per merchant, end-of-day manifests, and carrier tracking events."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class ShippingRule(models.Model):
+    """Evaluated in `priority` order; the first rule whose conditions all hold decides the rate.
+    Blank conditions match anything."""
+
+    class Action(models.TextChoices):
+        USE_SERVICE = "use_service", "Use this carrier and service"
+        RATE_SHOP = "rate_shop", "Cheapest rate that meets the promised delivery"
+
+    merchant = models.ForeignKey("inventory.Merchant", on_delete=models.CASCADE, related_name="shipping_rules")
+    name = models.CharField(max_length=100)
+    priority = models.IntegerField(default=100)
+    is_active = models.BooleanField(default=True)
+    min_weight_g = models.PositiveIntegerField(null=True, blank=True)
+    max_weight_g = models.PositiveIntegerField(null=True, blank=True)
+    max_dimension_mm = models.PositiveIntegerField(null=True, blank=True, help_text="Longest side at most")
+    countries = models.CharField(max_length=200, blank=True, help_text="Comma-separated ISO codes")
+    regions = models.CharField(max_length=200, blank=True, help_text="Comma-separated state/region codes")
+    min_order_value = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    max_order_value = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    service_levels = models.CharField(max_length=100, blank=True, help_text="standard, expedited, overnight")
+    sku_tags = models.CharField(max_length=200, blank=True, help_text="Any of these product tags")
+    action = models.CharField(max_length=12, choices=Action.choices, default=Action.RATE_SHOP)
+    carrier = models.CharField(max_length=32, blank=True)
+    service = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["merchant_id", "priority", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.merchant_id}: {self.name}"
+
+
+class Manifest(models.Model):
+    """End of day: the cartons one carrier collects from one warehouse. Closing it ship-confirms them."""
+
+    warehouse = models.ForeignKey("warehouse.Warehouse", on_delete=models.PROTECT, related_name="manifests")
+    carrier = models.CharField(max_length=32)
+    closed_at = models.DateTimeField(auto_now_add=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    pdf = models.BinaryField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-closed_at"]
+
+    def __str__(self) -> str:
+        return f"M-{self.pk} {self.carrier}"
+
+
+class Shipment(models.Model):
+    """A carton's label: the carrier, service and rate chosen (and why), the tracking number, the label files."""
+
+    class Status(models.TextChoices):
+        LABELLED = "labelled", "Labelled, waiting for the carrier"
+        SHIPPED = "shipped", "Shipped"
+        DELIVERED = "delivered", "Delivered"
+        EXCEPTION = "exception", "Delivery exception"
+        VOIDED = "voided", "Label voided"
+
+    carton = models.ForeignKey("warehouse.Carton", on_delete=models.PROTECT, related_name="shipments")
+    warehouse = models.ForeignKey("warehouse.Warehouse", on_delete=models.PROTECT, related_name="+")
+    fulfillment_order = models.ForeignKey("orders.FulfillmentOrder", on_delete=models.PROTECT, related_name="shipments")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.LABELLED)
+    carrier = models.CharField(max_length=32)
+    service = models.CharField(max_length=64)
+    rate_amount = models.DecimalField(max_digits=10, decimal_places=2)
+    rate_currency = models.CharField(max_length=3, default="USD")
+    rate_reason = models.CharField(max_length=500, blank=True, help_text="Which rule chose the rate, and why")
+    weight_g = models.PositiveIntegerField()
+    from_bin = models.ForeignKey("warehouse.Bin", on_delete=models.PROTECT, related_name="+", help_text="Where the carton waits")
+    contents = models.JSONField(default=list, help_text="[{order_line_id, product_id, qty}] as packed")
+    tracking_number = models.CharField(max_length=64, unique=True)
+    label_pdf = models.BinaryField()
+    label_zpl = models.TextField()
+    estimated_delivery = models.DateField(null=True, blank=True)
+    transit_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    manifest = models.ForeignKey("shipping.Manifest", null=True, blank=True, on_delete=models.PROTECT, related_name="shipments")
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["warehouse", "carrier", "status"], name="shipment_manifest_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_number}"
+
+
+class TrackingEvent(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="tracking_events")
+    status = models.CharField(max_length=32)
+    description = models.CharField(max_length=255, blank=True)
+    location = models.CharField(max_length=100, blank=True)
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["shipment", "status", "occurred_at"], name="tracking_event_once")]

@@ -1,0 +1,92 @@
+"""Pack-out: a fulfillment order's picked units verified into cartons (labels: `shipping.Shipment`)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class CartonType(models.Model):
+    code = models.CharField(max_length=20, unique=True, help_text="Scanned as BOX:<code>")
+    name = models.CharField(max_length=100)
+    length_mm = models.PositiveIntegerField()
+    width_mm = models.PositiveIntegerField()
+    height_mm = models.PositiveIntegerField()
+    max_weight_g = models.PositiveIntegerField(default=30_000)
+    tare_g = models.PositiveIntegerField(default=0, help_text="The empty carton's weight")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["length_mm", "width_mm", "height_mm"]
+
+    @property
+    def volume_mm3(self) -> int:
+        return self.length_mm * self.width_mm * self.height_mm
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.length_mm}x{self.width_mm}x{self.height_mm} mm)"
+
+
+class Pack(models.Model):
+    """One packer verifying one fulfillment order's picked units into cartons."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Packing"
+        LABELLED = "labelled", "Labelled, waiting for the carrier"
+        SHIPPED = "shipped", "Shipped"
+        CANCELLED = "cancelled", "Cancelled"
+
+    fulfillment_order = models.ForeignKey("orders.FulfillmentOrder", on_delete=models.PROTECT, related_name="packs")
+    warehouse = models.ForeignKey("warehouse.Warehouse", on_delete=models.PROTECT, related_name="+")
+    tote = models.ForeignKey("warehouse.Bin", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    pack_bin = models.ForeignKey("warehouse.Bin", on_delete=models.PROTECT, related_name="+", help_text="The pack station")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    packer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    pending_qty = models.PositiveIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    packed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["fulfillment_order"], condition=Q(status__in=["open", "labelled"]),
+                                    name="pack_one_live_per_fulfillment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"PK-{self.pk}"
+
+
+class Carton(models.Model):
+    """A physical box of a pack. Its label, rate and tracking live on `shipping.Shipment`."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    pack = models.ForeignKey(Pack, on_delete=models.CASCADE, related_name="cartons")
+    number = models.PositiveSmallIntegerField()
+    carton_type = models.ForeignKey(CartonType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    weight_g = models.PositiveIntegerField(null=True, blank=True, help_text="Weighed at the station; else computed")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+
+    class Meta:
+        ordering = ["pack_id", "number"]
+        constraints = [models.UniqueConstraint(fields=["pack", "number"], name="carton_number_per_pack")]
+
+    def __str__(self) -> str:
+        return f"{self.pack} #{self.number}"
+
+
+class CartonItem(models.Model):
+    carton = models.ForeignKey(Carton, on_delete=models.CASCADE, related_name="items")
+    order_line_id = models.BigIntegerField()
+    product = models.ForeignKey("inventory.Product", on_delete=models.PROTECT, related_name="+")
+    qty = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["carton", "order_line_id"], name="carton_item_per_line"),
+            models.CheckConstraint(condition=Q(qty__gt=0), name="carton_item_qty_positive"),
+        ]
