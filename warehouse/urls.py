@@ -1,6 +1,6 @@
 from django.urls import path
 
-from warehouse.views import discrepancies, inbound, layout, picking, putaway, receiving, waves
+from warehouse.views import discrepancies, inbound, layout, manifests, packing, picking, putaway, receiving, waves
 
 app_name = "warehouse"
 urlpatterns = [
@@ -28,5 +28,13 @@ urlpatterns = [
     path("discrepancies/", discrepancies.discrepancy_queue, name="discrepancy_queue"),
     path("discrepancies/<int:pk>/", discrepancies.discrepancy_action, name="discrepancy_action"),
     path("count-tasks/<int:pk>/", discrepancies.count_task_action, name="count_task_action"),
+    path("packing/", packing.pack_index, name="pack_index"),
+    path("packing/<slug:code>/<slug:station>/", packing.pack_station, name="pack_station"),
+    path("packing/<slug:code>/<slug:station>/scan/", packing.pack_station_submit, name="pack_submit"),
+    path("shipments/<int:pk>/label.<str:fmt>", packing.shipment_label, name="shipment_label"),
+    path("shipments/<int:pk>/void/", manifests.shipment_void_view, name="shipment_void"),
+    path("manifests/", manifests.manifests, name="manifests"),
+    path("manifests/<slug:code>/close/", manifests.manifest_close_view, name="manifest_close"),
+    path("manifests/<int:pk>.pdf", manifests.manifest_pdf, name="manifest_pdf"),
     path("<slug:code>/", layout.warehouse_detail, name="warehouse_detail"),
 ]

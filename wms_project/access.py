@@ -54,6 +54,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("Picking", "warehouse:pick_index", "picking"),
     NavItem("Waves", "warehouse:wave_board", "picking_manage"),
     NavItem("Discrepancies", "warehouse:discrepancy_queue", "discrepancies"),
+    NavItem("Packing", "warehouse:pack_index", "packing"),
+    NavItem("Manifests", "warehouse:manifests", "packing"),
 ]
 
 
