@@ -31,6 +31,7 @@ urlpatterns = [
     path("packing/", packing.pack_index, name="pack_index"),
     path("packing/<slug:code>/<slug:station>/", packing.pack_station, name="pack_station"),
     path("packing/<slug:code>/<slug:station>/scan/", packing.pack_station_submit, name="pack_submit"),
+    path("packing/slips/<int:pk>.pdf", packing.packing_slip, name="packing_slip"),
     path("shipments/<int:pk>/label.<str:fmt>", packing.shipment_label, name="shipment_label"),
     path("shipments/<int:pk>/void/", manifests.shipment_void_view, name="shipment_void"),
     path("manifests/", manifests.manifests, name="manifests"),

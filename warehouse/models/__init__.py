@@ -17,7 +17,7 @@ from warehouse.models.inbound import (
     ReceivingException,
 )
 from warehouse.models.counts import CountTask
-from warehouse.models.packing import Carton, CartonItem, CartonType, Pack
+from warehouse.models.packing import Carton, CartonItem, CartonType, Pack, PackingSlipTemplate
 from warehouse.models.picking import (
     Discrepancy,
     DiscrepancyKind,

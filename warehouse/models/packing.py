@@ -90,3 +90,21 @@ class CartonItem(models.Model):
             models.UniqueConstraint(fields=["carton", "order_line_id"], name="carton_item_per_line"),
             models.CheckConstraint(condition=Q(qty__gt=0), name="carton_item_qty_positive"),
         ]
+
+
+class PackingSlipTemplate(models.Model):
+    """What a merchant's packing slip says. A template for a product tag (say "gift" or "fragile") wins over
+    the merchant's default when the order holds such a product."""
+
+    merchant = models.ForeignKey("inventory.Merchant", on_delete=models.CASCADE, related_name="packing_slip_templates")
+    product_tag = models.CharField(max_length=40, blank=True, help_text="Blank: the merchant's default slip")
+    title = models.CharField(max_length=100, default="Packing slip")
+    header_note = models.TextField(blank=True, help_text="Printed under the title, e.g. a thank-you")
+    footer_note = models.TextField(blank=True, help_text="Returns policy, care instructions, ...")
+    show_prices = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant", "product_tag"], name="packing_slip_template_per_tag")]
+
+    def __str__(self) -> str:
+        return f"{self.merchant_id}: {self.product_tag or 'default'}"

@@ -6,10 +6,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
+from orders.models import FulfillmentOrder
 from shipping.models import Shipment
 from warehouse.models import Bin, Pack, Warehouse
 from warehouse.services.pack_station import pack_station_scan
 from warehouse.services.packing import pack_lines
+from warehouse.services.packing_slips import packing_slip_pdf
 from warehouse.views.stations import render_station, submitted_scan
 from wms_project.access import area_required
 
@@ -44,6 +46,14 @@ def shipment_label(request, pk, fmt):
     else:
         response = HttpResponse(bytes(shipment.label_pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="label-{shipment.tracking_number}.{fmt}"'
+    return response
+
+
+@area_required("packing")
+def packing_slip(request, pk):
+    fulfillment = get_object_or_404(FulfillmentOrder.objects.select_related("order__merchant", "warehouse"), pk=pk)
+    response = HttpResponse(packing_slip_pdf(fulfillment), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="packing-slip-{fulfillment.order.order_number}.pdf"'
     return response
 
 

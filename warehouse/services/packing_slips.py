@@ -1,0 +1,77 @@
+"""Packing slips as PDF, worded by the merchant's template (a product-tag template wins over the default)."""
+
+from __future__ import annotations
+
+import io
+import textwrap
+
+from reportlab.lib.pagesizes import letter
+from reportlab.lib.units import inch
+from reportlab.pdfgen.canvas import Canvas
+
+from orders.models import FulfillmentOrder
+from warehouse.models import PackingSlipTemplate
+
+DEFAULT = PackingSlipTemplate(title="Packing slip", footer_note="Questions about your order? Reply to your order e-mail.")
+
+
+def slip_template(fulfillment: FulfillmentOrder) -> PackingSlipTemplate:
+    order = fulfillment.order
+    templates = {t.product_tag.lower(): t for t in PackingSlipTemplate.objects.filter(merchant_id=order.merchant_id)}
+    for line in fulfillment.lines.select_related("order_line__product").order_by("order_line__line_no"):
+        product = line.order_line.product
+        for tag in (product.tags or "").split(",") if product else ():
+            if tag.strip().lower() in templates and tag.strip():
+                return templates[tag.strip().lower()]
+    return templates.get("", DEFAULT)
+
+
+def packing_slip_pdf(fulfillment: FulfillmentOrder) -> bytes:
+    order = fulfillment.order
+    template = slip_template(fulfillment)
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=letter)
+    canvas.setTitle(f"{template.title} {order.order_number}")
+    y = letter[1] - inch
+
+    def text(value: str, *, size: int = 10, bold: bool = False, x: float = inch, step: float = 14) -> None:
+        nonlocal y
+        canvas.setFont("Helvetica-Bold" if bold else "Helvetica", size)
+        for row in textwrap.wrap(value, 95) or [""]:
+            canvas.drawString(x, y, row)
+            y -= step
+
+    text(f"{order.merchant.name} · {template.title}", size=16, bold=True, step=22)
+    if template.header_note:
+        text(template.header_note)
+    y -= 6
+    text(f"Order {order.order_number}   ·   shipped from {fulfillment.warehouse.code}", bold=True)
+    for row in (order.ship_name, order.ship_company, order.ship_line1, order.ship_line2,
+                f"{order.ship_city} {order.ship_region} {order.ship_postal_code}", order.ship_country):
+        if row and row.strip():
+            text(row.strip())
+    y -= 10
+    canvas.setFont("Helvetica-Bold", 10)
+    canvas.drawString(inch, y, "SKU")
+    canvas.drawString(2.5 * inch, y, "Item")
+    canvas.drawRightString(6.6 * inch, y, "Qty")
+    if template.show_prices:
+        canvas.drawRightString(7.5 * inch, y, "Price")
+    y -= 16
+    canvas.setFont("Helvetica", 10)
+    for line in fulfillment.lines.select_related("order_line__product").order_by("order_line__line_no"):
+        if not line.qty:
+            continue
+        canvas.drawString(inch, y, line.order_line.sku[:24])
+        product = line.order_line.product
+        canvas.drawString(2.5 * inch, y, (line.order_line.name or (product.name if product else ""))[:48])
+        canvas.drawRightString(6.6 * inch, y, str(line.qty))
+        if template.show_prices:
+            canvas.drawRightString(7.5 * inch, y, f"{line.order_line.unit_price:.2f}")
+        y -= 14
+    y -= 14
+    if template.footer_note:
+        text(template.footer_note, size=9)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
