@@ -2,7 +2,9 @@ from django.contrib import admin
 
 from warehouse.models import (
     Bin,
+    CartonType,
     CountTask,
+    PackingSlipTemplate,
     Discrepancy,
     PickLine,
     PickSession,
@@ -125,3 +127,14 @@ class DiscrepancyAdmin(ReadOnlyAdmin):
 class CountTaskAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "warehouse", "bin", "product", "status", "system_qty", "counted_qty", "counted_at"]
     list_filter = ["status", "warehouse"]
+
+
+@admin.register(CartonType)
+class CartonTypeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "length_mm", "width_mm", "height_mm", "max_weight_g", "tare_g", "is_active"]
+
+
+@admin.register(PackingSlipTemplate)
+class PackingSlipTemplateAdmin(admin.ModelAdmin):
+    list_display = ["merchant", "product_tag", "title", "show_prices"]
+    list_filter = ["merchant"]

@@ -271,6 +271,26 @@ def seed_pick_work(channels) -> list[str]:
     return numbers
 
 
+CARTON_TYPES = [("S", "Small box", 250, 200, 100, 150), ("M", "Medium box", 350, 300, 200, 250),
+                 ("L", "Large box", 500, 400, 300, 400), ("XL", "Extra large box", 600, 500, 400, 600)]
+
+
+def seed_pack_out(merchants) -> None:
+    """Carton types, a default packing slip per merchant and one shipping rule, so pack-out works out of the box."""
+    from shipping.models import ShippingRule
+    from warehouse.models import CartonType, PackingSlipTemplate
+
+    for code, name, length, width, height, tare in CARTON_TYPES:
+        CartonType.objects.get_or_create(code=code, defaults=dict(name=name, length_mm=length, width_mm=width,
+                                                                  height_mm=height, tare_g=tare))
+    for merchant in merchants:
+        PackingSlipTemplate.objects.get_or_create(merchant=merchant, product_tag="", defaults=dict(
+            header_note=f"Thank you for shopping with {merchant.name}!",
+            footer_note="Returns are free within 30 days: keep this slip and start a return on our website."))
+        ShippingRule.objects.get_or_create(merchant=merchant, name="Heavy parcels by UPS Ground", defaults=dict(
+            priority=10, min_weight_g=10_000, action=ShippingRule.Action.USE_SERVICE, carrier="UPS", service="Ground"))
+
+
 def seed_demo() -> dict:
     from inventory.selectors import stock_by_warehouse
 
@@ -280,6 +300,7 @@ def seed_demo() -> dict:
     seed_stock(warehouses, merchants)
     inbound = seed_inbound(warehouses, merchants)
     channels = seed_channels(merchants)
+    seed_pack_out(merchants)
     pick_orders = seed_pick_work(channels)
     skus = {}
     for merchant in merchants:

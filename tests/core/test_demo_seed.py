@@ -41,3 +41,14 @@ def test_demo_orders_are_released_into_waves_a_picker_can_start(django_user_mode
     reply = pick_station_scan(warehouse=session.warehouse, raw="", actor=picker)
     assert reply.ok and "claimed" in reply.message
     assert_stock_invariants()
+
+
+@pytest.mark.django_db
+def test_demo_pack_out_is_ready():
+    from shipping.models import ShippingRule
+    from warehouse.models import CartonType, PackingSlipTemplate
+
+    seed_demo()
+    seed_demo()
+    assert CartonType.objects.count() == 4
+    assert PackingSlipTemplate.objects.count() == ShippingRule.objects.count() == 2
