@@ -209,6 +209,8 @@ SPECTACULAR_SETTINGS = {
         "ReceiptStatusEnum": "warehouse.models.inbound.ReceiptStatus",
         "PutawayStatusEnum": "warehouse.models.inbound.PutawayStatus",
         "ReceivingExceptionKindEnum": "warehouse.models.inbound.ExceptionKind",
+        "DiscrepancyKindEnum": "warehouse.models.picking.DiscrepancyKind",
+        "PickSessionStatusEnum": "warehouse.models.picking.PickSession.Status",
     },
 }
 

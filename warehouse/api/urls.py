@@ -1,12 +1,14 @@
 from django.urls import path
 
-from warehouse.api import inbound, views
+from warehouse.api import inbound, picking, views
 
 urlpatterns = [
     path("warehouses/", views.WarehouseList.as_view(), name="api-warehouse-list"),
     path("warehouses/<slug:code>/", views.WarehouseDetail.as_view(), name="api-warehouse-detail"),
     path("warehouses/<slug:code>/bins/", views.BinList.as_view(), name="api-bin-list"),
     path("warehouses/<slug:code>/putaway/claim/", inbound.PutawayClaim.as_view(), name="api-putaway-claim"),
+    path("warehouses/<slug:code>/picking/claim/", picking.PickClaim.as_view(), name="api-pick-claim"),
+    path("warehouses/<slug:code>/waves/", picking.WavePlan.as_view(), name="api-wave-plan"),
     path("purchase-orders/", inbound.PurchaseOrderList.as_view(), name="api-po-list"),
     path("purchase-orders/csv/", inbound.PurchaseOrderCsvUpload.as_view(), name="api-po-csv"),
     path("purchase-orders/<int:pk>/", inbound.PurchaseOrderDetail.as_view(), name="api-po-detail"),
@@ -19,4 +21,15 @@ urlpatterns = [
     path("putaway-tasks/<int:pk>/release/", inbound.PutawayTaskRelease.as_view(), name="api-putaway-release"),
     path("receiving-exceptions/", inbound.ReceivingExceptionList.as_view(), name="api-receiving-exception-list"),
     path("receiving-exceptions/<int:pk>/resolve/", inbound.ReceivingExceptionResolve.as_view(), name="api-receiving-exception-resolve"),
+    path("pick-sessions/<int:pk>/", picking.PickSessionDetail.as_view(), name="api-pick-session-detail"),
+    path("pick-sessions/<int:pk>/scans/", picking.PickSessionScan.as_view(), name="api-pick-session-scan"),
+    path("pick-sessions/<int:pk>/confirm/", picking.PickSessionConfirm.as_view(), name="api-pick-session-confirm"),
+    path("pick-sessions/<int:pk>/failures/", picking.PickSessionFailure.as_view(), name="api-pick-session-failure"),
+    path("pick-sessions/<int:pk>/release/", picking.PickSessionRelease.as_view(), name="api-pick-session-release"),
+    path("pick-sessions/<int:pk>/assign/", picking.PickSessionAssign.as_view(), name="api-pick-session-assign"),
+    path("waves/", picking.WaveList.as_view(), name="api-wave-list"),
+    path("discrepancies/", picking.DiscrepancyList.as_view(), name="api-discrepancy-list"),
+    path("discrepancies/<int:pk>/resolve/", picking.DiscrepancyResolve.as_view(), name="api-discrepancy-resolve"),
+    path("count-tasks/", picking.CountTaskList.as_view(), name="api-count-task-list"),
+    path("count-tasks/<int:pk>/complete/", picking.CountTaskComplete.as_view(), name="api-count-task-complete"),
 ]

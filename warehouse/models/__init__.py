@@ -33,5 +33,6 @@ __all__ = [
     "AsnCarton", "Bin", "ExceptionKind", "InboundKind", "InboundStatus", "PurchaseOrder", "PurchaseOrderLine",
     "PutawayOverrideReason", "PutawayStatus", "PutawayStep", "PutawayTask", "Receipt", "ReceiptStatus",
     "ReceivingException", "StationScan", "Warehouse", "Zone",
-    "Carton", "CartonItem", "CartonType", "CountTask", "Discrepancy", "Pack", "DiscrepancyKind", "PickLine", "PickSession", "PickSlot", "PickStrategy", "Wave",
+    "Carton", "CartonItem", "CartonType", "CountTask", "Discrepancy", "DiscrepancyKind", "Pack", "PackingSlipTemplate",
+    "PickLine", "PickSession", "PickSlot", "PickStrategy", "Wave",
 ]

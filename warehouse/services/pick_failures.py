@@ -18,7 +18,13 @@ from inventory.models import BinStock, Condition, StockLevel
 from inventory.services.flags import stock_flag
 from orders.services.fulfillment_progress import order_line_note, order_line_resource
 from warehouse.models import Discrepancy, DiscrepancyKind, PickLine, PickSession
-from warehouse.services.picking import LIVE_SESSION, PickRefused, _locked_own_session, pick_confirm
+from warehouse.services.picking import (
+    LIVE_SESSION,
+    PickRefused,
+    _locked_own_session,
+    pick_confirm,
+    pick_session_finish_if_done,
+)
 from warehouse.services.waves import plan_bins, resequence
 
 
@@ -60,6 +66,7 @@ def pick_fail(*, line: PickLine, kind: str, actor, found_qty: int = 0) -> PickFa
         outcomes[affected.pk] = _fail_and_resource(affected, actor=actor, reason=f"{what}, discrepancy D-{discrepancy.pk}")
     session.pending_qty = None
     session.save(update_fields=["pending_qty"])
+    pick_session_finish_if_done(session)
     return PickFailure(discrepancy, f"{what}: discrepancy D-{discrepancy.pk} raised, bin flagged. {outcomes.get(line.pk, '')}".strip())
 
 

@@ -16,7 +16,8 @@ from orders.services.fulfillment_progress import fulfillment_picking_started
 from warehouse.models import Bin, PickLine, PickSession, PickSlot, Wave, Warehouse
 from warehouse.scanning import ScanKind, parse_scan
 from warehouse.services.station_scans import StationReply
-from wms_project.errors import Conflict, DomainError
+from wms_project.errors import Conflict, DomainError, PermissionDenied
+from wms_project.roles import may_use
 
 LIVE_SESSION = (PickSession.Status.OPEN, PickSession.Status.CLAIMED)
 FAILURE_COMMANDS = {"EMPTY": "bin_empty", "SHORT": "short", "DAMAGED": "damaged"}
@@ -76,9 +77,11 @@ def _assign_totes(session: PickSession) -> None:
 def pick_session_release(*, session: PickSession, actor) -> PickSession:
     """Back to the queue: the picker gives it up, or a manager frees an abandoned one. What was picked
     stays in its totes and counts; the next picker carries on from the first line still to pick."""
-    session = PickSession.objects.select_for_update().get(pk=session.pk)
+    session = PickSession.objects.select_for_update(of=("self",)).select_related("picker").get(pk=session.pk)
     if session.status != PickSession.Status.CLAIMED:
         raise Conflict(f"pick session {session} is {session.get_status_display().lower()}, not being picked")
+    if session.picker_id != getattr(actor, "pk", None) and not may_use(actor, "picking_manage"):
+        raise PermissionDenied(f"pick session {session} belongs to {session.picker.get_username()}; a manager may release it")
     session.status, session.picker, session.claimed_at, session.pending_qty = PickSession.Status.OPEN, None, None, None
     session.save(update_fields=["status", "picker", "claimed_at", "pending_qty"])
     session.lines.filter(status=PickLine.Status.OPEN).update(bin_confirmed=False)
@@ -152,14 +155,12 @@ def pick_scan(*, session: PickSession, raw: str, actor) -> StationReply:
         if scan.lot and line.lot and scan.lot != line.lot:
             raise PickRefused(f"wrong lot {scan.lot}: take lot {line.lot} (first to expire)")
         qty = session.pending_qty or (scan.count or 1)
-        try:
-            pick_confirm(line=line, qty=qty, actor=actor)
-        except OrderChanged as exc:
-            line.reservation.refresh_from_db()
-            _cancel_rest(line)
+        changed = pick_line_sync(line)
+        if changed:
             session.pending_qty = None
             session.save(update_fields=["pending_qty"])
-            return _after(session, StationReply(False, f"{exc.message}: line updated, carry on", {"code": exc.code}))
+            return _after(session, StationReply(False, changed, {"code": OrderChanged.code}))
+        pick_confirm(line=line, qty=qty, actor=actor)
         line.refresh_from_db()
         slot = line.slot
         left = f"{line.remaining} more" if line.remaining else "line done"
@@ -197,7 +198,19 @@ def pick_confirm(*, line: PickLine, qty: int, actor) -> PickLine:
     line.save(update_fields=["picked_qty", "status"])
     session.pending_qty = None
     session.save(update_fields=["pending_qty"])
+    pick_session_finish_if_done(session)
     return line
+
+
+def pick_line_sync(line: PickLine) -> str:
+    """Shorten an open line to what its order still wants (cancelled or edited after the wave was
+    planned). Returns what changed, in words, or "" when nothing did."""
+    reservation = line.reservation
+    reservation.refresh_from_db()
+    if reservation.qty >= line.remaining:
+        return ""
+    _cancel_rest(line)
+    return f"order changed: only {reservation.qty} x {line.product.sku} still wanted here; line updated, carry on"
 
 
 def _cancel_rest(line: PickLine) -> None:
@@ -219,7 +232,14 @@ def _after(session: PickSession, reply: StationReply) -> StationReply:
     return reply
 
 
+def pick_session_finish_if_done(session: PickSession) -> bool:
+    """Nothing left to pick: the session is done (and its wave, when it was the last)."""
+    return _complete_if_done(session)
+
+
 def _complete_if_done(session: PickSession) -> bool:
+    if session.status == PickSession.Status.DONE:
+        return True
     if session.lines.filter(status=PickLine.Status.OPEN).exists():
         return False
     session.status, session.completed_at, session.pending_qty = PickSession.Status.DONE, timezone.now(), None

@@ -34,8 +34,8 @@ def wave_board(request):
         .filter(Q(status__in=[PickSession.Status.OPEN, PickSession.Status.CLAIMED]) | Q(wave__status="open"))
         .select_related("picker", "wave", "zone")
         .annotate(
-            line_total=Count("lines", filter=~Q(lines__status=PickLine.Status.CANCELLED)),
-            line_done=Count("lines", filter=Q(lines__status__in=[PickLine.Status.PICKED, PickLine.Status.FAILED])),
+            line_total=Count("lines", filter=~Q(lines__status=PickLine.Status.CANCELLED), distinct=True),
+            line_done=Count("lines", filter=Q(lines__status__in=[PickLine.Status.PICKED, PickLine.Status.FAILED]), distinct=True),
             order_count=Count("slots", distinct=True),
         )
         .order_by("wave_id", "-priority", "ship_by", "id")[:300]
