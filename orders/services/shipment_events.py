@@ -22,6 +22,7 @@ SHIPPABLE = (FulfillmentOrder.Status.RELEASED, FulfillmentOrder.Status.PICKING, 
 def order_mark_shipped(
     *, order: Order, fulfillment_order: FulfillmentOrder, carrier: str, service: str, tracking_number: str,
     tracking_url: str = "", lines: Sequence[tuple[int, int]] | None = None, actor,
+    package_tracking_numbers: Sequence[str] = (),
 ) -> Order:
     """The fulfillment order left in one parcel. `lines` are (order line id, qty) in the parcel, None meaning
     all of the fulfillment order; units left out are not shipped, and the order stays partially shipped.
@@ -65,6 +66,7 @@ def order_mark_shipped(
         "fulfillment_order_id": fulfillment.pk, "warehouse": fulfillment.warehouse.code,
         "carrier": fulfillment.carrier, "service": fulfillment.service, "tracking_number": tracking_number,
         "tracking_url": fulfillment.tracking_url, "lines": outbox_lines(parcel), "order_status": target,
+        "package_tracking_numbers": list(package_tracking_numbers) or [tracking_number],
         "shipped_at": now.isoformat(),
     })
     return order

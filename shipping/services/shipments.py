@@ -106,10 +106,11 @@ def manifest_close(*, warehouse, carrier: str, actor) -> Manifest:
         fulfillment = collected[0].fulfillment_order
         if Shipment.objects.filter(fulfillment_order_id=fulfillment_id, status=Shipment.Status.LABELLED).exists():
             continue  # another carrier still has to collect a carton of it
-        lead = collected[0]
+        cartons = list(Shipment.objects.filter(fulfillment_order_id=fulfillment_id, status=Shipment.Status.SHIPPED).order_by("id"))
+        lead = cartons[0]
         order_mark_shipped(order=fulfillment.order, fulfillment_order=fulfillment, carrier=lead.carrier, service=lead.service,
                            tracking_number=lead.tracking_number, tracking_url=tracking_url(lead.carrier, lead.tracking_number),
-                           actor=actor)
+                           package_tracking_numbers=[s.tracking_number for s in cartons], actor=actor)
     manifest.pdf = render_manifest(manifest, shipments)
     manifest.save(update_fields=["pdf"])
     return manifest

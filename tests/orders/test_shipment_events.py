@@ -57,6 +57,7 @@ def test_two_parcels_then_delivery_move_the_order_and_queue_one_update_each():
     assert parcel_one.payload == {
         "fulfillment_order_id": first.pk, "warehouse": first.warehouse.code, "carrier": "UPS", "service": "Ground",
         "tracking_number": "1Z1", "tracking_url": "https://ups.example/1Z1", "order_status": "partially_shipped",
+        "package_tracking_numbers": ["1Z1"],
         "lines": [{"external_line_id": "L1", "sku": tent.sku, "qty": 2}], "shipped_at": first.shipped_at.isoformat(),
     }
     assert parcel_two.payload["order_status"] == "shipped"

@@ -146,3 +146,21 @@ def test_voiding_a_label_before_the_manifest_returns_the_order_to_pack(ps, packe
         shipment_void(shipment=Shipment.objects.get(status="shipped"), actor=ps.manager)
     assert OutboxMessage.objects.filter(order=order).count() == 0  # API orders have no storefront to tell
     assert_stock_invariants()
+
+
+def test_the_storefront_is_told_every_carton_tracking_number_when_the_manifest_closes(ps, packer):
+    ps.channel.kind, ps.channel.api_base_url = "shopify", "http://127.0.0.1:9"
+    ps.channel.save()
+    shirt, mug = product(ps), product(ps)
+    order, tote = picked(ps, [(shirt, 1), (mug, 1)])
+    pack = pack_start(warehouse=ps.warehouse, pack_bin=station(ps), raw=f"TOTE:{tote.code}", actor=packer)
+    for raw in (shirt.sku, "CMD:NEWBOX", mug.sku):
+        pack_scan(pack=pack, raw=raw, actor=packer)
+    assert pack_scan(pack=pack, raw="CMD:DONE", actor=packer).ok
+    numbers = list(Shipment.objects.order_by("id").values_list("tracking_number", flat=True))
+    for carrier in set(Shipment.objects.values_list("carrier", flat=True)):
+        manifest_close(warehouse=ps.warehouse, carrier=carrier, actor=ps.manager)
+    message = OutboxMessage.objects.get(order=order, kind="shipped")
+    assert message.payload["tracking_number"] == numbers[0]
+    assert sorted(message.payload["package_tracking_numbers"]) == sorted(numbers)
+    assert {line["qty"] for line in message.payload["lines"]} == {1}
