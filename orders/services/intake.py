@@ -68,6 +68,12 @@ def _create(channel: Channel, n: NormalizedOrder, source: str, actor) -> Order:
 def _update(order: Order, n: NormalizedOrder, source: str, actor) -> IntakeResult:
     if n.channel_updated_at and order.channel_updated_at and n.channel_updated_at <= order.channel_updated_at:
         return IntakeResult(order, False, "stale")
+    if (order.status in SHIPPED_OR_LATER or order.status in PICKING_STARTED) and not n.is_cancelled \
+            and not _material_change(order, n):
+        # Storefronts echo our own pushes back (fulfillment created, status set to processing): nothing to review.
+        order.channel_updated_at = n.channel_updated_at or order.channel_updated_at
+        order.save(update_fields=["channel_updated_at", "updated_at"])
+        return IntakeResult(order, False, "unchanged")
     if order.status in SHIPPED_OR_LATER:
         what = "cancellation" if n.is_cancelled else "update"
         hold_place(
@@ -143,6 +149,13 @@ def _apply_header(order: Order, n: NormalizedOrder) -> list[str]:
                 changed.append(field.replace("_", " "))
             setattr(order, field, value)
     return changed
+
+
+def _material_change(order: Order, n: NormalizedOrder) -> bool:
+    """What the warehouse must act on: the lines, the ship-to address or the service level."""
+    probe = Order(**{f.attname: getattr(order, f.attname) for f in Order._meta.concrete_fields})
+    changes = _apply_header(probe, n)
+    return _lines_differ(order, n) or any(c.startswith("ship ") or c == "service level" for c in changes)
 
 
 def _lines_differ(order: Order, n: NormalizedOrder) -> bool:

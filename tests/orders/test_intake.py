@@ -120,6 +120,21 @@ def test_updates_after_shipping_are_refused_with_a_hold_for_review(shop):
         order_cancel(order=order, actor=None, reason="customer asked")
 
 
+@pytest.mark.parametrize("status", [Order.Status.IN_PROGRESS, Order.Status.SHIPPED])
+def test_the_storefront_echoing_our_own_push_is_not_a_change_to_review(shop, status):
+    channel, _ = shop
+    order = order_upsert(channel=channel, normalized=normalized(), source="webhook").order
+    Order.objects.filter(pk=order.pk).update(status=status)
+    echo = normalized(at=T0 + dt.timedelta(hours=1), raw_status="fulfilled", total=Decimal("20"))
+    assert order_upsert(channel=channel, normalized=echo, source="webhook").outcome == "unchanged"
+    order.refresh_from_db()
+    assert order.status == status and not order.holds.exists() and order.channel_updated_at == echo.channel_updated_at
+    moved = normalized(at=T0 + dt.timedelta(hours=2), ship_to=NormalizedAddress(
+        name="Ana", line1="9 Oak St", city="Newark", region="NJ", postal_code="07102", country="US"))
+    assert order_upsert(channel=channel, normalized=moved, source="webhook").outcome == "refused"
+    assert order.holds.get(released_at=None).kind in ("update_after_pick", "update_after_ship")
+
+
 def test_manual_holds_need_the_role_and_a_reason(shop, roles_ready):
     channel, product = shop
     order = order_upsert(channel=channel, normalized=normalized(), source="webhook").order
