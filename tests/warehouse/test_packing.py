@@ -164,3 +164,18 @@ def test_the_storefront_is_told_every_carton_tracking_number_when_the_manifest_c
     assert message.payload["tracking_number"] == numbers[0]
     assert sorted(message.payload["package_tracking_numbers"]) == sorted(numbers)
     assert {line["qty"] for line in message.payload["lines"]} == {1}
+
+
+def test_a_shipped_pack_still_shows_what_it_held(ps, packer):
+    from warehouse.services.packing import pack_lines
+
+    shirt = product(ps)
+    order, tote = picked(ps, [(shirt, 2)])
+    pack = pack_start(warehouse=ps.warehouse, pack_bin=station(ps), raw=f"TOTE:{tote.code}", actor=packer)
+    pack_scan(pack=pack, raw="x2", actor=packer)
+    pack_scan(pack=pack, raw=shirt.sku, actor=packer)
+    assert pack_scan(pack=pack, raw="CMD:DONE", actor=packer).ok
+    manifest_close(warehouse=ps.warehouse, carrier=Shipment.objects.get().carrier, actor=ps.manager)
+    pack.refresh_from_db()
+    [line] = pack_lines(pack)
+    assert (line.expected, line.packed, line.missing) == (2, 2, 0)

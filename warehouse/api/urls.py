@@ -1,6 +1,6 @@
 from django.urls import path
 
-from warehouse.api import inbound, picking, views
+from warehouse.api import inbound, packing, picking, views
 
 urlpatterns = [
     path("warehouses/", views.WarehouseList.as_view(), name="api-warehouse-list"),
@@ -9,6 +9,8 @@ urlpatterns = [
     path("warehouses/<slug:code>/putaway/claim/", inbound.PutawayClaim.as_view(), name="api-putaway-claim"),
     path("warehouses/<slug:code>/picking/claim/", picking.PickClaim.as_view(), name="api-pick-claim"),
     path("warehouses/<slug:code>/waves/", picking.WavePlan.as_view(), name="api-wave-plan"),
+    path("warehouses/<slug:code>/pack-stations/<slug:station>/scans/", packing.PackStationScan.as_view(), name="api-pack-station-scan"),
+    path("warehouses/<slug:code>/manifests/", packing.ManifestClose.as_view(), name="api-manifest-close"),
     path("purchase-orders/", inbound.PurchaseOrderList.as_view(), name="api-po-list"),
     path("purchase-orders/csv/", inbound.PurchaseOrderCsvUpload.as_view(), name="api-po-csv"),
     path("purchase-orders/<int:pk>/", inbound.PurchaseOrderDetail.as_view(), name="api-po-detail"),
@@ -32,4 +34,14 @@ urlpatterns = [
     path("discrepancies/<int:pk>/resolve/", picking.DiscrepancyResolve.as_view(), name="api-discrepancy-resolve"),
     path("count-tasks/", picking.CountTaskList.as_view(), name="api-count-task-list"),
     path("count-tasks/<int:pk>/complete/", picking.CountTaskComplete.as_view(), name="api-count-task-complete"),
+    path("packs/<int:pk>/", packing.PackDetail.as_view(), name="api-pack-detail"),
+    path("packs/<int:pk>/release/", packing.PackRelease.as_view(), name="api-pack-release"),
+    path("carton-types/", packing.CartonTypeList.as_view(), name="api-carton-type-list"),
+    path("shipments/", packing.ShipmentList.as_view(), name="api-shipment-list"),
+    path("shipments/<int:pk>/label.pdf", packing.ShipmentLabelPdf.as_view(), name="api-shipment-label-pdf"),
+    path("shipments/<int:pk>/label.zpl", packing.ShipmentLabelZpl.as_view(), name="api-shipment-label-zpl"),
+    path("shipments/<int:pk>/void/", packing.ShipmentVoid.as_view(), name="api-shipment-void"),
+    path("manifests/", packing.ManifestList.as_view(), name="api-manifest-list"),
+    path("manifests/<int:pk>.pdf", packing.ManifestPdf.as_view(), name="api-manifest-pdf"),
+    path("fulfillment-orders/<int:pk>/packing-slip.pdf", packing.PackingSlipPdf.as_view(), name="api-packing-slip"),
 ]

@@ -33,8 +33,7 @@ class Pack(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", "Packing"
-        LABELLED = "labelled", "Labelled, waiting for the carrier"
-        SHIPPED = "shipped", "Shipped"
+        LABELLED = "labelled", "Packed and labelled (its shipments say when they left)"
         CANCELLED = "cancelled", "Cancelled"
 
     fulfillment_order = models.ForeignKey("orders.FulfillmentOrder", on_delete=models.PROTECT, related_name="packs")

@@ -54,6 +54,8 @@ def pack_lines(pack: Pack) -> list[PackLine]:
     packed = dict(
         CartonItem.objects.filter(carton__pack=pack).values_list("order_line_id").annotate(n=Sum("qty"))
     )
+    if pack.status != Pack.Status.OPEN:
+        picked = packed  # closed: what it holds is what was verified (the reservation may have shipped since)
     lines = OrderLine.objects.filter(pk__in=line_ids).select_related("product").order_by("line_no")
     return [PackLine(line.pk, line.product, picked.get(line.pk) or 0, packed.get(line.pk) or 0)
             for line in lines if (picked.get(line.pk) or 0) or packed.get(line.pk)]
