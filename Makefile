@@ -28,6 +28,7 @@ test: install browser
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: install
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 check: install
