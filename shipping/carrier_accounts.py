@@ -23,9 +23,9 @@ def _accounts(api_url: str, api_key: str) -> tuple[Carrier, ...]:
 
         return (EasyPostLike(base_url=api_url, api_key=api_key),)
     from shipping.carriers.sandbox import sandbox_carriers
-    from shipping.sandbox_state import remembering
+    from shipping.sandbox_state import next_label_serial, recall_from_database
 
-    return tuple(remembering(carrier) for carrier in sandbox_carriers())
+    return tuple(sandbox_carriers(recall=recall_from_database, serials=next_label_serial))
 
 
 def carrier_named(carriers: Sequence[Carrier], name: str) -> Carrier:

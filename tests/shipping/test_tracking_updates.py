@@ -49,3 +49,13 @@ def test_scans_are_recorded_and_delivery_reaches_the_order():
     assert {"in_transit", "out_for_delivery", "delivered"} <= set(TrackingEvent.objects.filter(shipment=shipment).values_list("status", flat=True))
     assert tracking_poll() == {}  # delivered shipments are not asked again
     assert not OutboxMessage.objects.exists()  # an API order: nobody to tell
+
+
+def test_label_serials_are_shared_by_every_process_of_the_account():
+    from shipping.carrier_accounts import carriers_for
+
+    first = carriers_for(None)[0]
+    _accounts.cache_clear()  # as a second gunicorn worker or a restarted web server would start
+    second = carriers_for(None)[0]
+    assert first is not second
+    assert first._next_serial() < second._next_serial() < first._next_serial()

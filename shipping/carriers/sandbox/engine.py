@@ -65,7 +65,9 @@ class ServiceCard:
 
 
 @dataclass
-class _Shipment:
+class SandboxLabel:
+    """What the sandbox knows of a label it sold: enough to track or void it later."""
+
     tracking_numbers: tuple[str, ...]
     service: str
     transit_days: int
@@ -83,11 +85,18 @@ class SandboxCarrier(Carrier):
     saturday_delivery: ClassVar[bool] = False
     tracking_url: ClassVar[str]  # with {number}
 
-    def __init__(self, *, first_serial: int = 1, clock: Callable[[], datetime] | None = None):
-        self._serials = count(first_serial)
+    def __init__(self, *, first_serial: int = 1, clock: Callable[[], datetime] | None = None,
+                 recall: Callable[[SandboxCarrier, str], SandboxLabel | None] | None = None,
+                 serials: Callable[[], int] | None = None):
+        """`recall` finds a label this instance did not sell itself (sold by another process of the same
+        account, as a real carrier would remember it); None when nobody sold it. `serials` hands out label
+        serial numbers shared by every process of the account (default: counting from `first_serial`)."""
+        counter = count(first_serial)
+        self._next_serial = serials or (lambda: next(counter))
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._shipments: dict[str, _Shipment] = {}
+        self._shipments: dict[str, SandboxLabel] = {}
         self._lock = threading.Lock()
+        self._recall = recall
 
     @abstractmethod
     def tracking_number(self, card: ServiceCard, serial: int) -> str:
@@ -146,7 +155,7 @@ class SandboxCarrier(Carrier):
             raise CustomsRequired(f"a parcel from {ship_from.country} to {ship_to.country} needs a customs declaration")
         bought_at = self._clock()
         with self._lock:
-            numbers = tuple(self.tracking_number(card, next(self._serials)) for _ in parcels)
+            numbers = tuple(self.tracking_number(card, self._next_serial()) for _ in parcels)
         pages = [LabelContent(carrier=self.name, service=card.service, tracking_number=number, ship_from=ship_from,
                               ship_to=ship_to, weight_g=parcel.weight_g, reference=reference,
                               ship_date=bought_at.date(), package=(i + 1, len(parcels)), customs=tuple(customs or ()))
@@ -154,7 +163,7 @@ class SandboxCarrier(Carrier):
         label = Label(carrier=self.name, service=card.service, tracking_number=numbers[0], pdf=render_pdf(pages),
                       zpl=render_zpl(pages), package_tracking_numbers=numbers,
                       tracking_url=self.tracking_url.format(number=numbers[0]))
-        shipment = _Shipment(numbers, card.service, int(rate.transit_days or 1), _place(ship_from), _place(ship_to),
+        shipment = SandboxLabel(numbers, card.service, int(rate.transit_days or 1), _place(ship_from), _place(ship_to),
                              bought_at)
         with self._lock:
             for number in numbers:
@@ -187,7 +196,7 @@ class SandboxCarrier(Carrier):
         now = self._clock()
         return [event for event in self.timeline(shipment) if event.occurred_at <= now]
 
-    def timeline(self, shipment: _Shipment) -> list[TrackingEvent]:
+    def timeline(self, shipment: SandboxLabel) -> list[TrackingEvent]:
         """Every scan the parcel will get, from label creation to delivery."""
         created = TrackingEvent(status=TrackingStatus.LABEL_CREATED, occurred_at=shipment.bought_at,
                                 description=f"Shipping label created, {self.name} awaiting item",
@@ -210,14 +219,20 @@ class SandboxCarrier(Carrier):
         ]
         return events
 
-    def pickup_at(self, shipment: _Shipment) -> datetime:
+    def pickup_at(self, shipment: SandboxLabel) -> datetime:
         bought = shipment.bought_at.astimezone(UTC)
         day = bought.date() if bought.time() < PICKUP else bought.date() + timedelta(days=1)
         return _at(_next_pickup_day(day), PICKUP)
 
-    def _shipment(self, tracking_number: str) -> _Shipment:
+    def _shipment(self, tracking_number: str) -> SandboxLabel:
+        number = tracking_number.strip().upper()
         with self._lock:
-            shipment = self._shipments.get(tracking_number.strip().upper())
+            shipment = self._shipments.get(number)
+        if shipment is None and self._recall is not None:
+            shipment = self._recall(self, number)
+            if shipment is not None:
+                with self._lock:
+                    shipment = self._shipments.setdefault(number, shipment)
         if shipment is None:
             raise TrackingNotFound(f"{self.name} has no label with tracking number {tracking_number}")
         return shipment
