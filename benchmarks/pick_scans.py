@@ -65,7 +65,7 @@ checked afterwards against the ledger (units in totes = scans sent).
 
 Reading it: every station fires its next scan the moment the last one is answered, so latency is mostly
 queueing (50 requests in flight on 8 server threads and 2 cores: p50 ≈ 50 / throughput). A picker scans
-about once every 3–5 s, so 50 real stations send 10–17 scans/s. Each confirm costs 47 queries (scan id,
+about once every 3–5 s, so 50 real stations send 10–17 scans/s. Each confirm costs 44 queries (12 of them savepoints) (scan id,
 session and line locks, level and bin rows, two ledger rows); fewer round trips in `pick_scan` is the next
 step if floors grow.
 """)

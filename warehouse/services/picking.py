@@ -160,8 +160,7 @@ def pick_scan(*, session: PickSession, raw: str, actor) -> StationReply:
             session.pending_qty = None
             session.save(update_fields=["pending_qty"])
             return _after(session, StationReply(False, changed, {"code": OrderChanged.code}))
-        pick_confirm(line=line, qty=qty, actor=actor)
-        line.refresh_from_db()
+        line = pick_confirm(line=line, qty=qty, actor=actor, _locked_session=session)
         slot = line.slot
         left = f"{line.remaining} more" if line.remaining else "line done"
         return _after(session, StationReply(
@@ -172,9 +171,10 @@ def pick_scan(*, session: PickSession, raw: str, actor) -> StationReply:
 
 
 @transaction.atomic
-def pick_confirm(*, line: PickLine, qty: int, actor) -> PickLine:
-    """Move `qty` units of the line from its bin to its slot's tote, consuming the reservation."""
-    session = _locked_own_session(line.session, actor)
+def pick_confirm(*, line: PickLine, qty: int, actor, _locked_session: PickSession | None = None) -> PickLine:
+    """Move `qty` units of the line from its bin to its slot's tote, consuming the reservation.
+    (`_locked_session`: the caller already holds the session's lock in this transaction.)"""
+    session = _locked_session or _locked_own_session(line.session, actor)
     line = PickLine.objects.select_for_update(of=("self",)).select_related("reservation", "bin", "product", "slot__tote").get(pk=line.pk)
     if line.session_id != session.pk or line.status != PickLine.Status.OPEN:
         raise PickRefused(f"pick line {line.pk} is not open in this session")
@@ -184,8 +184,7 @@ def pick_confirm(*, line: PickLine, qty: int, actor) -> PickLine:
         raise PickRefused(f"over-scan: {line.remaining} x {line.product.sku} left on this line, not {qty}")
     if not line.bin_confirmed:
         raise PickRefused(f"scan bin {line.bin.code} first")
-    reservation = line.reservation
-    reservation.refresh_from_db()
+    reservation = line.reservation  # read with the locked line, so current
     if reservation.qty < qty:
         raise OrderChanged(f"order changed: only {reservation.qty} x {line.product.sku} still wanted here")
     stock_pick(
@@ -226,7 +225,7 @@ def _cancel_rest(line: PickLine) -> None:
 
 
 def _after(session: PickSession, reply: StationReply) -> StationReply:
-    if _complete_if_done(session):
+    if session.status == PickSession.Status.DONE or _complete_if_done(session):
         reply.message += ". Session picked: take the cart to pack-out"
         reply.data["done"] = True
     return reply
