@@ -247,7 +247,11 @@ class ShopifyClient:
         if any(info.get("number") == number for f in order["fulfillments"] for info in f.get("trackingInfo") or []):
             return f"already fulfilled with tracking {number}"
         by_fulfillment_order = self._fulfillment_order_lines(order, payload.get("lines") or [])
-        tracking = {"company": payload.get("carrier") or None, "number": number, "url": payload.get("tracking_url") or None}
+        packages = [n for n in payload.get("package_tracking_numbers") or [] if n] or [number]
+        if len(packages) > 1:  # one tracking number per carton; Shopify builds the URLs from the company
+            tracking = {"company": payload.get("carrier") or None, "numbers": packages}
+        else:
+            tracking = {"company": payload.get("carrier") or None, "number": number, "url": payload.get("tracking_url") or None}
         result = self._graphql(FULFILLMENT_CREATE, {"fulfillment": {
             "notifyCustomer": True,
             "trackingInfo": {k: v for k, v in tracking.items() if v},

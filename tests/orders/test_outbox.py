@@ -451,3 +451,22 @@ def test_allocated_moves_a_lagging_woocommerce_order_to_processing_and_never_bac
         message = OutboxMessage.objects.get(order=order, kind="allocated")
         assert message.status == "sent"
         assert message.result == ("status on-hold -> processing" if status == "on-hold" else "status completed left as it is")
+
+
+@pytest.mark.django_db
+def test_a_multi_carton_shipment_gives_shopify_every_cartons_tracking_number_once():
+    second = "1Z999AA10123456793"
+    with StorefrontPeer("shopify") as peer:
+        channel = stocked_channel(peer)
+        order = released_order(peer, channel)
+        fulfillment = order.fulfillment_orders.get()
+        order_mark_shipped(order=order, fulfillment_order=fulfillment, carrier="UPS", service="Ground",
+                           tracking_number=TRACKING, package_tracking_numbers=[TRACKING, second], actor="packer")
+        assert sweep_until_quiet() == ["sent", "sent"]
+        [update] = peer.updates_for(order.external_id)
+        assert update["tracking"] == {"company": "UPS", "numbers": [TRACKING, second]}
+        numbers = [info["number"] for info in peer.fulfillments[order.external_id][0]["trackingInfo"]]
+        assert numbers == [TRACKING, second]
+        message = OutboxMessage.objects.get(order=order, kind="shipped")
+        assert outbox_service._push(message).startswith("already fulfilled")  # a redelivery writes nothing
+        assert len(peer.updates_for(order.external_id)) == 1

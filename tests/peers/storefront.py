@@ -266,11 +266,17 @@ class StorefrontPeer:
         if not lines:
             return refuse("Line items are required.")
         tracking = given.get("trackingInfo") or {}
+        if ("number" in tracking and "numbers" in tracking) or ("url" in tracking and "urls" in tracking):
+            return refuse("Provide either number or numbers (url or urls), not both.")
+        if ("url" in tracking and "number" not in tracking) or ("urls" in tracking and "numbers" not in tracking):
+            return refuse("A tracking url needs its tracking number.")
+        numbers = tracking.get("numbers") or ([tracking["number"]] if tracking.get("number") else [])
         fulfillment = {"id": f"gid://shopify/Fulfillment/{len(self.updates) + 1}", "status": "SUCCESS",
                        "displayStatus": "FULFILLED", "deliveredAt": None, "lines": lines, "events": [],
                        "notifyCustomer": given.get("notifyCustomer", False), "message": variables.get("message"),
-                       "trackingInfo": [{"company": tracking.get("company"), "number": tracking.get("number"),
-                                         "url": tracking.get("url")}] if tracking else []}
+                       "trackingInfo": [{"company": tracking.get("company"), "number": number,
+                                         "url": tracking.get("url") if number == tracking.get("number") else None}
+                                        for number in numbers]}
         self.fulfillments.setdefault(order_id, []).append(fulfillment)
         self._update(order_id, "fulfillment", tracking=tracking, lines=lines, notify=fulfillment["notifyCustomer"])
         return {"data": {"fulfillmentCreate": {"fulfillment": {"id": fulfillment["id"], "status": "SUCCESS"}, "userErrors": []}}}
