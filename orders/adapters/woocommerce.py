@@ -200,8 +200,12 @@ class WooCommerceClient:
         order has shipped (a partial shipment leaves it "processing")."""
         items = ", ".join(f"{line['qty']} x {line['sku']}" for line in payload.get("lines") or [])
         service = " ".join(filter(None, [payload.get("carrier"), payload.get("service")]))
-        text = f"Shipped via {service}: tracking number {payload['tracking_number']}"
-        text += f" ({payload['tracking_url']})" if payload.get("tracking_url") else ""
+        packages = [n for n in payload.get("package_tracking_numbers") or [] if n]
+        if len(packages) > 1:
+            text = f"Shipped via {service} in {len(packages)} parcels: tracking numbers {', '.join(packages)}"
+        else:
+            text = f"Shipped via {service}: tracking number {payload['tracking_number']}"
+            text += f" ({payload['tracking_url']})" if payload.get("tracking_url") else ""
         text += f". Items: {items}." if items else "."
         done = [self._add_note(external_id, text, customer_note=True)]
         if payload.get("order_status", "shipped") == "shipped":

@@ -470,3 +470,16 @@ def test_a_multi_carton_shipment_gives_shopify_every_cartons_tracking_number_onc
         message = OutboxMessage.objects.get(order=order, kind="shipped")
         assert outbox_service._push(message).startswith("already fulfilled")  # a redelivery writes nothing
         assert len(peer.updates_for(order.external_id)) == 1
+
+
+@pytest.mark.django_db
+def test_a_multi_carton_shipment_lists_every_tracking_number_in_the_woocommerce_note():
+    second = "1Z999AA10123456793"
+    with StorefrontPeer("woocommerce") as peer:
+        channel = stocked_channel(peer)
+        order = released_order(peer, channel)
+        order_mark_shipped(order=order, fulfillment_order=order.fulfillment_orders.get(), carrier="UPS", service="Ground",
+                           tracking_number=TRACKING, package_tracking_numbers=[TRACKING, second], actor="packer")
+        sweep_until_quiet()
+        note = next(u for u in peer.updates_for(order.external_id) if u["kind"] == "note")
+        assert f"2 parcels: tracking numbers {TRACKING}, {second}" in note["note"]
