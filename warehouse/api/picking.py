@@ -234,7 +234,8 @@ class WaveList(GenericAPIView):
     permission_classes = [area_permission("picking_manage")]
     serializer_class = WaveOutput
 
-    @extend_schema(parameters=[WAREHOUSE_FILTER, OpenApiParameter("status", str)])
+    @extend_schema(parameters=[WAREHOUSE_FILTER, OpenApiParameter("status", str)], responses=WaveOutput(many=True),
+                   operation_id="v1_waves_list")
     def get(self, request: Request) -> Response:
         waves = _waves().order_by("-created_at", "-id")
         if request.query_params.get("warehouse"):
@@ -251,7 +252,8 @@ class DiscrepancyList(GenericAPIView):
     permission_classes = [area_permission("discrepancies")]
     serializer_class = DiscrepancyOutput
 
-    @extend_schema(parameters=[WAREHOUSE_FILTER, OpenApiParameter("status", str, enum=Discrepancy.Status.values)])
+    @extend_schema(parameters=[WAREHOUSE_FILTER, OpenApiParameter("status", str, enum=Discrepancy.Status.values)],
+                   responses=DiscrepancyOutput(many=True), operation_id="v1_discrepancies_list")
     def get(self, request: Request) -> Response:
         rows = Discrepancy.objects.select_related(
             "warehouse", "product", "bin", "pick_line", "reported_by", "resolved_by").prefetch_related("count_tasks")
@@ -282,7 +284,8 @@ class CountTaskList(GenericAPIView):
     permission_classes = [area_permission("discrepancies")]
     serializer_class = CountTaskOutput
 
-    @extend_schema(parameters=[WAREHOUSE_FILTER, OpenApiParameter("status", str, enum=CountTask.Status.values)])
+    @extend_schema(parameters=[WAREHOUSE_FILTER, OpenApiParameter("status", str, enum=CountTask.Status.values)],
+                   responses=CountTaskOutput(many=True), operation_id="v1_count_tasks_list")
     def get(self, request: Request) -> Response:
         tasks = CountTask.objects.select_related("warehouse", "bin", "product", "counted_by")
         if request.query_params.get("warehouse"):
