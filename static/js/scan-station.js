@@ -124,6 +124,16 @@
       }
     });
 
+    // Side fields (a scale's weight) send their value with a prefix, then hand focus back to the scan input.
+    station.addEventListener("keydown", function (event) {
+      var field = event.target.closest && event.target.closest("input[data-scan-prefix]");
+      if (!field || event.key !== "Enter") return;
+      event.preventDefault();
+      if (field.value.trim()) enqueue(field.getAttribute("data-scan-prefix") + field.value.trim());
+      field.value = "";
+      input.focus();
+    });
+
     // The input keeps focus: a picker never has to click back into it between scans.
     document.addEventListener("click", function (event) {
       if (!event.target.closest("a, button, select, textarea, input")) input.focus();

@@ -44,12 +44,18 @@ def test_pack_and_ship_with_the_keyboard_alone_and_download_the_label(live_serve
     keys.press("F9")  # close and label: refused, the mug is missing
     wait_station_idle(page)
     assert f"missing: 1 x {mug.sku}" in page.locator('[data-scan-result="error"]').inner_text()
-    keys.type(f"{mug.sku}\nW:1900\n")
+    keys.type(f"{mug.sku}\n")
     wait_station_idle(page)
+    keys.press("Tab")  # the scale field: a USB scale (or the packer) types the grams there
+    keys.type("1900\n")
+    wait_station_idle(page)
+    assert "weighs 1.900 kg" in page.locator("[data-scan-result]").inner_text()
+    assert page.evaluate("document.activeElement.hasAttribute('data-scan-input')")
     keys.press("F9")
     wait_station_idle(page)
     assert page.locator("[data-scan-result]").get_attribute("data-scan-result") == "ok"
     shipment = Shipment.objects.get()
+    assert shipment.weight_g == 1900
     assert page.locator(f'[data-label="{shipment.tracking_number}"]').count() == 1
 
     with page.expect_download() as download:
