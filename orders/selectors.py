@@ -1,9 +1,9 @@
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from orders.models import Order, OutboxMessage
+from orders.models import FulfillmentOrder, Order, OutboxMessage
 
 
 def orders_visible_to(user) -> QuerySet[Order]:
@@ -41,3 +41,13 @@ def outbox_needing_attention(*, limit: int = 200) -> QuerySet[OutboxMessage]:
         .annotate(blocked=_earlier_unsent())
         .order_by("status", "created_at", "id")[:limit]  # "failed" sorts before "pending"
     )
+
+
+def orders_awaiting_release(warehouse=None) -> QuerySet[Order]:
+    """Allocated orders of merchants who release in batches, with work waiting at `warehouse` (any when None),
+    most urgent first."""
+    waiting = {"fulfillment_orders__status": FulfillmentOrder.Status.ALLOCATED}
+    if warehouse is not None:
+        waiting["fulfillment_orders__warehouse"] = warehouse
+    return (Order.objects.filter(status=Order.Status.ALLOCATED, **waiting).distinct()
+            .order_by("-priority", F("ship_by").asc(nulls_last=True), "id"))

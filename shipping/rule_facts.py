@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from orders.models import ServiceLevel
+from orders.services.allocation import PROMISED_DAYS
 from shipping.carriers.base import Parcel, Rate
 from shipping.models import ShippingRule
 from shipping.rules import Choice, Conditions, RateShop, Rule, ShipmentFacts, UseService, choose_rate
 
-PROMISED_BUSINESS_DAYS = {"standard": 5, "expedited": 2, "overnight": 1}
 
 
 def _codes(text: str) -> frozenset[str]:
@@ -33,8 +34,8 @@ def rules_for(merchant) -> list[Rule]:
 
 
 def promised_delivery(order, ship_date: dt.date) -> dt.date:
-    """The delivery date promised at checkout: business days by service level from the ship date."""
-    day, left = ship_date, PROMISED_BUSINESS_DAYS.get(order.service_level, 5)
+    """The delivery date promised at checkout: the same business days by service level that routing promised."""
+    day, left = ship_date, PROMISED_DAYS.get(order.service_level, PROMISED_DAYS[ServiceLevel.STANDARD])
     while left:
         day += dt.timedelta(days=1)
         if day.weekday() < 5:

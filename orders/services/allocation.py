@@ -157,10 +157,9 @@ def fulfillment_release(*, order: Order, actor) -> list[FulfillmentOrder]:
 def orders_release_batch(*, actor, warehouse: Warehouse | None = None, limit: int | None = None) -> int:
     """For merchants who release in batches: a manager releases allocated orders, most urgent first
     (priority, then ship-by). Each order is its own transaction. Returns how many were released."""
-    waiting = Order.objects.filter(status=Order.Status.ALLOCATED, fulfillment_orders__status=FulfillmentOrder.Status.ALLOCATED)
-    if warehouse is not None:
-        waiting = waiting.filter(fulfillment_orders__warehouse=warehouse)
-    ids = list(dict.fromkeys(waiting.order_by("-priority", F("ship_by").asc(nulls_last=True), "id").values_list("pk", flat=True)))
+    from orders.selectors import orders_awaiting_release
+
+    ids = list(orders_awaiting_release(warehouse).values_list("pk", flat=True))
     released = 0
     for order_id in ids[:limit] if limit else ids:
         with transaction.atomic():

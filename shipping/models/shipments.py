@@ -77,6 +77,7 @@ class Shipment(models.Model):
     from_bin = models.ForeignKey("warehouse.Bin", on_delete=models.PROTECT, related_name="+", help_text="Where the carton waits")
     contents = models.JSONField(default=list, help_text="[{order_line_id, product_id, qty}] as packed")
     tracking_number = models.CharField(max_length=64, unique=True)
+    tracking_url = models.URLField(max_length=500, blank=True, help_text="As the carrier gave it with the label")
     label_pdf = models.BinaryField()
     label_zpl = models.TextField()
     estimated_delivery = models.DateField(null=True, blank=True)

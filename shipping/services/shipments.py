@@ -66,6 +66,7 @@ def shipment_buy(*, carton, fulfillment_order: FulfillmentOrder, from_bin, parce
         contents=[{"order_line_id": i.order_line_id, "product_id": i.product.pk, "qty": i.qty} for i in items],
         carrier=label.carrier, service=label.service, rate_amount=choice.rate.amount, rate_currency=choice.rate.currency,
         rate_reason=choice.reason[:500], weight_g=parcel.weight_g, tracking_number=label.tracking_number,
+        tracking_url=label.tracking_url,
         label_pdf=label.pdf, label_zpl=label.zpl, estimated_delivery=choice.rate.estimated_delivery,
         transit_days=choice.rate.transit_days,
     )
@@ -109,7 +110,7 @@ def manifest_close(*, warehouse, carrier: str, actor) -> Manifest:
         cartons = list(Shipment.objects.filter(fulfillment_order_id=fulfillment_id, status=Shipment.Status.SHIPPED).order_by("id"))
         lead = cartons[0]
         order_mark_shipped(order=fulfillment.order, fulfillment_order=fulfillment, carrier=lead.carrier, service=lead.service,
-                           tracking_number=lead.tracking_number, tracking_url=tracking_url(lead.carrier, lead.tracking_number),
+                           tracking_number=lead.tracking_number, tracking_url=lead.tracking_url,
                            package_tracking_numbers=[s.tracking_number for s in cartons], actor=actor)
     manifest.pdf = render_manifest(manifest, shipments)
     manifest.save(update_fields=["pdf"])
@@ -123,14 +124,3 @@ def _ship_contents(shipment: Shipment, actor) -> None:
         stock_ship(reservation=reservation, from_bin=shipment.from_bin, qty=entry["qty"], actor=actor,
                    reference=f"shipment:{shipment.pk}")
 
-
-TRACKING_URLS = {
-    "UPS": "https://www.ups.com/track?tracknum={}",
-    "USPS": "https://tools.usps.com/go/TrackConfirmAction?tLabels={}",
-    "FedEx": "https://www.fedex.com/fedextrack/?trknbr={}",
-}
-
-
-def tracking_url(carrier: str, number: str) -> str:
-    pattern = TRACKING_URLS.get(carrier)
-    return pattern.format(number) if pattern else ""

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from inventory.models import Reservation, StockLevel
+from inventory.models import StockLevel
 from inventory.services.stock import stock_receive
 from orders.adapters.base import NormalizedAddress, NormalizedLine, NormalizedOrder
 from orders.exceptions import IllegalTransition
@@ -17,7 +17,7 @@ from orders.services.cancellation import order_cancel
 from orders.services.csv_intake import orders_import_csv
 from orders.services.holds import order_hold_place, order_hold_release
 from orders.services.intake import order_upsert
-from tests.factories import BinFactory, MerchantFactory, ProductFactory, UserFactory
+from tests.factories import BinFactory, ProductFactory, UserFactory
 from tests.inventory.invariants import assert_stock_invariants
 from tests.orders.factories import ChannelFactory
 from wms_project import roles

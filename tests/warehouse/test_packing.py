@@ -97,7 +97,9 @@ def test_a_correct_multi_carton_pack_labels_each_carton_and_the_manifest_ships_t
     assert (level.allocated, level.on_hand) == (0, 0)
     assert Movement.objects.filter(kind="ship", product=mug).count() == 1
     assert set(Shipment.objects.values_list("status", flat=True)) == {"shipped"}
-    assert order.fulfillment_orders.get().tracking_number == shipments[0].tracking_number
+    fulfillment = order.fulfillment_orders.get()
+    assert fulfillment.tracking_number == shipments[0].tracking_number
+    assert fulfillment.tracking_url == shipments[0].tracking_url and shipments[0].tracking_number in fulfillment.tracking_url
     assert_stock_invariants()
 
 
@@ -179,3 +181,17 @@ def test_a_shipped_pack_still_shows_what_it_held(ps, packer):
     pack.refresh_from_db()
     [line] = pack_lines(pack)
     assert (line.expected, line.packed, line.missing) == (2, 2, 0)
+
+
+def test_a_label_comes_only_as_pdf_or_zpl(ps, packer, client):
+    from django.urls import reverse
+
+    shirt = product(ps)
+    order, tote = picked(ps, [(shirt, 1)])
+    pack = pack_start(warehouse=ps.warehouse, pack_bin=station(ps), raw=f"TOTE:{tote.code}", actor=packer)
+    pack_scan(pack=pack, raw=shirt.sku, actor=packer)
+    pack_scan(pack=pack, raw="CMD:DONE", actor=packer)
+    shipment = Shipment.objects.get()
+    client.force_login(packer)
+    assert client.get(reverse("warehouse:shipment_label", args=[shipment.pk, "zpl"])).content.decode().startswith("^XA")
+    assert client.get(reverse("warehouse:shipment_label", args=[shipment.pk, "exe"])).status_code == 404

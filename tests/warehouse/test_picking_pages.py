@@ -133,3 +133,32 @@ def test_a_manager_releases_batch_release_orders_most_urgent_first(client):
     rush.refresh_from_db()
     normal.refresh_from_db()
     assert (rush.status, normal.status) == (Order.Status.RELEASED, Order.Status.ALLOCATED)
+
+
+def test_bad_wave_input_is_refused_with_the_reason_and_plans_nothing(client):
+    ps = build_pick_site()
+    shirt = product(ps)
+    put(shirt, ps.shelves[0], 5)
+    released(ps, [(shirt, 1)])
+    client.force_login(ps.manager)
+    url = reverse("warehouse:wave_create", args=[ps.warehouse.code])
+    page = client.post(url, {"strategy": "single", "ship_by_before": "next tuesday"}, follow=True).content.decode()
+    assert "is not a date and time" in page
+    page = client.post(url, {"strategy": "conveyor"}, follow=True).content.decode()
+    assert "unknown strategy" in page
+    assert not Wave.objects.exists()
+
+
+def test_only_pickers_can_be_handed_a_session():
+    from warehouse.services.picking import PickRefused, pick_session_assign
+    from warehouse.services.waves import wave_plan
+
+    ps = build_pick_site()
+    shirt = product(ps)
+    put(shirt, ps.shelves[0], 5)
+    released(ps, [(shirt, 1)])
+    session = wave_plan(warehouse=ps.warehouse, actor=ps.manager).sessions.get()
+    with pytest.raises(PickRefused, match="may not pick"):
+        pick_session_assign(session=session, picker=UserFactory(role=roles.CUSTOMER_SERVICE), actor=ps.manager)
+    session.refresh_from_db()
+    assert session.status == PickSession.Status.OPEN and session.picker is None

@@ -3,7 +3,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from shipping.models import Manifest, Shipment, TrackingEvent
-from shipping.services.shipments import tracking_url
 from warehouse.models import Carton, CartonItem, CartonType, Pack
 from warehouse.services.packing import carton_suggest, pack_lines
 
@@ -25,7 +24,6 @@ class ShipmentOutput(serializers.ModelSerializer):
     order_number = serializers.CharField(source="fulfillment_order.order.order_number")
     pack = serializers.IntegerField(source="carton.pack_id")
     carton = serializers.IntegerField(source="carton.number", help_text="The carton's number within its pack")
-    tracking_url = serializers.SerializerMethodField()
     label_pdf_url = serializers.HyperlinkedIdentityField(view_name="api-shipment-label-pdf")
     label_zpl_url = serializers.HyperlinkedIdentityField(view_name="api-shipment-label-zpl")
     tracking_events = TrackingEventOutput(many=True)
@@ -36,9 +34,6 @@ class ShipmentOutput(serializers.ModelSerializer):
                   "service", "tracking_number", "tracking_url", "rate_amount", "rate_currency", "rate_reason",
                   "weight_g", "estimated_delivery", "transit_days", "created_at", "manifest", "shipped_at",
                   "delivered_at", "voided_at", "label_pdf_url", "label_zpl_url", "tracking_events"]
-
-    def get_tracking_url(self, shipment: Shipment) -> str:
-        return tracking_url(shipment.carrier, shipment.tracking_number)
 
 
 class PackLineOutput(serializers.Serializer):

@@ -201,8 +201,6 @@ class PickSessionAssign(GenericAPIView):
         picker = get_user_model().objects.filter(is_active=True, **who).first()
         if picker is None:
             raise NotFound(f"no active user {next(iter(who.values()))}")
-        if not may_use(picker, "picking"):
-            raise PickRefused(f"{picker.get_username()} may not pick: their role has no picking")
         session = pick_session_assign(session=session, picker=picker, actor=request.user)
         return Response(PickSessionOutput(_sessions().get(pk=session.pk)).data)
 

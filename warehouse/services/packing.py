@@ -2,7 +2,7 @@
 
 A unit that is not in the order, one unit too many, or a unit left unpacked blocks closing, with the
 reason. Closing moves the units from the tote to the pack station through the ledger and buys a label per
-carton (`shipping.services.labels`); the order ships when the carrier's manifest is closed.
+carton (`shipping.services.shipments.shipment_buy`); the order ships when the carrier's manifest is closed.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from inventory.services.stock import stock_move
 from orders.models import FulfillmentOrder, OrderLine
 from warehouse.models import Bin, Carton, CartonItem, CartonType, Pack, PickSession, PickSlot, Warehouse
 from warehouse.scanning import ScanKind, parse_scan
+from warehouse.services.scan_match import scan_names_product
 from warehouse.services.station_scans import StationReply
 from wms_project.errors import Conflict, DomainError
 
 WEIGHT = re.compile(r"^(?:W:(?P<grams>\d{1,6})|(?P<kg>\d{1,3}(?:\.\d{1,3})?)\s*KG)$", re.I)
-LIVE = (Pack.Status.OPEN,)
 
 
 class PackRefused(DomainError):
@@ -167,10 +167,7 @@ def pack_scan(*, pack: Pack, raw: str, actor) -> StationReply:
 
 def _line_for(pack: Pack, scan, qty: int) -> PackLine:
     lines = pack_lines(pack)
-    if scan.gtin:
-        matches = [line for line in lines if line.product.barcodes.filter(gtin=scan.gtin).exists()]
-    else:
-        matches = [line for line in lines if line.product.sku == scan.code]
+    matches = [line for line in lines if scan_names_product(scan, line.product)]
     if not matches:
         raise PackRefused(f"wrong item: {scan.gtin or scan.code} is not in order {pack.fulfillment_order.order.order_number}")
     for line in matches:

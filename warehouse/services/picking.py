@@ -15,6 +15,7 @@ from inventory.services.reservations import stock_pick, stock_unpick
 from orders.services.fulfillment_progress import fulfillment_picking_started
 from warehouse.models import Bin, PickLine, PickSession, PickSlot, Wave, Warehouse
 from warehouse.scanning import ScanKind, parse_scan
+from warehouse.services.scan_match import scan_names_product
 from warehouse.services.station_scans import StationReply
 from wms_project.errors import Conflict, DomainError, PermissionDenied
 from wms_project.roles import may_use
@@ -94,6 +95,8 @@ def pick_session_assign(*, session: PickSession, picker, actor) -> PickSession:
     session = PickSession.objects.select_for_update().get(pk=session.pk)
     if session.status not in LIVE_SESSION:
         raise Conflict(f"pick session {session} is {session.get_status_display().lower()}")
+    if not may_use(picker, "picking"):
+        raise PickRefused(f"{picker.get_username()} may not pick: their role has no picking")
     if PickSession.objects.filter(warehouse_id=session.warehouse_id, status=PickSession.Status.CLAIMED, picker=picker).exclude(pk=session.pk).exists():
         raise Conflict(f"{picker.get_username()} is already picking another session")
     if session.status == PickSession.Status.OPEN:
@@ -124,7 +127,7 @@ def pick_scan(*, session: PickSession, raw: str, actor) -> StationReply:
     session = _locked_own_session(session, actor)
     line = current_line(session)
     if line is None:
-        _complete_if_done(session)
+        pick_session_finish_if_done(session)
         return StationReply(True, "Session picked: take the cart to pack-out", {"done": True})
     scan = parse_scan(raw)
     session.last_activity_at = timezone.now()
@@ -150,7 +153,7 @@ def pick_scan(*, session: PickSession, raw: str, actor) -> StationReply:
     if scan.is_product:
         if not line.bin_confirmed:
             raise PickRefused(f"scan bin {line.bin.code} first")
-        if not _matches(line, scan):
+        if not scan_names_product(scan, line.product):
             raise PickRefused(f"wrong item: this pick is {line.product.sku} ({line.product.name})")
         if scan.lot and line.lot and scan.lot != line.lot:
             raise PickRefused(f"wrong lot {scan.lot}: take lot {line.lot} (first to expire)")
@@ -225,7 +228,7 @@ def _cancel_rest(line: PickLine) -> None:
 
 
 def _after(session: PickSession, reply: StationReply) -> StationReply:
-    if session.status == PickSession.Status.DONE or _complete_if_done(session):
+    if session.status == PickSession.Status.DONE or pick_session_finish_if_done(session):
         reply.message += ". Session picked: take the cart to pack-out"
         reply.data["done"] = True
     return reply
@@ -233,10 +236,6 @@ def _after(session: PickSession, reply: StationReply) -> StationReply:
 
 def pick_session_finish_if_done(session: PickSession) -> bool:
     """Nothing left to pick: the session is done (and its wave, when it was the last)."""
-    return _complete_if_done(session)
-
-
-def _complete_if_done(session: PickSession) -> bool:
     if session.status == PickSession.Status.DONE:
         return True
     if session.lines.filter(status=PickLine.Status.OPEN).exists():
@@ -257,12 +256,6 @@ def _locked_own_session(session: PickSession, actor) -> PickSession:
     if session.picker_id != getattr(actor, "pk", None):
         raise PickRefused(f"pick session {session} belongs to {session.picker.get_username()}")
     return session
-
-
-def _matches(line: PickLine, scan) -> bool:
-    if scan.gtin:
-        return line.product.barcodes.filter(gtin=scan.gtin).exists()
-    return scan.code == line.product.sku
 
 
 @transaction.atomic
@@ -307,5 +300,5 @@ def pick_work_stop(*, order, actor, reason: str) -> int:
             line.status = PickLine.Status.CANCELLED
             line.save(update_fields=["status"])
     for session in PickSession.objects.filter(lines__slot__fulfillment_order__order=order, status__in=LIVE_SESSION).distinct():
-        _complete_if_done(session)
+        pick_session_finish_if_done(session)
     return put_back

@@ -15,6 +15,7 @@ from inventory.services.stock import stock_move
 from warehouse.models import Bin, PutawayOverrideReason, PutawayStep, PutawayTask, Receipt, Warehouse
 from warehouse.scanning import ScanKind, parse_scan
 from warehouse.services.putaway_suggest import STORAGE_BIN_KINDS, suggest_putaway_bin, zone_kind_for
+from warehouse.services.scan_match import scan_names_product
 from warehouse.services.station_scans import StationReply
 from wms_project.errors import Conflict, DomainError
 
@@ -85,7 +86,7 @@ def putaway_scan(*, task: PutawayTask, raw: str, actor) -> StationReply:
         putaway_release(task=task, actor=actor)
         return StationReply(True, "Task released back to the queue", {"released": True})
     if scan.kind in (ScanKind.GTIN, ScanKind.GS1, ScanKind.SKU):
-        if _matches(task, scan):
+        if scan_names_product(scan, task.product):
             return StationReply(True, f"Item {task.product.sku} checked: scan the bin")
         raise PutawayRefused(f"wrong item: this task is {task.product.sku} ({task.product.name})")
     if scan.kind not in (ScanKind.BIN, ScanKind.TOTE):
@@ -187,12 +188,6 @@ def _bin_in(warehouse_id: int, code: str) -> Bin:
     if elsewhere:
         raise PutawayRefused(f"bin {code} is in warehouse {elsewhere.warehouse.code}, not this one")
     raise PutawayRefused(f"no bin {code} in this warehouse")
-
-
-def _matches(task: PutawayTask, scan) -> bool:
-    if scan.gtin:
-        return task.product.barcodes.filter(gtin=scan.gtin).exists()
-    return scan.code == task.product.sku
 
 
 def _reason(code: str | None) -> str:

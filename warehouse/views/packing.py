@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
@@ -41,6 +41,8 @@ def pack_station_submit(request, code, station):
 @area_required("packing")
 def shipment_label(request, pk, fmt):
     shipment = get_object_or_404(Shipment, pk=pk)
+    if fmt not in ("pdf", "zpl"):
+        raise Http404(f"labels come as .pdf or .zpl, not .{fmt}")
     if fmt == "zpl":
         response = HttpResponse(shipment.label_zpl, content_type="application/zpl")
     else:

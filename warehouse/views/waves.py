@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
-from orders.models import FulfillmentOrder
+from orders.selectors import orders_awaiting_release
 from orders.services.allocation import orders_release_batch
 from warehouse.models import PickLine, PickSession, PickStrategy, Warehouse
 from warehouse.services.picking import pick_session_assign, pick_session_release
-from warehouse.services.waves import wave_candidates, wave_plan
+from warehouse.services.waves import WavePlanningError, wave_candidates, wave_plan
 from wms_project.access import area_required
 from wms_project.errors import DomainError
 from wms_project.roles import PICKER, WAREHOUSE_MANAGER
@@ -40,8 +43,7 @@ def wave_board(request):
         )
         .order_by("wave_id", "-priority", "ship_by", "id")[:300]
     )
-    awaiting_release = FulfillmentOrder.objects.filter(
-        warehouse=warehouse, status=FulfillmentOrder.Status.ALLOCATED, order__status="allocated").count()
+    awaiting_release = orders_awaiting_release(warehouse).count()
     pickers = get_user_model().objects.filter(is_active=True, groups__name__in=[PICKER, WAREHOUSE_MANAGER]).distinct().order_by("username")
     return render(request, "warehouse/waves.html", {
         "warehouses": warehouses, "warehouse": warehouse, "candidates": candidates, "sessions": sessions,
@@ -54,12 +56,17 @@ def wave_board(request):
 def wave_create(request, code):
     warehouse = get_object_or_404(Warehouse, code=code)
     chosen = request.POST.getlist("fulfillment")
+    due = (request.POST.get("ship_by_before") or "").strip()
     try:
+        ship_by_before = parse_datetime(due) if due else None
+        if due and ship_by_before is None:
+            raise WavePlanningError(f"{due!r} is not a date and time (YYYY-MM-DDTHH:MM)")
+        if ship_by_before is not None and timezone.is_naive(ship_by_before):
+            ship_by_before = timezone.make_aware(ship_by_before, ZoneInfo(warehouse.timezone))
         wave = wave_plan(
             warehouse=warehouse, actor=request.user, strategy=request.POST.get("strategy", PickStrategy.BATCH),
             orders_per_session=_int(request.POST.get("orders_per_session"), 6),
-            max_orders=_int(request.POST.get("max_orders"), None),
-            ship_by_before=parse_datetime(request.POST.get("ship_by_before") or "") if request.POST.get("ship_by_before") else None,
+            max_orders=_int(request.POST.get("max_orders"), None), ship_by_before=ship_by_before,
             fulfillment_ids=[int(pk) for pk in chosen if pk.isdigit()] if chosen else None,
         )
         messages.success(request, f"Wave {wave} planned: {wave.sessions.count()} session(s). {wave.note}".strip())
