@@ -1,6 +1,6 @@
 """Pick-route quality: `sequence_stops` against a solver optimum (OR-Tools) and against bin-code order,
 on random pick lists over the demo floor. Needs no database: the layout is rebuilt from the formulas in
-`wms_project.demo.seed_layout` (a test checks they agree)."""
+`demo.data.seed_layout` (a test checks they agree)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 from benchmarks.common import median, percentile, write_section
-from warehouse.services.walk_path import KICKS, Point, distance, route_length, sequence_stops
+from warehouse.outbound.services.walk_path import KICKS, Point, distance, route_length, sequence_stops
 
 Matrix = list[list[int]]
 

@@ -21,7 +21,7 @@ def run() -> None:
     from inventory.models import Merchant, Product
     from inventory.services.reservations import stock_reserve
     from inventory.services.stock import stock_receive
-    from warehouse.models import Bin, Warehouse, Zone
+    from layout.models import Bin, Warehouse, Zone
 
     merchant = Merchant.objects.create(code="bench", name="Bench")
     warehouse = Warehouse.objects.create(code="bench", name="Bench", latitude=Decimal("40.7"), longitude=Decimal("-74.1"))

@@ -1,4 +1,4 @@
-from wms_project.errors import Conflict, DomainError, NotFound
+from core.errors import Conflict, DomainError, NotFound
 
 
 class InvalidProduct(DomainError):

@@ -15,7 +15,7 @@ from orders.models import (
 )
 from orders.services.inbox import inbox_replay
 from orders.services.outbox import outbox_retry
-from wms_project.errors import DomainError
+from core.errors import DomainError
 
 
 @admin.register(Channel)

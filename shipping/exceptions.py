@@ -3,7 +3,7 @@ station messages in one place."""
 
 from __future__ import annotations
 
-from wms_project.errors import Conflict, DomainError, NotFound
+from core.errors import Conflict, DomainError, NotFound
 
 
 class ShippingError(DomainError):

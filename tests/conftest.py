@@ -1,7 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from wms_project.roles import ensure_roles
+from core.roles import ensure_roles
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from inventory.models import Merchant, MerchantMembership, Product, ProductBarcode
-from warehouse.models import Bin, Warehouse, Zone
-from wms_project import roles
+from layout.models import Bin, Warehouse, Zone
+from core import roles
 
 
 def make_gtin13(n: int) -> str:

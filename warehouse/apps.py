@@ -7,6 +7,6 @@ class WarehouseConfig(AppConfig):
     def ready(self):
         # Cancelling an order after picking started stops its pick work (orders never imports warehouse).
         from orders.services.cancellation import register_pick_stopper
-        from warehouse.services.picking import pick_work_stop
+        from warehouse.outbound.services.picking import pick_work_stop
 
         register_pick_stopper(pick_work_stop)

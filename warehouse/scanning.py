@@ -16,8 +16,9 @@ from enum import Enum
 
 from biip import ParseError
 from biip.gs1_messages import GS1Message
-from biip.gtin import Gtin
 from biip.sscc import Sscc
+
+from inventory.gtin import InvalidBarcode, check_digit_words, gtin_normalize
 
 GS = "\x1d"
 SYMBOLOGY_PREFIX = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
@@ -62,23 +63,11 @@ class Scan:
         return self.kind in (ScanKind.GTIN, ScanKind.GS1, ScanKind.SKU) and (self.kind != ScanKind.GS1 or bool(self.gtin))
 
 
-def gtin_normalize(code: str) -> str:
-    """A GTIN-8/12/13/14 (UPC-A, EAN-8, EAN-13) as 14 digits; ScanError names a bad check digit."""
-    code = (code or "").strip()
-    if not code.isdigit() or len(code) not in (8, 12, 13, 14):
-        raise ScanError(f"{code!r} is not a GTIN: expected 8, 12, 13 or 14 digits")
+def _gtin(code: str) -> str:
     try:
-        return Gtin.parse(code).as_gtin_14()
-    except ParseError as exc:
-        raise ScanError(_words(code, exc)) from None
-
-
-def gtin_is_valid(code: str) -> bool:
-    try:
-        gtin_normalize(code)
-    except ScanError:
-        return False
-    return True
+        return gtin_normalize(code)
+    except InvalidBarcode as exc:
+        raise ScanError(str(exc)) from None
 
 
 def parse_scan(raw: str) -> Scan:
@@ -99,7 +88,7 @@ def parse_scan(raw: str) -> Scan:
         return _gs1(raw, text[symbology.end():] if symbology else text)
     if text.isdigit():
         if len(text) in (8, 12, 13, 14):
-            return Scan(kind=ScanKind.GTIN, raw=raw, gtin=gtin_normalize(text))
+            return Scan(kind=ScanKind.GTIN, raw=raw, gtin=_gtin(text))
         if len(text) == 18:
             return Scan(kind=ScanKind.SSCC, raw=raw, sscc=_sscc(text))
         if len(text) == 20 and text.startswith("00"):
@@ -128,7 +117,7 @@ def _gs1(raw: str, text: str) -> Scan:
     for element in message.element_strings:
         ai = element.ai.ai
         if ai in ("01", "02"):
-            values["gtin"] = gtin_normalize(element.value)
+            values["gtin"] = _gtin(element.value)
         elif ai == "10":
             values["lot"] = element.value
         elif ai == "17":
@@ -161,11 +150,4 @@ def _sscc(code: str) -> str:
     try:
         return Sscc.parse(code).value
     except ParseError as exc:
-        raise ScanError(_words(code, exc, what="SSCC")) from None
-
-
-def _words(code: str, exc: Exception, what: str = "GTIN") -> str:
-    found = re.search(r"Expected (\d+), got (\d+)", str(exc))
-    if found:
-        return f"{what} {code}: check digit should be {found.group(1)}, not {found.group(2)}"
-    return f"{what} {code}: {exc}"
+        raise ScanError(check_digit_words(code, exc, what="SSCC")) from None

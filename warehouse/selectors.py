@@ -1,6 +1,6 @@
 from django.db.models import Count, QuerySet
 
-from warehouse.models import Bin, Warehouse
+from layout.models import Bin, Warehouse
 
 
 def warehouses_with_counts() -> QuerySet[Warehouse]:

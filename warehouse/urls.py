@@ -1,6 +1,10 @@
 from django.urls import path
 
-from warehouse.views import discrepancies, inbound, layout, manifests, packing, picking, putaway, receiving, waves
+from warehouse.control.views import discrepancies
+from warehouse.inbound.views import purchase_orders as inbound
+from warehouse.inbound.views import putaway, receiving
+from warehouse.outbound.views import manifests, packing, picking, waves
+from warehouse.views import layout
 
 app_name = "warehouse"
 urlpatterns = [

@@ -8,6 +8,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wms_project.settings")
 app = Celery("wms_project")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The composition root's own task (beat heartbeat for /healthz); wms_project is not an installed app.
+app.conf.include = ["wms_project.tasks"]
 
 # The beat schedule lives in code so every deployment runs the same jobs.
 app.conf.beat_schedule = {

@@ -4,9 +4,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from wms_project.access import area_required, navigation_for
+from core.access import area_required, navigation_for
 from wms_project.health import system_health
-from wms_project.roles import MERCHANT, roles_of
+from core.roles import MERCHANT, roles_of
 
 
 @require_GET

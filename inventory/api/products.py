@@ -4,12 +4,14 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from inventory.gtin import InvalidBarcode, gtin_normalize
 from inventory.api.serializers import ProductInput, ProductOutput
 from inventory.exceptions import InvalidProduct, WrongMerchant
 from inventory.models import Merchant
-from inventory.selectors import merchant_of, products_visible_to
+from inventory.selectors import products_visible_to
+from inventory.tenancy import merchant_for_actor
 from inventory.services.products import product_create, product_update
-from wms_project.api_permissions import area_permission
+from core.api_permissions import area_permission
 
 
 class ProductList(GenericAPIView):
@@ -22,11 +24,9 @@ class ProductList(GenericAPIView):
         if params.get("sku"):
             products = products.filter(sku=params["sku"])
         if params.get("barcode"):
-            from warehouse.scanning import ScanError, gtin_normalize
-
             try:
                 products = products.filter(barcodes__gtin=gtin_normalize(params["barcode"]))
-            except ScanError as exc:
+            except InvalidBarcode as exc:
                 raise InvalidProduct(str(exc)) from exc
         if params.get("merchant"):
             products = products.filter(merchant__code=params["merchant"])
@@ -49,7 +49,7 @@ class ProductList(GenericAPIView):
         data = ProductInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        merchant = merchant_for_write(request.user, values.pop("merchant", None))
+        merchant = merchant_for_actor(request.user, values.pop("merchant", None))
         product = product_create(
             merchant=merchant,
             sku=values.pop("sku", ""),
@@ -81,17 +81,3 @@ class ProductDetail(GenericAPIView):
             raise InvalidProduct("the SKU of an existing product cannot change")
         product = product_update(product=product, **values)
         return Response(ProductOutput(products_visible_to(request.user).get(pk=product.pk)).data)
-
-
-def merchant_for_write(user, merchant_code: str | None) -> Merchant:
-    own = merchant_of(user)
-    if own is not None:
-        if merchant_code and merchant_code != own.code:
-            raise WrongMerchant("a merchant user can only act for its own merchant")
-        return own
-    if not merchant_code:
-        raise InvalidProduct("merchant is required")
-    merchant = Merchant.objects.filter(code=merchant_code).first()
-    if merchant is None:
-        raise InvalidProduct(f"unknown merchant {merchant_code!r}")
-    return merchant

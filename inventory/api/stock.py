@@ -8,8 +8,8 @@ from inventory.exceptions import InvalidProduct, UnknownSku
 from inventory.models import Movement, StockLevel
 from inventory.selectors import merchant_of, products_visible_to
 from inventory.services.stock import AdjustReason, stock_adjust
-from warehouse.models import Bin, Warehouse
-from wms_project.api_permissions import area_permission
+from layout.models import Bin, Warehouse
+from core.api_permissions import area_permission
 
 
 class StockLevelOutput(serializers.Serializer):

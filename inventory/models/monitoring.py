@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from inventory.models.product import Product
-from warehouse.models import Warehouse
+from layout.models import Warehouse
 
 
 class ReorderRule(models.Model):

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from inventory.models.product import Product
-from warehouse.models import Bin, Warehouse
+from layout.models import Bin, Warehouse
 
 
 class Condition(models.TextChoices):

@@ -38,7 +38,7 @@ class MerchantScopedQuerySet(models.QuerySet):
         return self.filter(**{self.merchant_field: merchant})
 
     def visible_to(self, user) -> MerchantScopedQuerySet:
-        from wms_project.roles import MERCHANT, roles_of
+        from core.roles import MERCHANT, roles_of
 
         if not user.is_authenticated:
             return self.none()

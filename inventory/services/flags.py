@@ -8,8 +8,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from inventory.models import BinStock, Condition, Product, StockFlag, StockLevel
-from inventory.services.operation import StockOperation, actor_label, check_bin
-from warehouse.models import Bin
+from core.actors import actor_label
+from inventory.services.operation import StockOperation, check_bin
+from layout.models import Bin
 
 
 @transaction.atomic

@@ -7,6 +7,8 @@ low-stock alerts and the channel availability push are all derived here, so no s
 
 from __future__ import annotations
 
+from core.actors import actor_label
+
 import uuid
 from dataclasses import dataclass, field
 
@@ -37,14 +39,6 @@ def check_bin(bin_, warehouse_id: int | None = None, *, role: str = "bin") -> No
 def check_merchant(product, merchant) -> None:
     if merchant is not None and product.merchant_id != merchant.id:
         raise WrongMerchant(f"SKU {product.sku} belongs to another merchant", sku=product.sku)
-
-
-def actor_label(actor) -> str:
-    if actor is None:
-        return "system"
-    if isinstance(actor, str):
-        return actor
-    return actor.get_username()
 
 
 @dataclass

@@ -5,9 +5,10 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 
+from inventory.gtin import InvalidBarcode, gtin_normalize
 from inventory.exceptions import InvalidProduct
 from inventory.models import Merchant, Product, ProductBarcode
-from wms_project.csv_import import ImportReport, RowInvalid, read_csv_rows, run_import
+from core.csv_import import ImportReport, RowInvalid, read_csv_rows, run_import
 
 EDITABLE_FIELDS = (
     "name",
@@ -28,13 +29,11 @@ PRODUCT_CSV_COLUMNS = ("merchant", "sku", "name")
 
 
 def normalize_barcodes(codes: Iterable[str]) -> list[str]:
-    from warehouse.scanning import ScanError, gtin_normalize  # the one barcode parser, a pure leaf module
-
     normalized = []
     for code in codes:
         try:
             gtin = gtin_normalize(code)
-        except ScanError as exc:
+        except InvalidBarcode as exc:
             raise InvalidProduct(str(exc), barcode=code) from exc
         if gtin not in normalized:
             normalized.append(gtin)

@@ -13,7 +13,7 @@ from inventory import locks
 from inventory.exceptions import InsufficientStock, ReservationError
 from inventory.models import Condition, Movement, MovementKind, Product, Reservation, StockLevel
 from inventory.services.operation import StockOperation, check_bin, check_merchant, check_qty
-from warehouse.models import Bin, Warehouse
+from layout.models import Bin, Warehouse
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from django.db import models, transaction
 from inventory.exceptions import InvalidQuantity, WrongWarehouse
 from inventory.models import Condition, Movement, MovementKind, Product, StockLevel
 from inventory.services.operation import StockOperation, check_bin, check_merchant, check_qty
-from warehouse.models import Bin
+from layout.models import Bin
 
 
 class AdjustReason(models.TextChoices):

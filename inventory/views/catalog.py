@@ -9,7 +9,7 @@ from inventory.selectors import (
     stock_by_bin,
     stock_by_warehouse,
 )
-from wms_project.access import area_required
+from core.access import area_required
 
 
 @area_required("catalog")

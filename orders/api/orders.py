@@ -5,14 +5,14 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from inventory.api.products import merchant_for_write
+from inventory.tenancy import merchant_for_actor
 from orders.api.serializers import OrderDetailOutput, OrderInput, OrderOutput
 from orders.selectors import order_detail_queryset, orders_visible_to
 from orders.exceptions import InvalidOrder
 from orders.services.api_intake import order_create_via_api
 from orders.services.csv_intake import orders_import_csv
-from wms_project.csv_import import ImportRejected
-from wms_project.api_permissions import area_permission
+from core.csv_import import ImportRejected
+from core.api_permissions import area_permission
 
 
 class OrderList(GenericAPIView):
@@ -46,7 +46,7 @@ class OrderList(GenericAPIView):
         data = OrderInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        merchant = merchant_for_write(request.user, values.pop("merchant", None))
+        merchant = merchant_for_actor(request.user, values.pop("merchant", None))
         order, created = order_create_via_api(
             merchant=merchant, data=values, idempotency_key=request.headers.get("Idempotency-Key"), actor=request.user
         )
@@ -77,7 +77,7 @@ class OrderCsvUpload(GenericAPIView):
         upload = request.FILES.get("file")
         if upload is None:
             raise InvalidOrder("attach the CSV as the multipart field 'file'")
-        merchant = merchant_for_write(request.user, request.data.get("merchant"))
+        merchant = merchant_for_actor(request.user, request.data.get("merchant"))
         try:
             created = orders_import_csv(merchant=merchant, source=upload.file, actor=request.user)
         except ImportRejected as exc:

@@ -5,7 +5,7 @@ from django.db.models import Q
 
 from inventory.models import Merchant
 from orders.models.order import Order, OrderLine
-from warehouse.models import Warehouse
+from layout.models import Warehouse
 
 
 class RoutingRule(models.TextChoices):

@@ -16,7 +16,7 @@ from orders.models import FulfillmentLine, FulfillmentOrder, Order, OrderLine, O
 from orders.routing import candidates_for, plan
 from orders.services.outbox import outbox_lines, outbox_record
 from orders.services.timeline import order_event, order_transition
-from warehouse.models import Warehouse
+from layout.models import Warehouse
 
 ALLOCATABLE = (Order.Status.PENDING, Order.Status.BACKORDERED, Order.Status.PARTIALLY_ALLOCATED)
 PROMISED_DAYS = {ServiceLevel.STANDARD: 5, ServiceLevel.EXPEDITED: 2, ServiceLevel.OVERNIGHT: 1}

@@ -19,8 +19,8 @@ from orders.services.allocation import order_allocate, order_release_reservation
 from orders.services.intake import system_holds_evaluate
 from orders.services.timeline import hold_release_kind, order_event, order_transition
 from orders.state import FINAL, PICKING_STARTED
-from wms_project.errors import DomainError, PermissionDenied
-from wms_project.roles import may_use
+from core.errors import DomainError, PermissionDenied
+from core.roles import may_use
 
 ADDRESS_FIELDS = ("name", "company", "line1", "line2", "city", "region", "postal_code", "country", "phone")
 LIVE_PICK_SESSION = ("open", "claimed")

@@ -8,8 +8,8 @@ from orders.exceptions import HoldError
 from orders.models import HoldKind, Order, OrderHold
 from orders.services.intake import order_problems, order_queue_allocation
 from orders.services.timeline import ensure_not_final, hold_place, hold_release_kind
-from wms_project.errors import PermissionDenied
-from wms_project.roles import may_use
+from core.errors import PermissionDenied
+from core.roles import may_use
 
 MANUAL_KINDS = (HoldKind.MANUAL, HoldKind.FRAUD_REVIEW)
 

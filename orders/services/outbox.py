@@ -24,7 +24,8 @@ from orders.adapters.base import PeerError
 from orders.channels import client_for
 from orders.exceptions import OutboxError
 from orders.models import STOREFRONT_KINDS, Channel, Order, OutboxKind, OutboxMessage
-from orders.services.timeline import actor_label, order_event
+from core.actors import actor_label
+from orders.services.timeline import order_event
 
 log = logging.getLogger(__name__)
 # 4xx answers that retrying can fix; any other 4xx (bad credentials, unknown order, refused input)

@@ -1,16 +1,10 @@
 from __future__ import annotations
 
+from core.actors import actor_label
+
 from orders.exceptions import HoldError, IllegalTransition
 from orders.models import Order, OrderEvent, OrderHold
 from orders.state import can_transition
-
-
-def actor_label(actor) -> str:
-    if actor is None:
-        return "system"
-    if isinstance(actor, str):
-        return actor
-    return actor.get_username()
 
 
 def order_event(*, order: Order, kind: str, message: str, actor=None, **data) -> OrderEvent:

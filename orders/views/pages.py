@@ -17,9 +17,9 @@ from orders.services.edits import ADDRESS_FIELDS, LineChange, editable, order_ed
 from orders.services.holds import MANUAL_KINDS, order_hold_place, order_hold_release
 from orders.services.inbox import inbox_replay
 from orders.services.outbox import outbox_retry
-from wms_project.access import area_required
-from wms_project.csv_import import ImportRejected
-from wms_project.errors import DomainError
+from core.access import area_required
+from core.csv_import import ImportRejected
+from core.errors import DomainError
 
 
 @area_required("order_read")

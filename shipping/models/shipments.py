@@ -41,7 +41,7 @@ class ShippingRule(models.Model):
 class Manifest(models.Model):
     """End of day: the cartons one carrier collects from one warehouse. Closing it ship-confirms them."""
 
-    warehouse = models.ForeignKey("warehouse.Warehouse", on_delete=models.PROTECT, related_name="manifests")
+    warehouse = models.ForeignKey("layout.Warehouse", on_delete=models.PROTECT, related_name="manifests")
     carrier = models.CharField(max_length=32)
     closed_at = models.DateTimeField(auto_now_add=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -65,7 +65,7 @@ class Shipment(models.Model):
         VOIDED = "voided", "Label voided"
 
     carton = models.ForeignKey("warehouse.Carton", on_delete=models.PROTECT, related_name="shipments")
-    warehouse = models.ForeignKey("warehouse.Warehouse", on_delete=models.PROTECT, related_name="+")
+    warehouse = models.ForeignKey("layout.Warehouse", on_delete=models.PROTECT, related_name="+")
     fulfillment_order = models.ForeignKey("orders.FulfillmentOrder", on_delete=models.PROTECT, related_name="shipments")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.LABELLED)
     carrier = models.CharField(max_length=32)
@@ -74,7 +74,7 @@ class Shipment(models.Model):
     rate_currency = models.CharField(max_length=3, default="USD")
     rate_reason = models.CharField(max_length=500, blank=True, help_text="Which rule chose the rate, and why")
     weight_g = models.PositiveIntegerField()
-    from_bin = models.ForeignKey("warehouse.Bin", on_delete=models.PROTECT, related_name="+", help_text="Where the carton waits")
+    from_bin = models.ForeignKey("layout.Bin", on_delete=models.PROTECT, related_name="+", help_text="Where the carton waits")
     contents = models.JSONField(default=list, help_text="[{order_line_id, product_id, qty}] as packed")
     tracking_number = models.CharField(max_length=64, unique=True)
     tracking_url = models.URLField(max_length=500, blank=True, help_text="As the carrier gave it with the label")

@@ -21,7 +21,7 @@ from shipping.exceptions import VoidRefused
 from shipping.manifest_pdf import render_manifest
 from shipping.models import Manifest, Shipment
 from shipping.rule_facts import choose_for
-from wms_project.errors import Conflict
+from core.errors import Conflict
 
 
 @dataclass(frozen=True)

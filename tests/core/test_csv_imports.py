@@ -6,9 +6,9 @@ from django.core.management import CommandError, call_command
 from inventory.models import Product
 from inventory.services.products import products_import
 from tests.factories import MerchantFactory, WarehouseFactory, ZoneFactory
-from warehouse.models import Bin, Zone
-from warehouse.services.layout import bins_import
-from wms_project.csv_import import ImportRejected
+from layout.models import Bin, Zone
+from layout.services import bins_import
+from core.csv_import import ImportRejected
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,11 @@ from orders.models import Order
 from shipping.models import Shipment
 from shipping.services.shipments import manifest_close
 from tests.inventory.invariants import assert_stock_invariants
-from warehouse.models import Bin, PickSession
-from warehouse.services.pack_station import pack_station_scan
-from warehouse.services.picking import current_line, pick_scan, pick_station_scan
-from wms_project.demo import seed_demo
+from layout.models import Bin
+from warehouse.models import PickSession
+from warehouse.outbound.services.pack_station import pack_station_scan
+from warehouse.outbound.services.picking import current_line, pick_scan, pick_station_scan
+from demo.data import seed_demo
 
 
 @pytest.mark.django_db

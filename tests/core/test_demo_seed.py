@@ -5,8 +5,8 @@ import pytest
 from inventory.models import Movement
 from tests.inventory.invariants import assert_stock_invariants
 from warehouse.models import AsnCarton, PurchaseOrder
-from warehouse.services.receiving import receipt_open, receiving_scan
-from wms_project.demo import seed_demo
+from warehouse.inbound.services.receiving import receipt_open, receiving_scan
+from demo.data import seed_demo
 
 
 @pytest.mark.django_db
@@ -29,7 +29,7 @@ def test_demo_data_loads_idempotently_and_its_asn_cartons_can_be_received(django
 def test_demo_orders_are_released_into_waves_a_picker_can_start(django_user_model):
     from orders.models import Order
     from warehouse.models import PickSession
-    from warehouse.services.picking import pick_station_scan
+    from warehouse.outbound.services.picking import pick_station_scan
 
     first = seed_demo()
     sessions = PickSession.objects.count()

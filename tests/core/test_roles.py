@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import MerchantFactory, UserFactory, WarehouseFactory, merchant_user
-from wms_project import roles
-from wms_project.access import NAVIGATION
-from wms_project.roles import AREAS
+from core import roles
+from core.access import NAVIGATION
+from core.roles import AREAS
 
 pytestmark = pytest.mark.django_db
 

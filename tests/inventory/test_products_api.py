@@ -3,7 +3,7 @@ from rest_framework.authtoken.models import Token
 
 from inventory.models import Product
 from tests.factories import MerchantFactory, ProductFactory, UserFactory, merchant_user
-from wms_project import roles
+from core import roles
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from django.urls import reverse
 from inventory.models import Movement
 from inventory.services.stock import stock_receive
 from tests.factories import BinFactory, MerchantFactory, ProductFactory, UserFactory, merchant_user
-from wms_project import roles
+from core import roles
 
 pytestmark = pytest.mark.django_db
 

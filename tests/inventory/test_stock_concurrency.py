@@ -12,8 +12,8 @@ from inventory.services.stock import stock_adjust, stock_move, stock_receive
 from tests.concurrency import run_in_threads
 from tests.factories import BinFactory, ProductFactory, ZoneFactory
 from tests.inventory.invariants import assert_stock_invariants
-from warehouse.models import Bin
-from wms_project.errors import DomainError
+from layout.models import Bin
+from core.errors import DomainError
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,8 +12,8 @@ from inventory.services.reservations import stock_pick, stock_release, stock_res
 from inventory.services.stock import stock_adjust, stock_flush, stock_move, stock_receive
 from tests.factories import BinFactory, ProductFactory, ZoneFactory
 from tests.inventory.invariants import assert_stock_invariants
-from warehouse.models import Bin
-from wms_project.errors import DomainError
+from layout.models import Bin
+from core.errors import DomainError
 
 QTY = st.integers(min_value=-2, max_value=8)
 

@@ -30,7 +30,7 @@ from inventory.services.stock import (
 )
 from tests.factories import BinFactory, MerchantFactory, ProductFactory, UserFactory, ZoneFactory
 from tests.inventory.invariants import assert_stock_invariants
-from warehouse.models import Bin
+from layout.models import Bin
 
 pytestmark = pytest.mark.django_db
 

@@ -18,10 +18,10 @@ from tests.inventory.invariants import assert_stock_invariants
 from tests.orders.factories import order_with_lines
 from tests.warehouse.picking import build_pick_site, planned_and_claimed, product, put, released
 from warehouse.models import PickLine
-from warehouse.services.picking import pick_claim_next, pick_scan
-from warehouse.services.waves import wave_plan
-from wms_project import roles
-from wms_project.errors import PermissionDenied
+from warehouse.outbound.services.picking import pick_claim_next, pick_scan
+from warehouse.outbound.services.waves import wave_plan
+from core import roles
+from core.errors import PermissionDenied
 
 pytestmark = pytest.mark.django_db
 

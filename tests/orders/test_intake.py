@@ -20,9 +20,9 @@ from orders.services.intake import order_upsert
 from tests.factories import BinFactory, ProductFactory, UserFactory
 from tests.inventory.invariants import assert_stock_invariants
 from tests.orders.factories import ChannelFactory
-from wms_project import roles
-from wms_project.csv_import import ImportRejected
-from wms_project.errors import PermissionDenied
+from core import roles
+from core.csv_import import ImportRejected
+from core.errors import PermissionDenied
 
 pytestmark = pytest.mark.django_db
 T0 = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)

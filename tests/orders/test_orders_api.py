@@ -3,7 +3,7 @@ import pytest
 from orders.models import Order
 from orders.services.allocation import order_allocate
 from tests.factories import MerchantFactory, ProductFactory, UserFactory, merchant_user
-from wms_project import roles
+from core import roles
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from tests.factories import MerchantFactory, UserFactory, merchant_user
 from tests.orders.factories import OutboxMessageFactory
 from tests.orders.test_outbox import released_order, ship, stocked_channel, sweep_until_quiet
 from tests.peers.storefront import StorefrontPeer
-from wms_project import roles
+from core import roles
 
 
 def parked(**kwargs):

@@ -13,8 +13,8 @@ from shipping.services.tracking import tracking_poll
 from tests.factories import UserFactory
 from tests.warehouse.packing import carton_types, picked
 from tests.warehouse.picking import build_pick_site, product
-from warehouse.services.packing import pack_scan, pack_start
-from wms_project import roles
+from warehouse.outbound.services.packing import pack_scan, pack_start
+from core import roles
 
 pytestmark = pytest.mark.django_db
 

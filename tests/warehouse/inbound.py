@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from biip.checksums import gs1_standard_check_digit
 
 from tests.factories import BinFactory, MerchantFactory, ProductFactory, UserFactory, WarehouseFactory, ZoneFactory
-from warehouse.models import Bin, PurchaseOrder, Warehouse, Zone
-from warehouse.services.purchase_orders import ExpectedLine, purchase_order_create
-from wms_project import roles
+from layout.models import Bin, Warehouse, Zone
+from warehouse.models import PurchaseOrder
+from warehouse.inbound.services.purchase_orders import ExpectedLine, purchase_order_create
+from core import roles
 
 
 @dataclass

@@ -10,10 +10,11 @@ from orders.services.allocation import order_allocate
 from tests.factories import BinFactory, ProductFactory, UserFactory
 from tests.orders.factories import ChannelFactory, order_with_lines
 from tests.warehouse.inbound import Site, build_site
-from warehouse.models import Bin, PickSession, PickStrategy
-from warehouse.services.picking import pick_claim_next
-from warehouse.services.waves import wave_plan
-from wms_project import roles
+from layout.models import Bin
+from warehouse.models import PickSession, PickStrategy
+from warehouse.outbound.services.picking import pick_claim_next
+from warehouse.outbound.services.waves import wave_plan
+from core import roles
 
 
 @dataclass

@@ -11,9 +11,9 @@ from tests.concurrency import run_in_threads
 from tests.factories import MerchantFactory, ProductFactory, UserFactory, merchant_user
 from tests.warehouse.inbound import build_site, make_po, new_product, scan_id
 from warehouse.models import PurchaseOrder, PutawayTask, ReceivingException, Receipt, StationScan
-from warehouse.services.receiving import receipt_open, receiving_scan
+from warehouse.inbound.services.receiving import receipt_open, receiving_scan
 from warehouse.services.station_scans import BadScanId, apply_scan_once
-from wms_project import roles
+from core import roles
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +176,7 @@ class TestScanOnce:
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicates_of_one_scan_are_applied_once():
-    from wms_project.roles import ensure_roles
+    from core.roles import ensure_roles
 
     ensure_roles()
     site = build_site()

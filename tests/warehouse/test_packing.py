@@ -12,9 +12,10 @@ from tests.inventory.invariants import assert_stock_invariants
 from tests.warehouse.inbound import gtin_of
 from tests.warehouse.packing import carton_types, picked
 from tests.warehouse.picking import build_pick_site, product
-from warehouse.models import Bin, Pack
-from warehouse.services.packing import PackRefused, pack_scan, pack_start
-from wms_project import roles
+from layout.models import Bin
+from warehouse.models import Pack
+from warehouse.outbound.services.packing import PackRefused, pack_scan, pack_start
+from core import roles
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +125,7 @@ def test_a_bad_address_holds_the_order_for_customer_service_instead_of_buying_a_
 
 
 def test_voiding_a_label_before_the_manifest_returns_the_order_to_pack(ps, packer):
-    from warehouse.services.packing import pack_void
+    from warehouse.outbound.services.packing import pack_void
 
     shirt = product(ps)
     order, tote = picked(ps, [(shirt, 1)])
@@ -169,7 +170,7 @@ def test_the_storefront_is_told_every_carton_tracking_number_when_the_manifest_c
 
 
 def test_a_shipped_pack_still_shows_what_it_held(ps, packer):
-    from warehouse.services.packing import pack_lines
+    from warehouse.outbound.services.packing import pack_lines
 
     shirt = product(ps)
     order, tote = picked(ps, [(shirt, 2)])

@@ -15,7 +15,7 @@ from tests.warehouse.inbound import gtin_of
 from tests.warehouse.packing import carton_types, picked
 from tests.warehouse.picking import build_pick_site, product
 from warehouse.models import CartonItem, Pack, StationScan
-from wms_project import roles
+from core import roles
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from tests.inventory.invariants import assert_stock_invariants
 from tests.warehouse.inbound import gtin_of
 from tests.warehouse.packing import carton_types, picked
 from tests.warehouse.picking import build_pick_site, product
-from wms_project import roles
+from core import roles
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

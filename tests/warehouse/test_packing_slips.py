@@ -9,8 +9,8 @@ from tests.factories import UserFactory
 from tests.warehouse.packing import picked
 from tests.warehouse.picking import build_pick_site, product
 from warehouse.models import PackingSlipTemplate
-from warehouse.services.packing_slips import packing_slip_pdf
-from wms_project import roles
+from warehouse.outbound.services.packing_slips import packing_slip_pdf
+from core import roles
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from tests.inventory.invariants import assert_stock_invariants
 from tests.warehouse.inbound import gtin_of
 from tests.warehouse.picking import build_pick_site, planned_and_claimed, product, put, released
 from warehouse.models import PickLine, PickSession, PickStrategy, StationScan, Wave
-from warehouse.services.picking import (
+from warehouse.outbound.services.picking import (
     PickRefused,
     current_line,
     pick_claim_next,
@@ -23,8 +23,8 @@ from warehouse.services.picking import (
     pick_station_scan,
 )
 from warehouse.services.station_scans import apply_scan_once
-from warehouse.services.waves import WavePlanningError, wave_plan
-from wms_project import roles
+from warehouse.outbound.services.waves import WavePlanningError, wave_plan
+from core import roles
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from tests.inventory.invariants import assert_stock_invariants
 from tests.warehouse.inbound import gtin_of
 from tests.warehouse.picking import build_pick_site, product, put, released
 from warehouse.models import CountTask, Discrepancy, PickLine, PickSession, PickStrategy, StationScan, Wave
-from warehouse.services.waves import wave_plan
-from wms_project import roles
+from warehouse.outbound.services.waves import wave_plan
+from core import roles
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from tests.inventory.invariants import assert_stock_invariants
 from tests.warehouse.inbound import gtin_of
 from tests.warehouse.picking import build_pick_site, product, put, released
 from warehouse.models import Discrepancy, PickLine, PickSession, PickStrategy
-from warehouse.services.waves import wave_plan
+from warehouse.outbound.services.waves import wave_plan
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,7 +9,7 @@ from inventory.models import BinStock
 from tests.factories import MerchantFactory, UserFactory, merchant_user
 from tests.warehouse.picking import build_pick_site, planned_and_claimed, product, put, released
 from warehouse.models import CountTask, Discrepancy, PickSession, Wave
-from wms_project import roles
+from core import roles
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,7 @@ def test_enter_at_an_idle_station_claims_the_next_session(client):
     shirt = product(ps)
     put(shirt, ps.shelves[0], 4)
     released(ps, [(shirt, 1)])
-    from warehouse.services.waves import wave_plan
+    from warehouse.outbound.services.waves import wave_plan
 
     wave_plan(warehouse=ps.warehouse, actor=ps.manager)
     client.force_login(ps.picker)
@@ -76,7 +76,7 @@ def test_a_manager_plans_a_wave_by_hand_and_reassigns_an_abandoned_session(clien
     wave = Wave.objects.get()
     assert [s.fulfillment_order_id for s in wave.sessions.get().slots.all()] == [chosen]
 
-    from warehouse.services.picking import pick_claim_next
+    from warehouse.outbound.services.picking import pick_claim_next
 
     session = pick_claim_next(warehouse=ps.warehouse, actor=ps.picker)
     other = UserFactory(role=roles.PICKER)
@@ -95,7 +95,7 @@ def test_the_discrepancy_queue_shows_history_and_resolves(client):
     put(shirt, ps.shelves[4], 3)
     released(ps, [(shirt, 1)])
     session = planned_and_claimed(ps)
-    from warehouse.services.picking import pick_scan
+    from warehouse.outbound.services.picking import pick_scan
 
     pick_scan(session=session, raw="BIN:A-01-01-A", actor=ps.picker)
     pick_scan(session=session, raw="CMD:EMPTY", actor=ps.picker)
@@ -150,8 +150,8 @@ def test_bad_wave_input_is_refused_with_the_reason_and_plans_nothing(client):
 
 
 def test_only_pickers_can_be_handed_a_session():
-    from warehouse.services.picking import PickRefused, pick_session_assign
-    from warehouse.services.waves import wave_plan
+    from warehouse.outbound.services.picking import PickRefused, pick_session_assign
+    from warehouse.outbound.services.waves import wave_plan
 
     ps = build_pick_site()
     shirt = product(ps)

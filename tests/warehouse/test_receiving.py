@@ -12,9 +12,10 @@ from tests.factories import MerchantFactory, ProductFactory, WarehouseFactory, Z
 from tests.inventory.invariants import assert_stock_invariants
 from tests.orders.factories import order_with_lines
 from tests.warehouse.inbound import build_site, gs1, gtin_of, make_po, new_product, sscc
-from warehouse.models import ExceptionKind, PurchaseOrder, PutawayTask, Receipt, ReceivingException, Zone
-from warehouse.services.purchase_orders import ExpectedLine, purchase_order_create
-from warehouse.services.receiving import (
+from layout.models import Zone
+from warehouse.models import ExceptionKind, PurchaseOrder, PutawayTask, Receipt, ReceivingException
+from warehouse.inbound.services.purchase_orders import ExpectedLine, purchase_order_create
+from warehouse.inbound.services.receiving import (
     OverTolerance,
     ReceivingRefused,
     receipt_close,

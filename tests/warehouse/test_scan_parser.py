@@ -2,7 +2,8 @@ import datetime as dt
 
 import pytest
 
-from warehouse.scanning import ScanError, ScanKind, gtin_is_valid, gtin_normalize, parse_scan
+from inventory.gtin import gtin_is_valid, gtin_normalize
+from warehouse.scanning import ScanError, ScanKind, parse_scan
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import random
 import pytest
 
 from benchmarks.pick_routes import demo_layout
-from warehouse.services.walk_path import Point, distance, route_length, sequence_stops
+from warehouse.outbound.services.walk_path import Point, distance, route_length, sequence_stops
 
 START, DEMO_BINS = demo_layout()
 DEMO_POINTS = sorted({point for _, point in DEMO_BINS})
@@ -92,9 +92,9 @@ def test_beats_bin_code_order_on_the_demo_floor():
 
 @pytest.mark.django_db
 def test_benchmark_layout_is_the_demo_layout():
-    from warehouse.models import Bin
-    from warehouse.services.putaway_suggest import pack_out_point
-    from wms_project.demo import seed_layout
+    from layout.models import Bin
+    from warehouse.inbound.services.putaway_suggest import pack_out_point
+    from demo.data import seed_layout
 
     for warehouse in seed_layout():
         pickable = Bin.objects.filter(warehouse=warehouse, is_pickable=True).values_list("code", "walk_x", "walk_y")

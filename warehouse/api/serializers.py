@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from warehouse.models import Bin, Warehouse
+from layout.models import Bin, Warehouse
 
 
 class WarehouseOutput(serializers.ModelSerializer):

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from warehouse.api import inbound, packing, picking, views
+from warehouse.api import views
+from warehouse.inbound.api import views as inbound
+from warehouse.outbound.api import packing, picking
 
 urlpatterns = [
     path("warehouses/", views.WarehouseList.as_view(), name="api-warehouse-list"),

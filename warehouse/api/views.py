@@ -3,8 +3,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 
 from warehouse.api.serializers import BinOutput, WarehouseOutput
-from warehouse.models import Bin, Warehouse
-from wms_project.api_permissions import area_permission
+from layout.models import Bin, Warehouse
+from core.api_permissions import area_permission
 
 
 class WarehouseList(ListAPIView):

@@ -2,7 +2,7 @@
 
 import datetime
 import django.db.models.deletion
-import warehouse.models.layout
+import layout.models
 from django.db import migrations, models
 
 
@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('latitude', models.DecimalField(decimal_places=6, max_digits=9)),
                 ('longitude', models.DecimalField(decimal_places=6, max_digits=9)),
                 ('square_feet', models.PositiveIntegerField(default=0)),
-                ('timezone', models.CharField(default='UTC', max_length=64, validators=[warehouse.models.layout.validate_timezone])),
+                ('timezone', models.CharField(default='UTC', max_length=64, validators=[layout.models.validate_timezone])),
                 ('order_cutoff', models.TimeField(default=datetime.time(14, 0), help_text='Local time orders must be released by')),
                 ('sla_ship_hours', models.PositiveIntegerField(default=24)),
                 ('sla_dock_to_stock_hours', models.PositiveIntegerField(default=24)),

@@ -1,6 +1,3 @@
-# Layout first: inventory's models import Warehouse and Bin while this package is still loading.
-from warehouse.models.layout import Bin, Warehouse, Zone  # isort: skip
-
 from warehouse.models.inbound import (
     AsnCarton,
     ExceptionKind,
@@ -30,9 +27,9 @@ from warehouse.models.picking import (
 from warehouse.models.scans import StationScan
 
 __all__ = [
-    "AsnCarton", "Bin", "ExceptionKind", "InboundKind", "InboundStatus", "PurchaseOrder", "PurchaseOrderLine",
+    "AsnCarton", "ExceptionKind", "InboundKind", "InboundStatus", "PurchaseOrder", "PurchaseOrderLine",
     "PutawayOverrideReason", "PutawayStatus", "PutawayStep", "PutawayTask", "Receipt", "ReceiptStatus",
-    "ReceivingException", "StationScan", "Warehouse", "Zone",
+    "ReceivingException", "StationScan",
     "Carton", "CartonItem", "CartonType", "CountTask", "Discrepancy", "DiscrepancyKind", "Pack", "PackingSlipTemplate",
     "PickLine", "PickSession", "PickSlot", "PickStrategy", "Wave",
 ]

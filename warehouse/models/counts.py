@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from warehouse.models.layout import Bin, Warehouse
+from layout.models import Bin, Warehouse
 
 
 class CountTask(models.Model):

@@ -8,7 +8,7 @@ from django.db.models import F, Q
 
 from inventory.models.stock import Condition
 from inventory.models.tenancy import MerchantScopedQuerySet
-from warehouse.models.layout import Bin, Warehouse
+from layout.models import Bin, Warehouse
 
 
 class InboundKind(models.TextChoices):

@@ -37,9 +37,9 @@ class Pack(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     fulfillment_order = models.ForeignKey("orders.FulfillmentOrder", on_delete=models.PROTECT, related_name="packs")
-    warehouse = models.ForeignKey("warehouse.Warehouse", on_delete=models.PROTECT, related_name="+")
-    tote = models.ForeignKey("warehouse.Bin", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    pack_bin = models.ForeignKey("warehouse.Bin", on_delete=models.PROTECT, related_name="+", help_text="The pack station")
+    warehouse = models.ForeignKey("layout.Warehouse", on_delete=models.PROTECT, related_name="+")
+    tote = models.ForeignKey("layout.Bin", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    pack_bin = models.ForeignKey("layout.Bin", on_delete=models.PROTECT, related_name="+", help_text="The pack station")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     packer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     pending_qty = models.PositiveIntegerField(null=True, blank=True)

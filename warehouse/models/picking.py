@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from warehouse.models.layout import Bin, Warehouse, Zone
+from layout.models import Bin, Warehouse, Zone
 
 
 class PickStrategy(models.TextChoices):

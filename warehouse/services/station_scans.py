@@ -15,7 +15,7 @@ from django.db import connection, transaction
 
 from warehouse.models import StationScan
 from warehouse.scanning import ScanError
-from wms_project.errors import DomainError
+from core.errors import DomainError
 
 
 class BadScanId(DomainError):

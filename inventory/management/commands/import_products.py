@@ -1,5 +1,5 @@
 from inventory.services.products import products_import
-from wms_project.csv_command import CsvImportCommand
+from core.csv_command import CsvImportCommand
 
 
 class Command(CsvImportCommand):

@@ -1,0 +1,76 @@
+"""Page access by role, and the navigation built from the same table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.urls import NoReverseMatch, reverse
+
+from core.roles import may_use
+
+
+def area_required(area: str):
+    """Login required, then the user's role must allow `area`; otherwise 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not may_use(request.user, area):
+                raise PermissionDenied(f"Your role may not use {area.replace('_', ' ')}.")
+            return view(request, *args, **kwargs)
+
+        wrapper.wms_area = area
+        return wrapper
+
+    return decorator
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    area: str
+
+
+# Each app appends its pages here; order is the order shown.
+NAVIGATION: list[NavItem] = [
+    NavItem("Portal", "portal", "portal"),
+    NavItem("Products", "inventory:product_list", "catalog"),
+    NavItem("Low stock", "inventory:low_stock", "inventory"),
+    NavItem("Orders", "orders:order_list", "order_read"),
+    NavItem("Upload orders", "orders:order_upload", "order_intake"),
+    NavItem("Order inbox", "orders:inbox", "orders"),
+    NavItem("Storefront outbox", "orders:outbox", "orders"),
+    NavItem("Warehouses", "warehouse:warehouse_list", "layout"),
+    NavItem("Inbound", "warehouse:po_list", "inbound"),
+    NavItem("Receiving", "warehouse:receiving_station", "receiving"),
+    NavItem("Putaway", "warehouse:putaway_index", "receiving"),
+    NavItem("Receiving exceptions", "warehouse:exception_queue", "inbound_manage"),
+    NavItem("Picking", "warehouse:pick_index", "picking"),
+    NavItem("Waves", "warehouse:wave_board", "picking_manage"),
+    NavItem("Discrepancies", "warehouse:discrepancy_queue", "discrepancies"),
+    NavItem("Packing", "warehouse:pack_index", "packing"),
+    NavItem("Manifests", "warehouse:manifests", "packing"),
+]
+
+
+def register_nav(item: NavItem) -> None:
+    if item not in NAVIGATION:
+        NAVIGATION.append(item)
+
+
+def navigation_for(user) -> list[dict]:
+    items = []
+    for item in NAVIGATION:
+        if not may_use(user, item.area):
+            continue
+        try:
+            items.append({"label": item.label, "url": reverse(item.url_name)})
+        except NoReverseMatch:
+            continue
+    return items

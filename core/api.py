@@ -1,0 +1,15 @@
+"""REST plumbing shared by every app's API."""
+
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.errors import DomainError
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        body = {"error": exc.code, "detail": exc.message}
+        if exc.details:
+            body["details"] = {key: str(value) for key, value in exc.details.items()}
+        return Response(body, status=exc.status_code)
+    return drf_exception_handler(exc, context)

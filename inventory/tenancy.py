@@ -1,0 +1,22 @@
+"""Tenancy rules: which merchant a user or token acts for. A merchant user acts only for its own merchant."""
+
+from __future__ import annotations
+
+from inventory.exceptions import InvalidProduct, WrongMerchant
+from inventory.models import Merchant
+from inventory.selectors import merchant_of
+
+
+def merchant_for_actor(user, merchant_code: str | None) -> Merchant:
+    """The merchant a write acts for: a merchant user's own, or the one staff name by code."""
+    own = merchant_of(user)
+    if own is not None:
+        if merchant_code and merchant_code != own.code:
+            raise WrongMerchant("a merchant user can only act for its own merchant")
+        return own
+    if not merchant_code:
+        raise InvalidProduct("merchant is required")
+    merchant = Merchant.objects.filter(code=merchant_code).first()
+    if merchant is None:
+        raise InvalidProduct(f"unknown merchant {merchant_code!r}")
+    return merchant

@@ -1,0 +1,10 @@
+from layout.services import bins_import
+from core.csv_command import CsvImportCommand
+
+
+class Command(CsvImportCommand):
+    help = "Import bins and locations from CSV; bad rows are reported by line and nothing is imported."
+    noun = "bins"
+
+    def import_source(self, source):
+        return bins_import(source=source)

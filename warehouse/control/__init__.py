@@ -1,0 +1,1 @@
+"""Inventory control: discrepancies raised on the floor, their investigation, counts and resolutions."""

@@ -1,0 +1,133 @@
+"""The manager's side of a discrepancy: see what happened to the bin, then resolve it.
+
+Found: the units were there after all (unflag). Adjusted: the manager counted the bin; the ledger is
+corrected to the count with a reason, then unflagged. Recount: a count task goes to the floor; the
+discrepancy closes when it is counted (see `count_task_complete`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from inventory.models import BinStock, Condition, Movement, MovementKind
+from inventory.services.flags import stock_unflag
+from inventory.services.stock import AdjustReason, stock_adjust
+from warehouse.models import CountTask, Discrepancy
+from core.errors import Conflict, DomainError
+
+
+class DiscrepancyRefused(DomainError):
+    code = "discrepancy_refused"
+
+
+@dataclass
+class BinHistory:
+    last_count: Movement | None
+    last_receipt: Movement | None
+    last_putaways: list[Movement]
+    last_picks: list[Movement]
+    system_qty: int
+
+
+def discrepancy_history(discrepancy: Discrepancy, *, picks: int = 5) -> BinHistory:
+    """What the bin saw before the failure, so the cause can be found: miscounted at receiving, put away in
+    the wrong bin, over-picked before."""
+    bin_moves = Movement.objects.filter(product_id=discrepancy.product_id, bin_id=discrepancy.bin_id).select_related("actor")
+    return BinHistory(
+        last_count=bin_moves.filter(kind=MovementKind.ADJUST).first(),
+        last_receipt=Movement.objects.filter(product_id=discrepancy.product_id, warehouse_id=discrepancy.warehouse_id,
+                                             kind=MovementKind.RECEIVE).first(),
+        last_putaways=list(bin_moves.filter(kind=MovementKind.PUTAWAY)[:3]),
+        last_picks=list(bin_moves.filter(kind=MovementKind.PICK)[:picks]),
+        system_qty=_system_qty(discrepancy),
+    )
+
+
+def _system_qty(discrepancy: Discrepancy) -> int:
+    return BinStock.objects.filter(product_id=discrepancy.product_id, bin_id=discrepancy.bin_id,
+                                   condition=Condition.SELLABLE).aggregate(n=Sum("qty"))["n"] or 0
+
+
+@transaction.atomic
+def discrepancy_resolve(*, discrepancy: Discrepancy, resolution: str, actor, note: str = "",
+                        counted_qty: int | None = None) -> Discrepancy:
+    discrepancy = _locked_open(discrepancy)
+    if resolution == Discrepancy.Resolution.FOUND:
+        stock_unflag(product=discrepancy.product, bin=discrepancy.bin, actor=actor,
+                     reason=f"D-{discrepancy.pk} resolved: stock found. {note}".strip())
+    elif resolution == Discrepancy.Resolution.ADJUSTED:
+        _correct_to_count(discrepancy, counted_qty, actor=actor, reason_code=AdjustReason.LOST,
+                          reason=f"D-{discrepancy.pk} {discrepancy.get_kind_display().lower()}. {note}".strip())
+    elif resolution == Discrepancy.Resolution.RECOUNT:
+        if discrepancy.count_tasks.filter(status=CountTask.Status.OPEN).exists():
+            raise Conflict(f"D-{discrepancy.pk} already has a recount waiting")
+        CountTask.objects.create(
+            warehouse_id=discrepancy.warehouse_id, bin=discrepancy.bin, product=discrepancy.product, discrepancy=discrepancy,
+            reason=f"Recount for D-{discrepancy.pk}. {note}".strip(), created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        discrepancy.resolution, discrepancy.resolution_note = resolution, note[:255]
+        discrepancy.save(update_fields=["resolution", "resolution_note"])
+        return discrepancy  # stays open, flagged, until the count comes back
+    else:
+        raise DiscrepancyRefused(f"unknown resolution {resolution!r} (one of {', '.join(Discrepancy.Resolution.values)})")
+    return _close(discrepancy, resolution, actor, note)
+
+
+@transaction.atomic
+def count_task_complete(*, task: CountTask, counted_qty: int, actor) -> CountTask:
+    """The bin was counted: the ledger follows the count (reason: cycle count) and the flag is cleared."""
+    task = CountTask.objects.select_for_update().select_related("product", "bin").get(pk=task.pk)
+    if task.status != CountTask.Status.OPEN:
+        raise Conflict(f"count task {task} is {task.get_status_display().lower()}")
+    if task.discrepancy_id:
+        discrepancy = _locked_open(task.discrepancy)
+        system_qty = _correct_to_count(discrepancy, counted_qty, actor=actor, reason_code=AdjustReason.CYCLE_COUNT,
+                                       reason=f"recount {task} for D-{discrepancy.pk}")
+        _close(discrepancy, Discrepancy.Resolution.RECOUNT, actor, f"counted {counted_qty}, system had {system_qty}")
+    else:
+        system_qty = _adjust_to(task.product, task.bin, counted_qty, actor=actor, reason_code=AdjustReason.CYCLE_COUNT,
+                                reason=f"count {task}")
+    task.status, task.counted_qty, task.system_qty = CountTask.Status.DONE, counted_qty, system_qty
+    task.counted_by, task.counted_at = actor if getattr(actor, "pk", None) else None, timezone.now()
+    task.save(update_fields=["status", "counted_qty", "system_qty", "counted_by", "counted_at"])
+    return task
+
+
+def _correct_to_count(discrepancy: Discrepancy, counted_qty, *, actor, reason_code: str, reason: str) -> int:
+    system_qty = _adjust_to(discrepancy.product, discrepancy.bin, counted_qty, actor=actor, reason_code=reason_code,
+                            reason=reason, reference=f"discrepancy:{discrepancy.pk}")
+    stock_unflag(product=discrepancy.product, bin=discrepancy.bin, actor=actor, reason=f"D-{discrepancy.pk} counted")
+    return system_qty
+
+
+def _adjust_to(product, bin_, counted_qty, *, actor, reason_code: str, reason: str, reference: str = "") -> int:
+    if not isinstance(counted_qty, int) or isinstance(counted_qty, bool) or counted_qty < 0:
+        raise DiscrepancyRefused(f"give the counted quantity in {bin_.code} (0 or more), got {counted_qty!r}")
+    rows = BinStock.objects.filter(product=product, bin=bin_, condition=Condition.SELLABLE)
+    system_qty = rows.aggregate(n=Sum("qty"))["n"] or 0
+    delta = counted_qty - system_qty
+    if delta:
+        lot = (rows.order_by("-qty").values_list("lot", flat=True).first() or "") if delta > 0 else ""
+        stock_adjust(product=product, bin=bin_, delta=delta, actor=actor, lot=lot,
+                     reason_code=AdjustReason.FOUND if delta > 0 and reason_code == AdjustReason.LOST else reason_code,
+                     reason=reason, reference=reference)
+    return system_qty
+
+
+def _locked_open(discrepancy: Discrepancy) -> Discrepancy:
+    discrepancy = Discrepancy.objects.select_for_update(of=("self",)).select_related("product", "bin").get(pk=discrepancy.pk)
+    if discrepancy.status != Discrepancy.Status.OPEN:
+        raise Conflict(f"D-{discrepancy.pk} is already resolved ({discrepancy.get_resolution_display().lower()})")
+    return discrepancy
+
+
+def _close(discrepancy: Discrepancy, resolution: str, actor, note: str) -> Discrepancy:
+    discrepancy.status, discrepancy.resolution, discrepancy.resolution_note = Discrepancy.Status.RESOLVED, resolution, note[:255]
+    discrepancy.resolved_by = actor if getattr(actor, "pk", None) else None
+    discrepancy.resolved_at = timezone.now()
+    discrepancy.save(update_fields=["status", "resolution", "resolution_note", "resolved_by", "resolved_at"])
+    return discrepancy

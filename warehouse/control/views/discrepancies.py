@@ -1,0 +1,56 @@
+"""The manager's discrepancy queue with each bin's history, and the count tasks it sends to the floor."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from warehouse.models import CountTask, Discrepancy
+from warehouse.control.services.discrepancies import count_task_complete, discrepancy_history, discrepancy_resolve
+from core.access import area_required
+from core.errors import DomainError
+
+
+@area_required("discrepancies")
+def discrepancy_queue(request):
+    open_ = (
+        Discrepancy.objects.filter(status=Discrepancy.Status.OPEN)
+        .select_related("warehouse", "product", "bin", "reported_by", "pick_line__session")[:100]
+    )
+    rows = [{"discrepancy": d, "history": discrepancy_history(d)} for d in open_]
+    tasks = CountTask.objects.filter(status=CountTask.Status.OPEN).select_related("warehouse", "bin", "product", "discrepancy")[:200]
+    resolved = Discrepancy.objects.filter(status=Discrepancy.Status.RESOLVED).select_related(
+        "product", "bin", "resolved_by").order_by("-resolved_at")[:20]
+    return render(request, "warehouse/discrepancies.html", {
+        "rows": rows, "tasks": tasks, "resolved": resolved, "resolutions": Discrepancy.Resolution.choices,
+    })
+
+
+@require_POST
+@area_required("discrepancies")
+def discrepancy_action(request, pk):
+    discrepancy = get_object_or_404(Discrepancy, pk=pk)
+    counted = request.POST.get("counted_qty", "").strip()
+    try:
+        discrepancy_resolve(
+            discrepancy=discrepancy, resolution=request.POST.get("resolution", ""), actor=request.user,
+            note=request.POST.get("note", "").strip(), counted_qty=int(counted) if counted.lstrip("-").isdigit() else None,
+        )
+        messages.success(request, f"D-{discrepancy.pk} updated")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("warehouse:discrepancy_queue")
+
+
+@require_POST
+@area_required("discrepancies")
+def count_task_action(request, pk):
+    task = get_object_or_404(CountTask, pk=pk)
+    counted = request.POST.get("counted_qty", "").strip()
+    try:
+        count_task_complete(task=task, counted_qty=int(counted) if counted.isdigit() else None, actor=request.user)
+        messages.success(request, f"{task} counted")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("warehouse:discrepancy_queue")

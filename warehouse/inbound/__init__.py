@@ -1,0 +1,1 @@
+"""Inbound: purchase orders and ASNs, receiving at the dock, putaway into storage."""

@@ -1,0 +1,1 @@
+"""Outbound: waves, pick sessions and pick failures, pack verification, labels and manifests."""

@@ -1,0 +1,117 @@
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from shipping.models import Manifest, Shipment, TrackingEvent
+from warehouse.models import Carton, CartonItem, CartonType, Pack
+from warehouse.outbound.services.packing import carton_suggest, pack_lines
+
+
+class CartonTypeOutput(serializers.ModelSerializer):
+    class Meta:
+        model = CartonType
+        fields = ["id", "code", "name", "length_mm", "width_mm", "height_mm", "max_weight_g", "tare_g"]
+
+
+class TrackingEventOutput(serializers.ModelSerializer):
+    class Meta:
+        model = TrackingEvent
+        fields = ["status", "description", "location", "occurred_at"]
+
+
+class ShipmentOutput(serializers.ModelSerializer):
+    warehouse = serializers.CharField(source="warehouse.code")
+    order_number = serializers.CharField(source="fulfillment_order.order.order_number")
+    pack = serializers.IntegerField(source="carton.pack_id")
+    carton = serializers.IntegerField(source="carton.number", help_text="The carton's number within its pack")
+    label_pdf_url = serializers.HyperlinkedIdentityField(view_name="api-shipment-label-pdf")
+    label_zpl_url = serializers.HyperlinkedIdentityField(view_name="api-shipment-label-zpl")
+    tracking_events = TrackingEventOutput(many=True)
+
+    class Meta:
+        model = Shipment
+        fields = ["id", "status", "warehouse", "fulfillment_order", "order_number", "pack", "carton", "carrier",
+                  "service", "tracking_number", "tracking_url", "rate_amount", "rate_currency", "rate_reason",
+                  "weight_g", "estimated_delivery", "transit_days", "created_at", "manifest", "shipped_at",
+                  "delivered_at", "voided_at", "label_pdf_url", "label_zpl_url", "tracking_events"]
+
+
+class PackLineOutput(serializers.Serializer):
+    order_line_id = serializers.IntegerField()
+    sku = serializers.CharField(source="product.sku")
+    name = serializers.CharField(source="product.name")
+    expected = serializers.IntegerField(help_text="Units picked for the order, to be packed")
+    packed = serializers.IntegerField()
+    missing = serializers.IntegerField()
+
+
+class CartonItemOutput(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku")
+    name = serializers.CharField(source="product.name")
+
+    class Meta:
+        model = CartonItem
+        fields = ["order_line_id", "sku", "name", "qty"]
+
+
+class CartonOutput(serializers.ModelSerializer):
+    carton_type = serializers.CharField(source="carton_type.code", allow_null=True, default=None)
+    items = CartonItemOutput(many=True)
+
+    class Meta:
+        model = Carton
+        fields = ["number", "carton_type", "weight_g", "status", "items"]
+
+
+class PackOutput(serializers.ModelSerializer):
+    warehouse = serializers.CharField(source="warehouse.code")
+    order_number = serializers.CharField(source="fulfillment_order.order.order_number")
+    tote = serializers.CharField(source="tote.code", allow_null=True, default=None,
+                                 help_text="Where the units wait: a tote, or a pack station once labelled")
+    pack_station = serializers.CharField(source="pack_bin.code")
+    packer = serializers.CharField(source="packer.username", allow_null=True, default=None)
+    lines = serializers.SerializerMethodField()
+    cartons = CartonOutput(many=True)
+    suggested_carton_type = serializers.SerializerMethodField()
+    shipments = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Pack
+        fields = ["id", "warehouse", "fulfillment_order", "order_number", "status", "tote", "pack_station", "packer",
+                  "pending_qty", "started_at", "packed_at", "lines", "cartons", "suggested_carton_type", "shipments"]
+
+    @extend_schema_field(PackLineOutput(many=True))
+    def get_lines(self, pack: Pack) -> list[dict]:
+        return PackLineOutput(pack_lines(pack), many=True).data
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="For what is left to pack (open packs)"))
+    def get_suggested_carton_type(self, pack: Pack) -> str | None:
+        if pack.status != Pack.Status.OPEN:
+            return None
+        suggestion = carton_suggest(pack)
+        return suggestion.code if suggestion else None
+
+    @extend_schema_field(ShipmentOutput(many=True))
+    def get_shipments(self, pack: Pack) -> list[dict]:
+        shipments = shipments_queryset().filter(carton__pack=pack).order_by("carton__number", "id")
+        return ShipmentOutput(shipments, many=True, context=self.context).data
+
+
+def shipments_queryset() -> QuerySet[Shipment]:
+    return Shipment.objects.select_related("warehouse", "fulfillment_order__order", "carton").prefetch_related(
+        "tracking_events")
+
+
+class ManifestCloseInput(serializers.Serializer):
+    carrier = serializers.CharField(max_length=32, help_text="As on the labels: UPS, USPS, FedEx")
+
+
+class ManifestOutput(serializers.ModelSerializer):
+    warehouse = serializers.CharField(source="warehouse.code")
+    closed_by = serializers.CharField(source="closed_by.username", allow_null=True, default=None)
+    shipments = serializers.IntegerField(source="shipment_count", help_text="Cartons handed to the carrier")
+    pdf_url = serializers.HyperlinkedIdentityField(view_name="api-manifest-pdf")
+
+    class Meta:
+        model = Manifest
+        fields = ["id", "warehouse", "carrier", "closed_at", "closed_by", "shipments", "pdf_url"]

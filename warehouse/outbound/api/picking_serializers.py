@@ -1,0 +1,201 @@
+from django.db.models import Count, Q, Sum
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from warehouse.models import CountTask, Discrepancy, DiscrepancyKind, PickLine, PickSession, PickSlot, PickStrategy, Wave
+from warehouse.control.services.discrepancies import discrepancy_history
+from warehouse.outbound.services.picking import current_line
+
+DONE_LINES = [PickLine.Status.PICKED, PickLine.Status.FAILED]
+
+
+class PickSlotOutput(serializers.ModelSerializer):
+    tote = serializers.CharField(source="tote.code", allow_null=True, default=None)
+    fulfillment_order = serializers.IntegerField(source="fulfillment_order_id")
+    order_number = serializers.CharField(source="fulfillment_order.order.order_number")
+
+    class Meta:
+        model = PickSlot
+        fields = ["slot", "tote", "fulfillment_order", "order_number"]
+
+
+class PickLineOutput(serializers.ModelSerializer):
+    bin = serializers.CharField(source="bin.code")
+    sku = serializers.CharField(source="product.sku")
+    name = serializers.CharField(source="product.name")
+    remaining = serializers.IntegerField()
+    slot = serializers.IntegerField(source="slot.slot")
+    tote = serializers.CharField(source="slot.tote.code", allow_null=True, default=None)
+
+    class Meta:
+        model = PickLine
+        fields = ["id", "bin", "sku", "name", "lot", "qty", "picked_qty", "failed_qty", "remaining", "slot", "tote",
+                  "bin_confirmed", "status"]
+
+
+class PickProgressOutput(serializers.Serializer):
+    lines = serializers.IntegerField(help_text="Lines to pick, cancelled ones left out")
+    lines_done = serializers.IntegerField(help_text="Picked or failed")
+    units = serializers.IntegerField()
+    units_picked = serializers.IntegerField()
+    units_failed = serializers.IntegerField()
+
+
+def session_progress(session: PickSession) -> dict:
+    counted = session.lines.exclude(status=PickLine.Status.CANCELLED).aggregate(
+        lines=Count("id"), lines_done=Count("id", filter=Q(status__in=DONE_LINES)),
+        units=Sum("qty", default=0), units_picked=Sum("picked_qty", default=0), units_failed=Sum("failed_qty", default=0),
+    )
+    return PickProgressOutput(counted).data
+
+
+class PickSessionOutput(serializers.ModelSerializer):
+    warehouse = serializers.CharField(source="warehouse.code")
+    zone = serializers.CharField(source="zone.code", allow_null=True, default=None)
+    picker = serializers.CharField(source="picker.username", allow_null=True, default=None)
+    slots = PickSlotOutput(many=True)
+    current_line = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PickSession
+        fields = ["id", "wave", "warehouse", "zone", "strategy", "status", "priority", "ship_by", "route_length",
+                  "pending_qty", "picker", "claimed_at", "completed_at", "slots", "current_line", "progress"]
+
+    @extend_schema_field(PickLineOutput(allow_null=True))
+    def get_current_line(self, session: PickSession) -> dict | None:
+        if session.status not in (PickSession.Status.OPEN, PickSession.Status.CLAIMED):
+            return None
+        line = current_line(session)
+        return PickLineOutput(line).data if line else None
+
+    @extend_schema_field(PickProgressOutput)
+    def get_progress(self, session: PickSession) -> dict:
+        return session_progress(session)
+
+
+class PickConfirmInput(serializers.Serializer):
+    scan_id = serializers.UUIDField(help_text="Made by the client; a retry re-sends the same id")
+    line_id = serializers.IntegerField()
+    qty = serializers.IntegerField(min_value=1)
+
+
+class PickFailureInput(serializers.Serializer):
+    scan_id = serializers.UUIDField(help_text="Made by the client; a retry re-sends the same id")
+    line_id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=DiscrepancyKind.choices)
+    found_qty = serializers.IntegerField(
+        min_value=0, default=0,
+        help_text="Short: the units that were there (picked now). Damaged: how many damaged units were seen.",
+    )
+
+
+class PickAssignInput(serializers.Serializer):
+    username = serializers.CharField(required=False)
+    user_id = serializers.IntegerField(required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        if ("username" in attrs) == ("user_id" in attrs):
+            raise serializers.ValidationError("give the picker's username or user_id (one of them)")
+        return attrs
+
+
+class WavePlanInput(serializers.Serializer):
+    strategy = serializers.ChoiceField(choices=PickStrategy.choices, default=PickStrategy.BATCH)
+    orders_per_session = serializers.IntegerField(min_value=1, max_value=24, default=6)
+    max_orders = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    ship_by_before = serializers.DateTimeField(required=False, allow_null=True, default=None,
+                                               help_text="Only orders due before this")
+    fulfillment_ids = serializers.ListField(child=serializers.IntegerField(), required=False, allow_null=True,
+                                            default=None, help_text="Plan exactly these fulfillment orders")
+
+
+class WaveSessionOutput(serializers.ModelSerializer):
+    picker = serializers.CharField(source="picker.username", allow_null=True, default=None)
+    zone = serializers.CharField(source="zone.code", allow_null=True, default=None)
+    orders = serializers.IntegerField(source="order_count")
+    lines = serializers.IntegerField(source="line_total")
+    lines_done = serializers.IntegerField(source="line_done")
+
+    class Meta:
+        model = PickSession
+        fields = ["id", "status", "zone", "picker", "priority", "ship_by", "claimed_at", "completed_at", "orders",
+                  "lines", "lines_done"]
+
+
+class WaveOutput(serializers.ModelSerializer):
+    warehouse = serializers.CharField(source="warehouse.code")
+    created_by = serializers.CharField(source="created_by.username", allow_null=True, default=None)
+    sessions = WaveSessionOutput(many=True)
+
+    class Meta:
+        model = Wave
+        fields = ["id", "warehouse", "strategy", "status", "ship_by_before", "note", "created_by", "created_at",
+                  "completed_at", "sessions"]
+
+
+class BinMovementOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    qty = serializers.IntegerField()
+    bin = serializers.CharField(source="bin.code")
+    lot = serializers.CharField()
+    condition = serializers.CharField()
+    actor = serializers.CharField(source="actor_label")
+    reason = serializers.CharField()
+    reference = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class BinHistoryOutput(serializers.Serializer):
+    system_qty = serializers.IntegerField(help_text="Sellable units the ledger holds in the bin now")
+    last_count = BinMovementOutput(allow_null=True)
+    last_receipt = BinMovementOutput(allow_null=True)
+    last_putaways = BinMovementOutput(many=True)
+    last_picks = BinMovementOutput(many=True)
+
+
+class DiscrepancyOutput(serializers.ModelSerializer):
+    warehouse = serializers.CharField(source="warehouse.code")
+    sku = serializers.CharField(source="product.sku")
+    name = serializers.CharField(source="product.name")
+    bin = serializers.CharField(source="bin.code")
+    pick_session = serializers.IntegerField(source="pick_line.session_id", allow_null=True, default=None)
+    reported_by = serializers.CharField(source="reported_by.username", allow_null=True, default=None)
+    resolved_by = serializers.CharField(source="resolved_by.username", allow_null=True, default=None)
+    count_tasks = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    history = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Discrepancy
+        fields = ["id", "warehouse", "kind", "sku", "name", "bin", "expected_qty", "found_qty", "pick_line",
+                  "pick_session", "reported_by", "created_at", "status", "resolution", "resolution_note",
+                  "resolved_by", "resolved_at", "count_tasks", "history"]
+
+    @extend_schema_field(BinHistoryOutput)
+    def get_history(self, discrepancy: Discrepancy) -> dict:
+        return BinHistoryOutput(discrepancy_history(discrepancy)).data
+
+
+class DiscrepancyResolveInput(serializers.Serializer):
+    resolution = serializers.ChoiceField(choices=Discrepancy.Resolution.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+    counted_qty = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                           help_text="Adjusted: what the bin holds now")
+
+
+class CountTaskOutput(serializers.ModelSerializer):
+    warehouse = serializers.CharField(source="warehouse.code")
+    bin = serializers.CharField(source="bin.code")
+    sku = serializers.CharField(source="product.sku")
+    name = serializers.CharField(source="product.name")
+    counted_by = serializers.CharField(source="counted_by.username", allow_null=True, default=None)
+
+    class Meta:
+        model = CountTask
+        fields = ["id", "warehouse", "bin", "sku", "name", "discrepancy", "status", "reason", "system_qty",
+                  "counted_qty", "counted_by", "created_at", "counted_at"]
+
+
+class CountTaskCompleteInput(serializers.Serializer):
+    counted_qty = serializers.IntegerField(min_value=0)

@@ -1,0 +1,253 @@
+"""Pack verification: scan the tote (or the order number), then every unit into the carton.
+
+A unit that is not in the order, one unit too many, or a unit left unpacked blocks closing, with the
+reason. Closing moves the units from the tote to the pack station through the ledger and buys a label per
+carton (`shipping.services.shipments.shipment_buy`); the order ships when the carrier's manifest is closed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from inventory.models import Product, Reservation
+from inventory.services.stock import stock_move
+from orders.models import FulfillmentOrder, OrderLine
+from layout.models import Bin, Warehouse
+from warehouse.models import Carton, CartonItem, CartonType, Pack, PickSession, PickSlot
+from warehouse.scanning import ScanKind, parse_scan
+from warehouse.services.scan_match import scan_names_product
+from warehouse.services.station_scans import StationReply
+from core.errors import Conflict, DomainError
+
+WEIGHT = re.compile(r"^(?:W:(?P<grams>\d{1,6})|(?P<kg>\d{1,3}(?:\.\d{1,3})?)\s*KG)$", re.I)
+
+
+class PackRefused(DomainError):
+    code = "pack_refused"
+
+
+@dataclass(frozen=True)
+class PackLine:
+    order_line_id: int
+    product: Product
+    expected: int
+    packed: int
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.packed
+
+
+def pack_lines(pack: Pack) -> list[PackLine]:
+    """What the pack must hold (the order's picked units in this warehouse) against what is packed."""
+    fulfillment = pack.fulfillment_order
+    line_ids = list(fulfillment.lines.values_list("order_line_id", flat=True))
+    picked = dict(
+        Reservation.objects.filter(order_line_id__in=line_ids, warehouse_id=fulfillment.warehouse_id)
+        .values_list("order_line_id").annotate(n=Sum("picked_qty"))
+    )
+    packed = dict(
+        CartonItem.objects.filter(carton__pack=pack).values_list("order_line_id").annotate(n=Sum("qty"))
+    )
+    if pack.status != Pack.Status.OPEN:
+        picked = packed  # closed: what it holds is what was verified (the reservation may have shipped since)
+    lines = OrderLine.objects.filter(pk__in=line_ids).select_related("product").order_by("line_no")
+    return [PackLine(line.pk, line.product, picked.get(line.pk) or 0, packed.get(line.pk) or 0)
+            for line in lines if (picked.get(line.pk) or 0) or packed.get(line.pk)]
+
+
+@transaction.atomic
+def pack_start(*, warehouse: Warehouse, pack_bin: Bin, raw: str, actor) -> Pack:
+    """Scan a tote from a finished pick session (or type the order number) to start packing it."""
+    if pack_bin.warehouse_id != warehouse.pk or pack_bin.kind != Bin.Kind.PACK_STATION:
+        raise PackRefused(f"{pack_bin.code} is not a pack station of {warehouse.code}")
+    mine = Pack.objects.filter(warehouse=warehouse, status=Pack.Status.OPEN, packer=actor).first()
+    if mine:
+        raise PackRefused(f"finish {mine} first (or CMD:RELEASE it)")
+    fulfillment, tote = _fulfillment_for(warehouse, raw)
+    fulfillment = FulfillmentOrder.objects.select_for_update().get(pk=fulfillment.pk)
+    if fulfillment.status != FulfillmentOrder.Status.PICKING:
+        raise PackRefused(f"{fulfillment.order.order_number} is {fulfillment.get_status_display().lower()}, not waiting to be packed")
+    live = Pack.objects.filter(fulfillment_order=fulfillment, status=Pack.Status.OPEN).select_related("packer").first()
+    if live:
+        raise PackRefused(f"{fulfillment.order.order_number} is being packed by {live.packer}")
+    previous = Pack.objects.filter(fulfillment_order=fulfillment, status=Pack.Status.CANCELLED).order_by("-id").first()
+    if previous is not None:
+        tote = previous.tote  # where the units are now: the tote, or a pack station after a voided label
+    pack = Pack.objects.create(fulfillment_order=fulfillment, warehouse=warehouse, tote=tote, pack_bin=pack_bin, packer=actor if getattr(actor, "pk", None) else None)
+    if not any(line.expected for line in pack_lines(pack)):
+        raise PackRefused(f"nothing of {fulfillment.order.order_number} has been picked")
+    _new_carton(pack)
+    return pack
+
+
+def _fulfillment_for(warehouse: Warehouse, raw: str) -> tuple[FulfillmentOrder, Bin | None]:
+    text = (raw or "").strip()
+    scan = parse_scan(text) if text else None
+    if scan is not None and scan.kind == ScanKind.TOTE:
+        slot = (
+            PickSlot.objects.filter(tote__warehouse=warehouse, tote__code=scan.code, session__status=PickSession.Status.DONE,
+                                    fulfillment_order__status=FulfillmentOrder.Status.PICKING)
+            .select_related("fulfillment_order__order", "tote").order_by("-session__completed_at").first()
+        )
+        if slot is None:
+            raise PackRefused(f"tote {scan.code} holds no picked order waiting to be packed")
+        return slot.fulfillment_order, slot.tote
+    fulfillment = (
+        FulfillmentOrder.objects.filter(warehouse=warehouse, order__order_number=text, status=FulfillmentOrder.Status.PICKING)
+        .select_related("order").first()
+    )
+    if fulfillment is None:
+        raise PackRefused(f"scan a tote (TOTE:...) or an order number waiting to be packed; {text!r} is neither")
+    slot = fulfillment.pick_slots.filter(session__status=PickSession.Status.DONE).select_related("tote").last()
+    return fulfillment, slot.tote if slot else None
+
+
+@transaction.atomic
+def pack_scan(*, pack: Pack, raw: str, actor) -> StationReply:
+    """One scan at the pack station: an item, `x3` then an item, BOX:<code> for the carton type, W:<grams>
+    or 1.2kg for the weight, CMD:NEWBOX for another carton, CMD:DONE to close and label, CMD:RELEASE."""
+    pack = _locked_own_pack(pack, actor)
+    text = (raw or "").strip()
+    carton = pack.cartons.filter(status=Carton.Status.OPEN).order_by("-number").first() or _new_carton(pack)
+    if text.upper().startswith("BOX:"):
+        carton_type = CartonType.objects.filter(code__iexact=text[4:].strip(), is_active=True).first()
+        if carton_type is None:
+            raise PackRefused(f"no carton type {text[4:].strip()!r}")
+        carton.carton_type = carton_type
+        carton.save(update_fields=["carton_type"])
+        return StationReply(True, f"Carton {carton.number}: {carton_type}")
+    weight = WEIGHT.match(text.replace(",", "."))
+    if weight:
+        grams = int(weight["grams"]) if weight["grams"] else round(float(weight["kg"]) * 1000)
+        if grams <= 0:
+            raise PackRefused("a weight must be above 0")
+        carton.weight_g = grams
+        carton.save(update_fields=["weight_g"])
+        return StationReply(True, f"Carton {carton.number} weighs {grams / 1000:.3f} kg")
+    scan = parse_scan(text)
+    if scan.kind == ScanKind.QTY:
+        pack.pending_qty = scan.qty
+        pack.save(update_fields=["pending_qty"])
+        return StationReply(True, f"Quantity {scan.qty}: now scan the item")
+    if scan.kind == ScanKind.COMMAND and scan.code == "NEWBOX":
+        if not carton.items.exists():
+            raise PackRefused(f"carton {carton.number} is still empty")
+        carton.status = Carton.Status.CLOSED
+        carton.save(update_fields=["status"])
+        new = _new_carton(pack)
+        return StationReply(True, f"Carton {carton.number} closed; packing into carton {new.number}")
+    if scan.kind == ScanKind.COMMAND and scan.code == "RELEASE":
+        pack_release(pack=pack, actor=actor)
+        return StationReply(True, "Pack given back: the order waits at pack-out", {"released": True})
+    if scan.kind == ScanKind.COMMAND and scan.code == "DONE":
+        from warehouse.outbound.services.pack_close import pack_close
+
+        return pack_close(pack=pack, actor=actor)
+    if scan.is_product:
+        qty = pack.pending_qty or (scan.count or 1)
+        line = _line_for(pack, scan, qty)
+        item, created = CartonItem.objects.get_or_create(carton=carton, order_line_id=line.order_line_id,
+                                                         defaults={"product": line.product, "qty": qty})
+        if not created:
+            CartonItem.objects.filter(pk=item.pk).update(qty=F("qty") + qty)
+        pack.pending_qty = None
+        pack.save(update_fields=["pending_qty"])
+        left = sum(line.missing for line in pack_lines(pack))
+        return StationReply(True, f"{qty} x {line.product.sku} into carton {carton.number}: "
+                            + (f"{left} unit(s) to go" if left else "all packed, CMD:DONE to close"),
+                            {"left": left, "carton": carton.number})
+    raise PackRefused("scan an item, BOX:<type>, a weight (W:1250) or a command")
+
+
+def _line_for(pack: Pack, scan, qty: int) -> PackLine:
+    lines = pack_lines(pack)
+    matches = [line for line in lines if scan_names_product(scan, line.product)]
+    if not matches:
+        raise PackRefused(f"wrong item: {scan.gtin or scan.code} is not in order {pack.fulfillment_order.order.order_number}")
+    for line in matches:
+        if line.missing >= qty:
+            return line
+    have = sum(line.expected for line in matches)
+    raise PackRefused(f"extra unit: the order has {have} x {matches[0].product.sku} and "
+                      f"{sum(line.packed for line in matches)} are packed; {qty} more would be too many")
+
+
+def _new_carton(pack: Pack) -> Carton:
+    number = (pack.cartons.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    return Carton.objects.create(pack=pack, number=number, carton_type=carton_suggest(pack))
+
+
+def carton_suggest(pack: Pack) -> CartonType | None:
+    """The smallest carton whose inside fits what is left to pack (volume with 15% slack, longest side)."""
+    lines = [line for line in pack_lines(pack) if line.missing]
+    if not lines:
+        return None
+    volume = sum(line.product.length_mm * line.product.width_mm * line.product.height_mm * line.missing for line in lines)
+    longest = max(max(line.product.length_mm, line.product.width_mm, line.product.height_mm) for line in lines)
+    weight = sum(line.product.weight_g * line.missing for line in lines)
+    for carton_type in CartonType.objects.filter(is_active=True).order_by("length_mm", "width_mm", "height_mm"):
+        inside = sorted((carton_type.length_mm, carton_type.width_mm, carton_type.height_mm))
+        if carton_type.volume_mm3 >= volume * 1.15 and inside[-1] >= longest and carton_type.max_weight_g >= weight:
+            return carton_type
+    return CartonType.objects.filter(is_active=True).order_by("-length_mm").first()
+
+
+@transaction.atomic
+def pack_release(*, pack: Pack, actor) -> Pack:
+    """Stop packing: the cartons are emptied and the order waits at pack-out for the next packer."""
+    pack = Pack.objects.select_for_update().get(pk=pack.pk)
+    if pack.status != Pack.Status.OPEN:
+        raise Conflict(f"{pack} is {pack.get_status_display().lower()}")
+    pack.cartons.all().delete()
+    pack.status = Pack.Status.CANCELLED
+    pack.save(update_fields=["status"])
+    return pack
+
+
+def _locked_own_pack(pack: Pack, actor) -> Pack:
+    pack = Pack.objects.select_for_update(of=("self",)).select_related(
+        "fulfillment_order__order", "warehouse", "tote", "pack_bin", "packer").get(pk=pack.pk)
+    if pack.status != Pack.Status.OPEN:
+        raise PackRefused(f"{pack} is {pack.get_status_display().lower()}")
+    if pack.packer_id != getattr(actor, "pk", None):
+        raise PackRefused(f"{pack} is being packed by {pack.packer}")
+    return pack
+
+
+def units_to_pack_out(pack: Pack, actor) -> None:
+    """The packed units leave the tote for the pack station through the ledger (freeing the tote)."""
+    if pack.tote_id is None or pack.tote_id == pack.pack_bin_id:
+        return
+    per_product: dict[int, int] = defaultdict(int)
+    for item in CartonItem.objects.filter(carton__pack=pack).select_related("product"):
+        per_product[item.product_id] += item.qty
+    for product in Product.objects.filter(pk__in=per_product):
+        stock_move(product=product, from_bin=pack.tote, to_bin=pack.pack_bin, qty=per_product[product.pk], actor=actor,
+                   reason=f"packed at {pack.pack_bin.code}", reference=f"pack:{pack.pk}")
+    pack.tote = pack.pack_bin
+    pack.save(update_fields=["tote"])
+
+
+@transaction.atomic
+def pack_void(*, shipment, actor) -> Pack:
+    """Void a carton's label before the carrier collects it: the whole pack goes back to be packed again
+    (its units wait at the pack station), and the order is visible at pack-out."""
+    from shipping.models import Shipment
+    from shipping.services.shipments import shipment_void
+
+    shipment = shipment_void(shipment=shipment, actor=actor)
+    pack = Pack.objects.select_for_update().get(cartons__pk=shipment.carton_id)
+    for other in Shipment.objects.filter(carton__pack=pack, status=Shipment.Status.LABELLED):
+        shipment_void(shipment=other, actor=actor)
+    pack.status = Pack.Status.CANCELLED
+    pack.save(update_fields=["status"])
+    FulfillmentOrder.objects.filter(pk=pack.fulfillment_order_id).update(status=FulfillmentOrder.Status.PICKING,
+                                                                         updated_at=timezone.now())
+    return pack

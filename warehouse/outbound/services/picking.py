@@ -1,0 +1,305 @@
+"""Picking: claim the next session (never two pickers on one), scan the bin, scan the item, the units
+move bin to the slot's tote through `inventory.services.reservations.stock_pick`.
+
+Pick failures (bin empty, short, damaged) live in `warehouse.outbound.services.pick_failures`.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from inventory.models import BinStock
+from inventory.services.reservations import stock_pick, stock_unpick
+from orders.services.fulfillment_progress import fulfillment_picking_started
+from layout.models import Bin, Warehouse
+from warehouse.models import PickLine, PickSession, PickSlot, Wave
+from warehouse.scanning import ScanKind, parse_scan
+from warehouse.services.scan_match import scan_names_product
+from warehouse.services.station_scans import StationReply
+from core.errors import Conflict, DomainError, PermissionDenied
+from core.roles import may_use
+
+LIVE_SESSION = (PickSession.Status.OPEN, PickSession.Status.CLAIMED)
+FAILURE_COMMANDS = {"EMPTY": "bin_empty", "SHORT": "short", "DAMAGED": "damaged"}
+
+
+class PickRefused(DomainError):
+    code = "pick_refused"
+
+
+class OrderChanged(PickRefused):
+    """The order was cancelled or edited after the wave was planned: fewer units are still wanted."""
+
+    code = "order_changed"
+
+
+@transaction.atomic
+def pick_claim_next(*, warehouse: Warehouse, actor) -> PickSession | None:
+    """The picker's own session, or the most urgent open one, claimed with SKIP LOCKED so concurrent
+    pickers never get the same session. Each cart slot gets a free tote."""
+    mine = PickSession.objects.filter(warehouse=warehouse, status=PickSession.Status.CLAIMED, picker=actor).first()
+    if mine:
+        return mine
+    session = (
+        PickSession.objects.filter(warehouse=warehouse, status=PickSession.Status.OPEN)
+        .order_by("-priority", "ship_by", "id").select_for_update(skip_locked=True, of=("self",)).first()
+    )
+    if session is None:
+        return None
+    _assign_totes(session)
+    now = timezone.now()
+    session.status, session.picker, session.claimed_at, session.last_activity_at = PickSession.Status.CLAIMED, actor, now, now
+    session.save(update_fields=["status", "picker", "claimed_at", "last_activity_at"])
+    for slot in session.slots.all():
+        fulfillment_picking_started(fulfillment_order_id=slot.fulfillment_order_id, actor=actor)
+    return session
+
+
+def _assign_totes(session: PickSession) -> None:
+    slots = list(session.slots.filter(tote__isnull=True))
+    if not slots:
+        return
+    busy = PickSlot.objects.filter(session__status__in=LIVE_SESSION, tote__isnull=False).values("tote_id")
+    holding = BinStock.objects.filter(qty__gt=0).values("bin_id")
+    totes = list(
+        Bin.objects.filter(warehouse_id=session.warehouse_id, kind=Bin.Kind.TOTE, is_active=True)
+        .exclude(pk__in=busy).exclude(pk__in=holding).order_by("code")
+        .select_for_update(skip_locked=True)[: len(slots)]
+    )
+    if len(totes) < len(slots):
+        raise PickRefused(f"{len(slots)} empty totes needed, {len(totes)} free in {session.warehouse.code}: empty some at pack-out")
+    for slot, tote in zip(slots, totes, strict=True):
+        slot.tote = tote
+        slot.save(update_fields=["tote"])
+
+
+@transaction.atomic
+def pick_session_release(*, session: PickSession, actor) -> PickSession:
+    """Back to the queue: the picker gives it up, or a manager frees an abandoned one. What was picked
+    stays in its totes and counts; the next picker carries on from the first line still to pick."""
+    session = PickSession.objects.select_for_update(of=("self",)).select_related("picker").get(pk=session.pk)
+    if session.status != PickSession.Status.CLAIMED:
+        raise Conflict(f"pick session {session} is {session.get_status_display().lower()}, not being picked")
+    if session.picker_id != getattr(actor, "pk", None) and not may_use(actor, "picking_manage"):
+        raise PermissionDenied(f"pick session {session} belongs to {session.picker.get_username()}; a manager may release it")
+    session.status, session.picker, session.claimed_at, session.pending_qty = PickSession.Status.OPEN, None, None, None
+    session.save(update_fields=["status", "picker", "claimed_at", "pending_qty"])
+    session.lines.filter(status=PickLine.Status.OPEN).update(bin_confirmed=False)
+    return session
+
+
+@transaction.atomic
+def pick_session_assign(*, session: PickSession, picker, actor) -> PickSession:
+    """A manager hands an open or abandoned session to a named picker."""
+    session = PickSession.objects.select_for_update().get(pk=session.pk)
+    if session.status not in LIVE_SESSION:
+        raise Conflict(f"pick session {session} is {session.get_status_display().lower()}")
+    if not may_use(picker, "picking"):
+        raise PickRefused(f"{picker.get_username()} may not pick: their role has no picking")
+    if PickSession.objects.filter(warehouse_id=session.warehouse_id, status=PickSession.Status.CLAIMED, picker=picker).exclude(pk=session.pk).exists():
+        raise Conflict(f"{picker.get_username()} is already picking another session")
+    if session.status == PickSession.Status.OPEN:
+        _assign_totes(session)
+    now = timezone.now()
+    session.status, session.picker, session.claimed_at, session.last_activity_at = PickSession.Status.CLAIMED, picker, now, now
+    session.pending_qty = None
+    session.save(update_fields=["status", "picker", "claimed_at", "last_activity_at", "pending_qty"])
+    session.lines.filter(status=PickLine.Status.OPEN).update(bin_confirmed=False)
+    for slot in session.slots.all():
+        fulfillment_picking_started(fulfillment_order_id=slot.fulfillment_order_id, actor=actor)
+    return session
+
+
+def current_line(session: PickSession) -> PickLine | None:
+    return (
+        session.lines.filter(status=PickLine.Status.OPEN)
+        .select_related("bin", "product", "slot__tote", "slot__fulfillment_order__order").order_by("sequence", "id").first()
+    )
+
+
+@transaction.atomic
+def pick_scan(*, session: PickSession, raw: str, actor) -> StationReply:
+    """One scan at the pick station: the bin, the item, `x3` before the item for multiples, or a command
+    (CMD:EMPTY / CMD:SHORT / CMD:DAMAGED opens a pick failure, CMD:RELEASE gives the session back)."""
+    from warehouse.outbound.services.pick_failures import pick_fail
+
+    session = _locked_own_session(session, actor)
+    line = current_line(session)
+    if line is None:
+        pick_session_finish_if_done(session)
+        return StationReply(True, "Session picked: take the cart to pack-out", {"done": True})
+    scan = parse_scan(raw)
+    session.last_activity_at = timezone.now()
+    session.save(update_fields=["last_activity_at"])
+    if scan.kind == ScanKind.COMMAND and scan.code == "RELEASE":
+        pick_session_release(session=session, actor=actor)
+        return StationReply(True, "Session given back to the queue", {"released": True})
+    if scan.kind == ScanKind.COMMAND and scan.code in FAILURE_COMMANDS:
+        found = session.pending_qty or 0
+        outcome = pick_fail(line=line, kind=FAILURE_COMMANDS[scan.code], found_qty=found, actor=actor)
+        return _after(session, StationReply(True, outcome.message, {"discrepancy_id": outcome.discrepancy.pk, "failure": True}))
+    if scan.kind == ScanKind.QTY:
+        if scan.qty > line.remaining:
+            raise PickRefused(f"over-scan: {line.remaining} x {line.product.sku} left on this line, not {scan.qty}")
+        session.pending_qty = scan.qty
+        session.save(update_fields=["pending_qty"])
+        return StationReply(True, f"Quantity {scan.qty}: now scan the item", {"pending_qty": scan.qty})
+    if scan.kind == ScanKind.BIN:
+        if scan.code != line.bin.code:
+            raise PickRefused(f"wrong bin {scan.code}: go to {line.bin.code}")
+        session.lines.filter(status=PickLine.Status.OPEN, bin=line.bin).update(bin_confirmed=True)
+        return StationReply(True, f"At {line.bin.code}: scan {line.remaining} x {line.product.sku}", {"bin": line.bin.code})
+    if scan.is_product:
+        if not line.bin_confirmed:
+            raise PickRefused(f"scan bin {line.bin.code} first")
+        if not scan_names_product(scan, line.product):
+            raise PickRefused(f"wrong item: this pick is {line.product.sku} ({line.product.name})")
+        if scan.lot and line.lot and scan.lot != line.lot:
+            raise PickRefused(f"wrong lot {scan.lot}: take lot {line.lot} (first to expire)")
+        qty = session.pending_qty or (scan.count or 1)
+        changed = pick_line_sync(line)
+        if changed:
+            session.pending_qty = None
+            session.save(update_fields=["pending_qty"])
+            return _after(session, StationReply(False, changed, {"code": OrderChanged.code}))
+        line = pick_confirm(line=line, qty=qty, actor=actor, _locked_session=session)
+        slot = line.slot
+        left = f"{line.remaining} more" if line.remaining else "line done"
+        return _after(session, StationReply(
+            True, f"Put {qty} x {line.product.sku} in slot {slot.slot} ({slot.tote.code}): {left}",
+            {"picked": qty, "slot": slot.slot, "tote": slot.tote.code, "line_id": line.pk},
+        ))
+    raise PickRefused(f"scan bin {line.bin.code}, then the item")
+
+
+@transaction.atomic
+def pick_confirm(*, line: PickLine, qty: int, actor, _locked_session: PickSession | None = None) -> PickLine:
+    """Move `qty` units of the line from its bin to its slot's tote, consuming the reservation.
+    (`_locked_session`: the caller already holds the session's lock in this transaction.)"""
+    session = _locked_session or _locked_own_session(line.session, actor)
+    line = PickLine.objects.select_for_update(of=("self",)).select_related("reservation", "bin", "product", "slot__tote").get(pk=line.pk)
+    if line.session_id != session.pk or line.status != PickLine.Status.OPEN:
+        raise PickRefused(f"pick line {line.pk} is not open in this session")
+    if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
+        raise PickRefused(f"quantity must be a whole number above 0, got {qty!r}")
+    if qty > line.remaining:
+        raise PickRefused(f"over-scan: {line.remaining} x {line.product.sku} left on this line, not {qty}")
+    if not line.bin_confirmed:
+        raise PickRefused(f"scan bin {line.bin.code} first")
+    reservation = line.reservation  # read with the locked line, so current
+    if reservation.qty < qty:
+        raise OrderChanged(f"order changed: only {reservation.qty} x {line.product.sku} still wanted here")
+    stock_pick(
+        reservation=reservation, from_bin=line.bin, to_bin=line.slot.tote, qty=qty, actor=actor,
+        lot=line.lot or None, reference=f"pick:{session.pk}",
+    )
+    line.picked_qty += qty
+    if line.remaining == 0:
+        line.status = PickLine.Status.PICKED
+    line.save(update_fields=["picked_qty", "status"])
+    session.pending_qty = None
+    session.save(update_fields=["pending_qty"])
+    pick_session_finish_if_done(session)
+    return line
+
+
+def pick_line_sync(line: PickLine) -> str:
+    """Shorten an open line to what its order still wants (cancelled or edited after the wave was
+    planned). Returns what changed, in words, or "" when nothing did."""
+    reservation = line.reservation
+    reservation.refresh_from_db()
+    if reservation.qty >= line.remaining:
+        return ""
+    _cancel_rest(line)
+    return f"order changed: only {reservation.qty} x {line.product.sku} still wanted here; line updated, carry on"
+
+
+def _cancel_rest(line: PickLine) -> None:
+    still_wanted = min(line.remaining, max(line.reservation.qty, 0))
+    done = line.picked_qty + line.failed_qty
+    if still_wanted:
+        line.qty = done + still_wanted
+    elif done:
+        line.qty, line.status = done, PickLine.Status.PICKED if line.picked_qty else PickLine.Status.FAILED
+    else:
+        line.status = PickLine.Status.CANCELLED
+    line.save(update_fields=["qty", "status"])
+
+
+def _after(session: PickSession, reply: StationReply) -> StationReply:
+    if session.status == PickSession.Status.DONE or pick_session_finish_if_done(session):
+        reply.message += ". Session picked: take the cart to pack-out"
+        reply.data["done"] = True
+    return reply
+
+
+def pick_session_finish_if_done(session: PickSession) -> bool:
+    """Nothing left to pick: the session is done (and its wave, when it was the last)."""
+    if session.status == PickSession.Status.DONE:
+        return True
+    if session.lines.filter(status=PickLine.Status.OPEN).exists():
+        return False
+    session.status, session.completed_at, session.pending_qty = PickSession.Status.DONE, timezone.now(), None
+    session.save(update_fields=["status", "completed_at", "pending_qty"])
+    wave = Wave.objects.select_for_update().get(pk=session.wave_id)
+    if not wave.sessions.filter(status__in=LIVE_SESSION).exists() and wave.status == Wave.Status.OPEN:
+        wave.status, wave.completed_at = Wave.Status.DONE, timezone.now()
+        wave.save(update_fields=["status", "completed_at"])
+    return True
+
+
+def _locked_own_session(session: PickSession, actor) -> PickSession:
+    session = PickSession.objects.select_for_update(of=("self",)).select_related("warehouse", "picker").get(pk=session.pk)
+    if session.status != PickSession.Status.CLAIMED:
+        raise PickRefused(f"pick session {session} is {session.get_status_display().lower()}: take a session first")
+    if session.picker_id != getattr(actor, "pk", None):
+        raise PickRefused(f"pick session {session} belongs to {session.picker.get_username()}")
+    return session
+
+
+@transaction.atomic
+def pick_station_scan(*, warehouse: Warehouse, raw: str, actor) -> StationReply:
+    """The station's one input: Enter (or CMD:NEXT) takes the next session; with one claimed, scans go to it."""
+    session = PickSession.objects.filter(warehouse=warehouse, status=PickSession.Status.CLAIMED, picker=actor).first()
+    if session is not None:
+        reply = pick_scan(session=session, raw=raw, actor=actor)
+        reply.data["session_id"] = session.pk
+        return reply
+    text = (raw or "").strip().upper()
+    if text not in ("", "CMD:NEXT"):
+        raise PickRefused("press Enter to take the next pick session")
+    session = pick_claim_next(warehouse=warehouse, actor=actor)
+    if session is None:
+        return StationReply(False, f"No pick session waiting in {warehouse.code}", {"code": "no_session"})
+    line = current_line(session)
+    where = f"go to {line.bin.code}" if line else "nothing left to pick"
+    return StationReply(True, f"Session {session} claimed ({session.slots.count()} order(s)): {where}", {"session_id": session.pk})
+
+
+@transaction.atomic
+def pick_work_stop(*, order, actor, reason: str) -> int:
+    """An order is cancelled after picking started: its open pick lines stop and picked units go from the
+    tote back to the bin they came from, through the ledger. Returns the units put back."""
+    lines = (
+        PickLine.objects.select_for_update(of=("self",)).select_related("reservation", "bin", "slot__tote", "session")
+        .filter(slot__fulfillment_order__order=order).filter(Q(status=PickLine.Status.OPEN) | Q(picked_qty__gt=0))
+        .order_by("id")
+    )
+    put_back = 0
+    for line in lines:
+        if line.picked_qty and line.slot.tote_id:
+            reservation = line.reservation
+            reservation.refresh_from_db()
+            qty = min(line.picked_qty, reservation.picked_qty)
+            if qty:
+                stock_unpick(reservation=reservation, from_bin=line.slot.tote, to_bin=line.bin, qty=qty, actor=actor,
+                             reason=f"order cancelled: {reason}", reference=f"pick:{line.session_id}")
+                put_back += qty
+        if line.status == PickLine.Status.OPEN or line.picked_qty:
+            line.status = PickLine.Status.CANCELLED
+            line.save(update_fields=["status"])
+    for session in PickSession.objects.filter(lines__slot__fulfillment_order__order=order, status__in=LIVE_SESSION).distinct():
+        pick_session_finish_if_done(session)
+    return put_back

@@ -1,0 +1,59 @@
+"""Outbound: labels waiting for their carrier, voids before pickup, end-of-day manifests."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from shipping.models import Manifest, Shipment
+from shipping.services.shipments import manifest_close
+from layout.models import Warehouse
+from warehouse.outbound.services.packing import pack_void
+from core.access import area_required
+from core.errors import DomainError
+
+
+@area_required("packing")
+def manifests(request):
+    waiting = (Shipment.objects.filter(status=Shipment.Status.LABELLED)
+               .select_related("warehouse", "fulfillment_order__order").order_by("warehouse__code", "carrier", "id"))
+    groups = [{"warehouse": warehouse, "carrier": carrier, "shipments": list(rows)}
+              for (warehouse, carrier), rows in groupby(waiting, key=lambda s: (s.warehouse, s.carrier))]
+    closed = Manifest.objects.select_related("warehouse", "closed_by")[:30]
+    return render(request, "warehouse/manifests.html", {"groups": groups, "closed": closed})
+
+
+@require_POST
+@area_required("packing")
+def manifest_close_view(request, code):
+    warehouse = get_object_or_404(Warehouse, code=code)
+    try:
+        manifest = manifest_close(warehouse=warehouse, carrier=request.POST.get("carrier", ""), actor=request.user)
+        messages.success(request, f"Manifest {manifest} closed: {manifest.shipments.count()} carton(s) shipped")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("warehouse:manifests")
+
+
+@area_required("packing")
+def manifest_pdf(request, pk):
+    manifest = get_object_or_404(Manifest, pk=pk)
+    response = HttpResponse(bytes(manifest.pdf or b""), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="manifest-{manifest.pk}.pdf"'
+    return response
+
+
+@require_POST
+@area_required("packing")
+def shipment_void_view(request, pk):
+    shipment = get_object_or_404(Shipment, pk=pk)
+    try:
+        pack_void(shipment=shipment, actor=request.user)
+        messages.success(request, f"{shipment} voided: the order is back at pack-out")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("warehouse:manifests")

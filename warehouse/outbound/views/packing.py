@@ -1,0 +1,76 @@
+"""The pack station of one warehouse: scan the tote, every unit into the carton, CMD:DONE for the labels."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_POST
+
+from orders.models import FulfillmentOrder
+from shipping.models import Shipment
+from layout.models import Bin, Warehouse
+from warehouse.models import Pack
+from warehouse.outbound.services.pack_station import pack_station_scan
+from warehouse.outbound.services.packing import pack_lines
+from warehouse.outbound.services.packing_slips import packing_slip_pdf
+from warehouse.views.stations import render_station, submitted_scan
+from core.access import area_required
+
+
+@area_required("packing")
+def pack_index(request):
+    stations = Bin.objects.filter(kind=Bin.Kind.PACK_STATION, is_active=True).select_related("warehouse").order_by("warehouse__code", "code")
+    return render(request, "warehouse/pack_index.html", {"stations": stations})
+
+
+@area_required("packing")
+def pack_station(request, code, station):
+    warehouse = get_object_or_404(Warehouse, code=code)
+    return _render(request, warehouse, _station(warehouse, station), reply=None)
+
+
+@require_POST
+@area_required("packing")
+def pack_station_submit(request, code, station):
+    warehouse = get_object_or_404(Warehouse, code=code)
+    pack_bin = _station(warehouse, station)
+    reply = submitted_scan(request, station="pack",
+                           action=lambda raw: pack_station_scan(warehouse=warehouse, pack_bin=pack_bin, raw=raw, actor=request.user))
+    return _render(request, warehouse, pack_bin, reply=reply)
+
+
+@area_required("packing")
+def shipment_label(request, pk, fmt):
+    shipment = get_object_or_404(Shipment, pk=pk)
+    if fmt not in ("pdf", "zpl"):
+        raise Http404(f"labels come as .pdf or .zpl, not .{fmt}")
+    if fmt == "zpl":
+        response = HttpResponse(shipment.label_zpl, content_type="application/zpl")
+    else:
+        response = HttpResponse(bytes(shipment.label_pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="label-{shipment.tracking_number}.{fmt}"'
+    return response
+
+
+@area_required("packing")
+def packing_slip(request, pk):
+    fulfillment = get_object_or_404(FulfillmentOrder.objects.select_related("order__merchant", "warehouse"), pk=pk)
+    response = HttpResponse(packing_slip_pdf(fulfillment), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="packing-slip-{fulfillment.order.order_number}.pdf"'
+    return response
+
+
+def _station(warehouse, code) -> Bin:
+    return get_object_or_404(Bin, warehouse=warehouse, code=code, kind=Bin.Kind.PACK_STATION)
+
+
+def _render(request, warehouse, pack_bin, *, reply):
+    pack = (Pack.objects.filter(warehouse=warehouse, status=Pack.Status.OPEN, packer=request.user)
+            .select_related("fulfillment_order__order", "tote").first())
+    context = {"warehouse": warehouse, "pack_bin": pack_bin, "pack": pack, "reply": reply}
+    if pack:
+        context["lines"] = pack_lines(pack)
+        context["cartons"] = pack.cartons.select_related("carton_type").prefetch_related("items__product")
+    shipment_ids = (reply.data.get("shipments") if reply and reply.ok else None) or []
+    context["shipments"] = Shipment.objects.filter(pk__in=shipment_ids).order_by("carton__number")
+    return render_station(request, page="warehouse/pack_station.html", panel="warehouse/_pack_panel.html", context=context)

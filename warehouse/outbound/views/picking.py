@@ -1,0 +1,54 @@
+"""The pick station of one warehouse: Enter takes the next session, then bin, item, bin, item..."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_POST
+
+from layout.models import Warehouse
+
+from warehouse.models import PickLine, PickSession
+from warehouse.outbound.services.picking import current_line, pick_station_scan
+from warehouse.views.stations import render_station, submitted_scan
+from core.access import area_required
+
+FAILURE_KEYS = [("F2", "CMD:EMPTY", "Bin empty"), ("F3", "CMD:SHORT", "Short"), ("F4", "CMD:DAMAGED", "Damaged")]
+
+
+@area_required("picking")
+def pick_index(request):
+    counts = dict(PickSession.objects.filter(status=PickSession.Status.OPEN).values_list("warehouse_id").annotate(n=Count("id")))
+    rows = [{"warehouse": w, "open_sessions": counts.get(w.pk, 0)} for w in Warehouse.objects.filter(is_active=True)]
+    return render(request, "warehouse/pick_index.html", {"rows": rows})
+
+
+@area_required("picking")
+def pick_station(request, code):
+    return _render(request, get_object_or_404(Warehouse, code=code), reply=None)
+
+
+@require_POST
+@area_required("picking")
+def pick_station_submit(request, code):
+    warehouse = get_object_or_404(Warehouse, code=code)
+    reply = submitted_scan(
+        request, station="pick", action=lambda raw: pick_station_scan(warehouse=warehouse, raw=raw, actor=request.user)
+    )
+    return _render(request, warehouse, reply=reply)
+
+
+def _render(request, warehouse, *, reply):
+    session = PickSession.objects.filter(
+        warehouse=warehouse, status=PickSession.Status.CLAIMED, picker=request.user
+    ).select_related("wave").first()
+    context = {"warehouse": warehouse, "session": session, "reply": reply, "failure_keys": FAILURE_KEYS}
+    if session:
+        context["line"] = current_line(session)
+        context["progress"] = session.lines.aggregate(
+            total=Count("id", filter=~Q(status=PickLine.Status.CANCELLED)),
+            done=Count("id", filter=Q(status__in=[PickLine.Status.PICKED, PickLine.Status.FAILED])),
+        )
+    else:
+        context["waiting"] = PickSession.objects.filter(warehouse=warehouse, status=PickSession.Status.OPEN).count()
+    return render_station(request, page="warehouse/pick_station.html", panel="warehouse/_pick_panel.html", context=context)
