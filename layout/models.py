@@ -90,6 +90,7 @@ class Bin(models.Model):
 
     Kind = BinKind
     MOBILE_KINDS = (Kind.TOTE, Kind.CART)
+    STORAGE_KINDS = (Kind.SHELF, Kind.PALLET)  # where putaway stores and waves pick from
 
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="bins")
     zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="bins")
