@@ -92,7 +92,7 @@ def _prepare():
         released(ps, [(item, SCANS_PER_ROUND * ROUNDS)])
     wave_plan(warehouse=ps.warehouse, actor=ps.manager, strategy=PickStrategy.SINGLE, max_orders=STATIONS)
     stations = []
-    for n in range(STATIONS):
+    for _ in range(STATIONS):
         picker = UserFactory(role=roles.PICKER)
         session = pick_claim_next(warehouse=ps.warehouse, actor=picker)
         line = session.lines.select_related("bin", "product").get()

@@ -222,7 +222,7 @@ def seed_channels(merchants: list[Merchant]) -> list:
     }
     channels = []
     for merchant in merchants:
-        for kind, name, identity in specs.get(merchant.code, []) + [(Channel.Kind.API, f"{merchant.name} API", "")]:
+        for kind, name, identity in [*specs.get(merchant.code, []), (Channel.Kind.API, f"{merchant.name} API", "")]:
             channel, _ = Channel.objects.get_or_create(
                 merchant=merchant, kind=kind, name=name, defaults={"store_identity": identity, "push_stock": False}
             )

@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 
 from inventory.models import Product
 from inventory.services.products import products_import
-from tests.factories import MerchantFactory, WarehouseFactory, ZoneFactory
+from tests.factories import MerchantFactory, WarehouseFactory
 from layout.models import Bin, Zone
 from layout.services import bins_import
 from core.csv_import import ImportRejected
