@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test install browser bench check clean
+.PHONY: run test lint install browser bench check clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,13 @@ browser:
 run: install
 	$(BIN)/python -m wms_project.runner
 
-test: install browser
+# The house rules: import contracts (layers and forbidden edges, in pyproject.toml), ruff, mypy on the services.
+lint: install
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/ruff check .
+	$(BIN)/python -m mypy
+
+test: install lint browser
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: install

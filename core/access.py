@@ -24,7 +24,6 @@ def area_required(area: str):
                 raise PermissionDenied(f"Your role may not use {area.replace('_', ' ')}.")
             return view(request, *args, **kwargs)
 
-        wrapper.wms_area = area
         return wrapper
 
     return decorator

@@ -8,7 +8,7 @@ from core.errors import DomainError
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        body = {"error": exc.code, "detail": exc.message}
+        body: dict[str, object] = {"error": exc.code, "detail": exc.message}
         if exc.details:
             body["details"] = {key: str(value) for key, value in exc.details.items()}
         return Response(body, status=exc.status_code)

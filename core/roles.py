@@ -100,7 +100,7 @@ def ensure_roles() -> None:
     for role in ALL_ROLES:
         group, _ = Group.objects.get_or_create(name=role)
         wanted = ROLE_PERMISSIONS.get(role, ())
-        permissions = []
+        permissions: list[Permission] = []
         for dotted in wanted:
             app_label, codename = dotted.split(".")
             permissions.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
