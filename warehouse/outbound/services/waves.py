@@ -13,7 +13,7 @@ from inventory.models import BinStock, Condition, Reservation
 from orders.models import FulfillmentOrder
 from layout.models import Bin, Warehouse
 from warehouse.models import PickLine, PickSession, PickSlot, PickStrategy, Wave
-from warehouse.inbound.services.putaway_suggest import STORAGE_BIN_KINDS, pack_out_point
+from warehouse.inbound.selectors import STORAGE_BIN_KINDS, pack_out_point
 from warehouse.outbound.services.walk_path import route_length, sequence_stops
 from core.errors import DomainError
 
