@@ -14,7 +14,8 @@ from warehouse.control.services.discrepancies import (
     discrepancy_history,
     discrepancy_resolve,
 )
-from warehouse.outbound.services.picking import PickRefused, current_line, pick_scan
+from warehouse.outbound.selectors import current_line
+from warehouse.outbound.services.picking import PickRefused, pick_scan
 
 pytestmark = pytest.mark.django_db
 

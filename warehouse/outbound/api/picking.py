@@ -14,7 +14,6 @@ from rest_framework.response import Response
 
 from warehouse.inbound.api.serializers import ScanInput, StationReplyOutput
 from warehouse.outbound.api.picking_serializers import (
-    DONE_LINES,
     CountTaskCompleteInput,
     CountTaskOutput,
     DiscrepancyOutput,
@@ -29,6 +28,7 @@ from warehouse.outbound.api.picking_serializers import (
 from layout.models import Warehouse
 from warehouse.models import CountTask, Discrepancy, PickLine, PickSession, Wave
 from warehouse.control.services.discrepancies import count_task_complete, discrepancy_resolve
+from warehouse.outbound.selectors import DONE_LINES, pick_sessions_for_output
 from warehouse.outbound.services.pick_failures import pick_fail
 from warehouse.outbound.services.picking import (
     PickRefused,
@@ -54,8 +54,7 @@ def _reply(reply: StationReply) -> Response:
 
 
 def _sessions() -> QuerySet[PickSession]:
-    return PickSession.objects.select_related("warehouse", "zone", "picker").prefetch_related(
-        "slots__tote", "slots__fulfillment_order__order")
+    return pick_sessions_for_output()
 
 
 def _held_or_managed(request: Request, pk: int) -> PickSession:

@@ -14,7 +14,8 @@ from shipping.addresses import verify
 from shipping.carriers.base import Parcel, is_international
 from shipping.services.shipments import PackedItem, ship_from, ship_to, shipment_buy
 from warehouse.models import Carton, CartonItem, Pack
-from warehouse.outbound.services.packing import PackRefused, pack_lines, units_to_pack_out
+from warehouse.outbound.selectors import pack_lines
+from warehouse.outbound.services.packing import PackRefused, units_to_pack_out
 from warehouse.services.station_scans import StationReply
 
 
