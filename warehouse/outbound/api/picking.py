@@ -27,6 +27,7 @@ from warehouse.outbound.api.picking_serializers import (
 )
 from layout.models import Warehouse
 from warehouse.models import CountTask, Discrepancy, PickLine, PickSession, Wave
+from warehouse.control.selectors import discrepancies_for_output, discrepancy_histories_for
 from warehouse.control.services.discrepancies import count_task_complete, discrepancy_resolve
 from warehouse.outbound.selectors import DONE_LINES, pick_sessions_for_output
 from warehouse.outbound.services.pick_failures import pick_fail
@@ -244,6 +245,11 @@ class WaveList(GenericAPIView):
         return self.get_paginated_response(WaveOutput(page, many=True).data)
 
 
+def _discrepancy_output(rows: Discrepancy | list[Discrepancy], *, many: bool = False) -> dict | list:
+    histories = discrepancy_histories_for(rows if many else [rows])
+    return DiscrepancyOutput(rows, many=many, context={"histories": histories}).data
+
+
 class DiscrepancyList(GenericAPIView):
     """Discrepancies with the bin's history: last count, last receipt, last putaways and picks."""
 
@@ -253,14 +259,13 @@ class DiscrepancyList(GenericAPIView):
     @extend_schema(parameters=[WAREHOUSE_FILTER, OpenApiParameter("status", str, enum=Discrepancy.Status.values)],
                    responses=DiscrepancyOutput(many=True), operation_id="v1_discrepancies_list")
     def get(self, request: Request) -> Response:
-        rows = Discrepancy.objects.select_related(
-            "warehouse", "product", "bin", "pick_line", "reported_by", "resolved_by").prefetch_related("count_tasks")
+        rows = discrepancies_for_output()
         if request.query_params.get("warehouse"):
             rows = rows.filter(warehouse__code=request.query_params["warehouse"])
         if request.query_params.get("status"):
             rows = rows.filter(status=request.query_params["status"])
         page = self.paginate_queryset(rows.order_by("-created_at", "-id"))
-        return self.get_paginated_response(DiscrepancyOutput(page, many=True).data)
+        return self.get_paginated_response(_discrepancy_output(page, many=True))
 
 
 class DiscrepancyResolve(GenericAPIView):
@@ -275,7 +280,7 @@ class DiscrepancyResolve(GenericAPIView):
         data.is_valid(raise_exception=True)
         discrepancy = discrepancy_resolve(discrepancy=get_object_or_404(Discrepancy, pk=pk), actor=request.user,
                                           **data.validated_data)
-        return Response(DiscrepancyOutput(Discrepancy.objects.get(pk=discrepancy.pk)).data)
+        return Response(_discrepancy_output(discrepancies_for_output().get(pk=discrepancy.pk)))
 
 
 class CountTaskList(GenericAPIView):

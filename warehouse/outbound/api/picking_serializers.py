@@ -2,7 +2,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from warehouse.models import CountTask, Discrepancy, DiscrepancyKind, PickLine, PickSession, PickSlot, PickStrategy, Wave
-from warehouse.control.services.discrepancies import discrepancy_history
 
 
 class PickSlotOutput(serializers.ModelSerializer):
@@ -150,6 +149,9 @@ class BinHistoryOutput(serializers.Serializer):
 
 
 class DiscrepancyOutput(serializers.ModelSerializer):
+    """With the context's `histories` (`warehouse.control.selectors.discrepancy_histories_for(page)`): the bins'
+    histories come with the page, not per row."""
+
     warehouse = serializers.CharField(source="warehouse.code")
     sku = serializers.CharField(source="product.sku")
     name = serializers.CharField(source="product.name")
@@ -168,7 +170,7 @@ class DiscrepancyOutput(serializers.ModelSerializer):
 
     @extend_schema_field(BinHistoryOutput)
     def get_history(self, discrepancy: Discrepancy) -> dict:
-        return BinHistoryOutput(discrepancy_history(discrepancy)).data
+        return BinHistoryOutput(self.context["histories"][discrepancy.pk]).data
 
 
 class DiscrepancyResolveInput(serializers.Serializer):
