@@ -109,3 +109,29 @@ def test_packs_show_lines_carton_and_labels_for_a_page_in_a_fixed_number_of_quer
                 Shipment.objects.filter(carton__pack=pack).order_by("carton__number", "id").values_list("id", flat=True))
     assert sum(1 for row in rows if row["shipments"]) == 2
     assert all(row["lines"] and row["lines"][-1]["packed"] == 1 for row in rows)
+
+
+def test_the_wave_list_reads_sessions_and_progress_for_a_page_in_a_fixed_number_of_queries(
+        api_client, roles_ready, django_assert_num_queries):
+    ps = build_pick_site(totes=2)
+    api_client.force_authenticate(ps.manager)
+
+    def waves(count):
+        for _ in range(count):
+            item = product(ps)
+            put(item, ps.shelves[0], 4)
+            released(ps, [(item, 2)])
+            wave_plan(warehouse=ps.warehouse, actor=ps.manager, max_orders=1)
+
+    waves(2)
+    api_client.get("/api/v1/waves/")  # warm caches
+    with CaptureQueriesContext(connection) as two:
+        api_client.get("/api/v1/waves/")
+    waves(8)
+
+    with django_assert_num_queries(len(two.captured_queries)):
+        response = api_client.get("/api/v1/waves/")
+
+    rows = response.json()["results"]
+    assert response.status_code == 200 and len(rows) == 10
+    assert all([(s["orders"], s["lines"], s["lines_done"]) for s in row["sessions"]] == [(1, 1, 0)] for row in rows)

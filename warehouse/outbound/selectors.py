@@ -18,7 +18,7 @@ from layout.models import Bin, Warehouse
 from orders.models import FulfillmentLine, FulfillmentOrder, OrderLine
 from shipping.models import Shipment
 from warehouse.inbound.selectors import STORAGE_BIN_KINDS
-from warehouse.models import CartonItem, CartonType, Pack, PackingSlipTemplate, PickLine, PickSession
+from warehouse.models import CartonItem, CartonType, Pack, PackingSlipTemplate, PickLine, PickSession, Wave
 
 DONE_LINES = [PickLine.Status.PICKED, PickLine.Status.FAILED]
 
@@ -42,6 +42,16 @@ def wave_candidates(warehouse: Warehouse, *, ship_by_before=None):
     if ship_by_before:
         fulfillments = fulfillments.filter(ship_by__lte=ship_by_before)
     return fulfillments.order_by("-order__priority", F("ship_by").asc(nulls_last=True), "id")
+
+
+def waves_for_output() -> QuerySet[Wave]:
+    """Waves with their sessions, each with its order count and line progress, in two queries."""
+    sessions = PickSession.objects.select_related("picker", "zone").annotate(
+        line_total=Count("lines", filter=~Q(lines__status=PickLine.Status.CANCELLED), distinct=True),
+        line_done=Count("lines", filter=Q(lines__status__in=DONE_LINES), distinct=True),
+        order_count=Count("slots", distinct=True),
+    ).order_by("-priority", "ship_by", "id")
+    return Wave.objects.select_related("warehouse", "created_by").prefetch_related(Prefetch("sessions", queryset=sessions))
 
 
 def plan_bins(reservation: Reservation, qty: int, *, exclude_bin_ids=()) -> list[PlannedPick]:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -29,7 +29,7 @@ from layout.models import Warehouse
 from warehouse.models import CountTask, Discrepancy, PickLine, PickSession, Wave
 from warehouse.control.selectors import discrepancies_for_output, discrepancy_histories_for
 from warehouse.control.services.discrepancies import count_task_complete, discrepancy_resolve
-from warehouse.outbound.selectors import DONE_LINES, pick_sessions_for_output
+from warehouse.outbound.selectors import pick_sessions_for_output, waves_for_output
 from warehouse.outbound.services.pick_failures import pick_fail
 from warehouse.outbound.services.picking import (
     PickRefused,
@@ -207,12 +207,7 @@ class PickSessionAssign(GenericAPIView):
 
 
 def _waves() -> QuerySet[Wave]:
-    sessions = PickSession.objects.select_related("picker", "zone").annotate(
-        line_total=Count("lines", filter=~Q(lines__status=PickLine.Status.CANCELLED), distinct=True),
-        line_done=Count("lines", filter=Q(lines__status__in=DONE_LINES), distinct=True),
-        order_count=Count("slots", distinct=True),
-    ).order_by("-priority", "ship_by", "id")
-    return Wave.objects.select_related("warehouse", "created_by").prefetch_related(Prefetch("sessions", queryset=sessions))
+    return waves_for_output()
 
 
 class WavePlan(GenericAPIView):
