@@ -1,9 +1,32 @@
-import datetime as dt
+"""Reads of order state: what an order may still do, what keeps it on hold, where and when it ships, which
+channels to call. Writes live in orders.services."""
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from orders.models import FulfillmentOrder, Order, OutboxMessage
+from inventory.models import Reservation
+from layout.models import Warehouse
+from orders.models import (
+    STOREFRONT_KINDS,
+    Channel,
+    FulfillmentOrder,
+    HoldKind,
+    Order,
+    OrderHold,
+    OutboxMessage,
+    PaymentStatus,
+    RoutingPolicy,
+    ServiceLevel,
+)
+from orders.state import FINAL, PICKING_STARTED, SHIPPED_OR_LATER
+
+REQUIRED_ADDRESS_FIELDS = ("name", "line1", "city", "postal_code", "country")
+COUNTRIES_NEEDING_REGION = {"US", "CA", "AU"}
+PAYMENT_HOLD_STATUSES = {PaymentStatus.PENDING, PaymentStatus.PARTIALLY_PAID}
+LIVE_PICK_SESSION = ("open", "claimed")
 
 
 def orders_visible_to(user) -> QuerySet[Order]:
@@ -51,3 +74,107 @@ def orders_awaiting_release(warehouse=None) -> QuerySet[Order]:
         waiting["fulfillment_orders__warehouse"] = warehouse
     return (Order.objects.filter(status=Order.Status.ALLOCATED, **waiting).distinct()
             .order_by("-priority", F("ship_by").asc(nulls_last=True), "id"))
+
+
+# --- what an order may still do ------------------------------------------------------------
+
+
+def cancellable(order: Order) -> tuple[bool, str]:
+    if order.status in SHIPPED_OR_LATER:
+        return False, "the order has already shipped; start a return instead"
+    if order.status == Order.Status.CANCELLED:
+        return False, "the order is already cancelled"
+    return True, "picking has started: picked units will go back to stock" if order.status in (
+        Order.Status.IN_PROGRESS, Order.Status.PARTIALLY_SHIPPED) else "nothing has been picked yet"
+
+
+def address_editable(order: Order) -> tuple[bool, str]:
+    """The address can still be corrected after picking, until a label is bought."""
+    if order.status in FINAL:
+        return False, f"the order is {order.get_status_display().lower()}"
+    if order.fulfillment_orders.filter(status__in=[FulfillmentOrder.Status.PACKED, FulfillmentOrder.Status.SHIPPED]).exists():
+        return False, "a label has been bought; void it first"
+    return True, "no label bought yet"
+
+
+def editable(order: Order) -> tuple[bool, str]:
+    if order.status in FINAL:
+        return False, f"the order is {order.get_status_display().lower()}"
+    if order.status in PICKING_STARTED or order.fulfillment_orders.filter(
+        status__in=[FulfillmentOrder.Status.PICKING, FulfillmentOrder.Status.PACKED]
+    ).exists():
+        return False, "picking has started; cancel the order instead"
+    if order.fulfillment_orders.filter(pick_slots__session__status__in=LIVE_PICK_SESSION).exists():
+        return False, "the warehouse has planned it into a pick wave; ask them to take it out first"
+    return True, "nothing has been picked yet"
+
+
+# --- holds ----------------------------------------------------------------------------------
+
+
+def order_problems(order: Order) -> dict[str, str]:
+    """What keeps the order from proceeding, by hold kind; empty when it may go on."""
+    problems: dict[str, str] = {}
+    lines = list(order.lines.all())
+    unknown = sorted({line.sku or "(blank)" for line in lines if line.product_id is None})
+    if unknown:
+        problems[HoldKind.UNKNOWN_SKU] = f"unknown SKU(s): {', '.join(unknown)}"
+    if not lines or any(line.quantity <= 0 for line in lines):
+        problems[HoldKind.INVALID_QUANTITY] = "the order has no lines" if not lines else "a line has a quantity of zero"
+    if order.payment_status in PAYMENT_HOLD_STATUSES:
+        problems[HoldKind.PAYMENT_PENDING] = f"payment is {order.get_payment_status_display().lower()}"
+    missing = [f.replace("_", " ") for f in REQUIRED_ADDRESS_FIELDS if not getattr(order, f"ship_{f}")]
+    if order.ship_country in COUNTRIES_NEEDING_REGION and not order.ship_region:
+        missing.append("region")
+    if missing:
+        problems[HoldKind.ADDRESS_INVALID] = f"ship-to address is missing: {', '.join(missing)}"
+    return problems
+
+
+def open_hold_kinds(order: Order) -> set[str]:
+    return set(OrderHold.objects.filter(order=order, released_at__isnull=True).values_list("kind", flat=True))
+
+
+# --- allocation -----------------------------------------------------------------------------
+
+
+def policy_for(merchant) -> RoutingPolicy:
+    return RoutingPolicy.objects.filter(merchant=merchant).first() or RoutingPolicy(merchant=merchant)
+
+
+def reserved_by_line(line_ids) -> dict[int, int]:
+    rows = (
+        Reservation.objects.filter(order_line_id__in=list(line_ids))
+        .values("order_line_id")
+        .annotate(n=Sum(F("qty") + F("picked_qty") + F("shipped_qty")))
+    )
+    return {row["order_line_id"]: row["n"] or 0 for row in rows}
+
+
+def ship_by_for(order: Order, warehouse: Warehouse) -> dt.datetime:
+    """The warehouse's cut-off on the day the order must leave: same day for expedited and
+    overnight placed before cut-off, the next working day for standard; weekends skipped."""
+    tz = ZoneInfo(warehouse.timezone)
+    placed = (order.placed_at or order.created_at or timezone.now()).astimezone(tz)
+    day = placed.date()
+    if placed.time() >= warehouse.order_cutoff:
+        day += dt.timedelta(days=1)
+    if order.service_level == ServiceLevel.STANDARD:
+        day += dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, warehouse.order_cutoff, tzinfo=tz)
+
+
+# --- channels -------------------------------------------------------------------------------
+
+
+def channel_can_be_told(channel: Channel) -> bool:
+    """Only storefronts with an API to call get outbox rows; REST API and CSV orders have nobody to tell."""
+    return channel.is_active and channel.kind in STOREFRONT_KINDS and bool(channel.api_base_url)
+
+
+def pullable_channel_ids() -> list[int]:
+    return list(
+        Channel.objects.filter(is_active=True, kind__in=STOREFRONT_KINDS).exclude(api_base_url="").values_list("pk", flat=True)
+    )

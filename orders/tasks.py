@@ -27,7 +27,7 @@ def process_delivery(self, delivery_id: int) -> str | None:
 
 @shared_task(name="orders.pull_all_channels", ignore_result=True)
 def pull_all_channels() -> int:
-    from orders.services.pull import pullable_channel_ids
+    from orders.selectors import pullable_channel_ids
 
     ids = pullable_channel_ids()
     for channel_id in ids:

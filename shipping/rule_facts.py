@@ -53,6 +53,6 @@ def choose_for(*, order, items: Sequence, parcel: Parcel, rates: Sequence[Rate],
 
 
 def _to(order):
-    from shipping.services.shipments import ship_to
+    from shipping.selectors import ship_to
 
     return ship_to(order)

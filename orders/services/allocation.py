@@ -3,8 +3,6 @@ release the work to the warehouse. Backorders fill automatically when stock arri
 
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Count, F, Sum
@@ -14,6 +12,7 @@ from inventory.models import Reservation, StockLevel
 from inventory.services.reservations import stock_release, stock_reserve
 from orders.models import FulfillmentLine, FulfillmentOrder, Order, OrderLine, OutboxKind, RoutingPolicy, ServiceLevel
 from orders.routing import candidates_for, plan
+from orders.selectors import policy_for, reserved_by_line, ship_by_for
 from orders.services.outbox import outbox_lines, outbox_record
 from orders.services.timeline import order_event, order_transition
 from layout.models import Warehouse
@@ -22,19 +21,6 @@ ALLOCATABLE = (Order.Status.PENDING, Order.Status.BACKORDERED, Order.Status.PART
 PROMISED_DAYS = {ServiceLevel.STANDARD: 5, ServiceLevel.EXPEDITED: 2, ServiceLevel.OVERNIGHT: 1}
 PRIORITY = {ServiceLevel.STANDARD: 0, ServiceLevel.EXPEDITED: 10, ServiceLevel.OVERNIGHT: 20}
 OPEN_FULFILLMENT = (FulfillmentOrder.Status.ALLOCATED, FulfillmentOrder.Status.RELEASED, FulfillmentOrder.Status.PICKING)
-
-
-def policy_for(merchant) -> RoutingPolicy:
-    return RoutingPolicy.objects.filter(merchant=merchant).first() or RoutingPolicy(merchant=merchant)
-
-
-def reserved_by_line(line_ids) -> dict[int, int]:
-    rows = (
-        Reservation.objects.filter(order_line_id__in=list(line_ids))
-        .values("order_line_id")
-        .annotate(n=Sum(F("qty") + F("picked_qty") + F("shipped_qty")))
-    )
-    return {row["order_line_id"]: row["n"] or 0 for row in rows}
 
 
 @transaction.atomic
@@ -167,21 +153,6 @@ def orders_release_batch(*, actor, warehouse: Warehouse | None = None, limit: in
             if order.status == Order.Status.ALLOCATED and fulfillment_release(order=order, actor=actor):
                 released += 1
     return released
-
-
-def ship_by_for(order: Order, warehouse: Warehouse) -> dt.datetime:
-    """The warehouse's cut-off on the day the order must leave: same day for expedited and
-    overnight placed before cut-off, the next working day for standard; weekends skipped."""
-    tz = ZoneInfo(warehouse.timezone)
-    placed = (order.placed_at or order.created_at or timezone.now()).astimezone(tz)
-    day = placed.date()
-    if placed.time() >= warehouse.order_cutoff:
-        day += dt.timedelta(days=1)
-    if order.service_level == ServiceLevel.STANDARD:
-        day += dt.timedelta(days=1)
-    while day.weekday() >= 5:
-        day += dt.timedelta(days=1)
-    return dt.datetime.combine(day, warehouse.order_cutoff, tzinfo=tz)
 
 
 def order_release_reservations(*, order: Order, actor, reason: str) -> int:

@@ -11,10 +11,10 @@ from django.db import transaction
 from inventory.models import Reservation
 from orders.exceptions import IllegalTransition
 from orders.models import FulfillmentOrder, Order, OutboxKind
+from orders.selectors import cancellable
 from orders.services.allocation import order_release_reservations
 from orders.services.outbox import outbox_record
 from orders.services.timeline import order_transition
-from orders.state import SHIPPED_OR_LATER
 
 # The WMS registers how it stops pick work and puts picked units back (orders never imports it).
 PickStopper = Callable[..., int]
@@ -24,15 +24,6 @@ _pick_stoppers: list[PickStopper] = []
 def register_pick_stopper(stopper: PickStopper) -> None:
     if stopper not in _pick_stoppers:
         _pick_stoppers.append(stopper)
-
-
-def cancellable(order: Order) -> tuple[bool, str]:
-    if order.status in SHIPPED_OR_LATER:
-        return False, "the order has already shipped; start a return instead"
-    if order.status == Order.Status.CANCELLED:
-        return False, "the order is already cancelled"
-    return True, "picking has started: picked units will go back to stock" if order.status in (
-        Order.Status.IN_PROGRESS, Order.Status.PARTIALLY_SHIPPED) else "nothing has been picked yet"
 
 
 @transaction.atomic

@@ -14,16 +14,15 @@ from django.db import transaction
 
 from inventory.models import Product
 from orders.exceptions import IllegalTransition
-from orders.models import FulfillmentOrder, HoldKind, Order, OrderLine
+from orders.models import HoldKind, Order, OrderLine
+from orders.selectors import address_editable, editable
 from orders.services.allocation import order_allocate, order_release_reservations
 from orders.services.intake import system_holds_evaluate
 from orders.services.timeline import hold_release_kind, order_event, order_transition
-from orders.state import FINAL, PICKING_STARTED
 from core.errors import DomainError, PermissionDenied
 from core.roles import may_use
 
 ADDRESS_FIELDS = ("name", "company", "line1", "line2", "city", "region", "postal_code", "country", "phone")
-LIVE_PICK_SESSION = ("open", "claimed")
 
 
 class EditRefused(DomainError):
@@ -36,27 +35,6 @@ class LineChange:
 
     sku: str
     qty: int
-
-
-def address_editable(order: Order) -> tuple[bool, str]:
-    """The address can still be corrected after picking, until a label is bought."""
-    if order.status in FINAL:
-        return False, f"the order is {order.get_status_display().lower()}"
-    if order.fulfillment_orders.filter(status__in=[FulfillmentOrder.Status.PACKED, FulfillmentOrder.Status.SHIPPED]).exists():
-        return False, "a label has been bought; void it first"
-    return True, "no label bought yet"
-
-
-def editable(order: Order) -> tuple[bool, str]:
-    if order.status in FINAL:
-        return False, f"the order is {order.get_status_display().lower()}"
-    if order.status in PICKING_STARTED or order.fulfillment_orders.filter(
-        status__in=[FulfillmentOrder.Status.PICKING, FulfillmentOrder.Status.PACKED]
-    ).exists():
-        return False, "picking has started; cancel the order instead"
-    if order.fulfillment_orders.filter(pick_slots__session__status__in=LIVE_PICK_SESSION).exists():
-        return False, "the warehouse has planned it into a pick wave; ask them to take it out first"
-    return True, "nothing has been picked yet"
 
 
 @transaction.atomic

@@ -6,7 +6,8 @@ from django.db import transaction
 
 from orders.exceptions import HoldError
 from orders.models import HoldKind, Order, OrderHold
-from orders.services.intake import order_problems, order_queue_allocation
+from orders.selectors import order_problems
+from orders.services.intake import order_queue_allocation
 from orders.services.timeline import ensure_not_final, hold_place, hold_release_kind
 from core.errors import PermissionDenied
 from core.roles import may_use

@@ -12,13 +12,11 @@ from django.db import IntegrityError, transaction
 
 from inventory.models import Product
 from orders.adapters.base import NormalizedAddress, NormalizedOrder
-from orders.models import Channel, HoldKind, Order, OrderHold, OrderLine, PaymentStatus, ServiceLevel
+from orders.models import Channel, HoldKind, Order, OrderLine, PaymentStatus, ServiceLevel
+from orders.selectors import order_problems
 from orders.services.timeline import hold_place, hold_release_kind, order_event, order_transition
 from orders.state import PICKING_STARTED, SHIPPED_OR_LATER
 
-REQUIRED_ADDRESS_FIELDS = ("name", "line1", "city", "postal_code", "country")
-COUNTRIES_NEEDING_REGION = {"US", "CA", "AU"}
-PAYMENT_HOLD_STATUSES = {PaymentStatus.PENDING, PaymentStatus.PARTIALLY_PAID}
 REALLOCATE_FROM = (
     Order.Status.ALLOCATED, Order.Status.PARTIALLY_ALLOCATED, Order.Status.BACKORDERED, Order.Status.RELEASED,
 )
@@ -177,25 +175,6 @@ def _replace_lines(order: Order, n: NormalizedOrder) -> None:
     )
 
 
-def order_problems(order: Order) -> dict[str, str]:
-    """What keeps the order from proceeding, by hold kind; empty when it may go on."""
-    problems: dict[str, str] = {}
-    lines = list(order.lines.all())
-    unknown = sorted({line.sku or "(blank)" for line in lines if line.product_id is None})
-    if unknown:
-        problems[HoldKind.UNKNOWN_SKU] = f"unknown SKU(s): {', '.join(unknown)}"
-    if not lines or any(line.quantity <= 0 for line in lines):
-        problems[HoldKind.INVALID_QUANTITY] = "the order has no lines" if not lines else "a line has a quantity of zero"
-    if order.payment_status in PAYMENT_HOLD_STATUSES:
-        problems[HoldKind.PAYMENT_PENDING] = f"payment is {order.get_payment_status_display().lower()}"
-    missing = [f.replace("_", " ") for f in REQUIRED_ADDRESS_FIELDS if not getattr(order, f"ship_{f}")]
-    if order.ship_country in COUNTRIES_NEEDING_REGION and not order.ship_region:
-        missing.append("region")
-    if missing:
-        problems[HoldKind.ADDRESS_INVALID] = f"ship-to address is missing: {', '.join(missing)}"
-    return problems
-
-
 def system_holds_evaluate(order: Order, actor) -> None:
     problems = order_problems(order)
     for kind in SYSTEM_HOLDS:
@@ -212,9 +191,5 @@ def order_queue_allocation(order: Order) -> None:
     from orders.tasks import allocate_order
 
     transaction.on_commit(partial(allocate_order.delay, order.pk))
-
-
-def open_hold_kinds(order: Order) -> set[str]:
-    return set(OrderHold.objects.filter(order=order, released_at__isnull=True).values_list("kind", flat=True))
 
 

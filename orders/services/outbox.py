@@ -23,7 +23,8 @@ from django.utils import timezone
 from orders.adapters.base import PeerError
 from orders.channels import client_for
 from orders.exceptions import OutboxError
-from orders.models import STOREFRONT_KINDS, Channel, Order, OutboxKind, OutboxMessage
+from orders.models import Order, OutboxKind, OutboxMessage
+from orders.selectors import channel_can_be_told
 from core.actors import actor_label
 from orders.services.timeline import order_event
 
@@ -31,11 +32,6 @@ log = logging.getLogger(__name__)
 # 4xx answers that retrying can fix; any other 4xx (bad credentials, unknown order, refused input)
 # needs a person, so the message is parked at once.
 RETRYABLE_CLIENT_ERRORS = {408, 409, 423, 425, 429}
-
-
-def channel_can_be_told(channel: Channel) -> bool:
-    """Only storefronts with an API to call get outbox rows; REST API and CSV orders have nobody to tell."""
-    return channel.is_active and channel.kind in STOREFRONT_KINDS and bool(channel.api_base_url)
 
 
 def outbox_record(*, order: Order, kind: str, payload: dict[str, Any]) -> OutboxMessage | None:

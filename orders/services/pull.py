@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from orders.adapters.base import PayloadError, WebhookEvent
 from orders.channels import adapter_for, client_for
-from orders.models import STOREFRONT_KINDS, Channel, InboxDelivery
+from orders.models import Channel, InboxDelivery
 from orders.services.inbox import inbox_accept
 
 
@@ -34,7 +34,3 @@ def channel_pull(*, channel_id: int) -> int:
     return stored
 
 
-def pullable_channel_ids() -> list[int]:
-    return list(
-        Channel.objects.filter(is_active=True, kind__in=STOREFRONT_KINDS).exclude(api_base_url="").values_list("pk", flat=True)
-    )

@@ -11,9 +11,10 @@ from django.views.decorators.http import require_POST
 from inventory.selectors import merchant_of
 from orders.models import HoldKind, InboxDelivery, Order, OutboxMessage
 from orders.selectors import order_detail_queryset, orders_visible_to, outbox_needing_attention
-from orders.services.cancellation import cancellable, order_cancel
+from orders.selectors import cancellable, editable
+from orders.services.cancellation import order_cancel
 from orders.services.csv_intake import orders_import_csv
-from orders.services.edits import ADDRESS_FIELDS, LineChange, editable, order_edit_address, order_edit_lines
+from orders.services.edits import ADDRESS_FIELDS, LineChange, order_edit_address, order_edit_lines
 from orders.services.holds import MANUAL_KINDS, order_hold_place, order_hold_release
 from orders.services.inbox import inbox_replay
 from orders.services.outbox import outbox_retry

@@ -13,14 +13,15 @@ from django.utils import timezone
 
 from inventory.models import Product, Reservation
 from inventory.services.reservations import stock_ship
-from orders.models import FulfillmentOrder, Order
+from orders.models import FulfillmentOrder
 from orders.services.shipment_events import order_mark_shipped
 from shipping.carrier_accounts import carrier_named, carriers_for
-from shipping.carriers.base import Address, CustomsItem, Parcel, is_international
+from shipping.carriers.base import CustomsItem, Parcel, is_international
 from shipping.exceptions import VoidRefused
 from shipping.manifest_pdf import render_manifest
 from shipping.models import Manifest, Shipment
 from shipping.rule_facts import choose_for
+from shipping.selectors import ship_from, ship_to
 from core.errors import Conflict
 
 
@@ -29,17 +30,6 @@ class PackedItem:
     order_line_id: int
     product: Product
     qty: int
-
-
-def ship_from(warehouse) -> Address:
-    return Address(name=warehouse.name, line1=warehouse.address_line1 or warehouse.name, city=warehouse.city or "",
-                   region=warehouse.region or "", postal_code=warehouse.postal_code or "", country=warehouse.country or "US")
-
-
-def ship_to(order: Order) -> Address:
-    return Address(name=order.ship_name or order.customer_name, company=order.ship_company, line1=order.ship_line1,
-                   line2=order.ship_line2, city=order.ship_city, region=order.ship_region, postal_code=order.ship_postal_code,
-                   country=order.ship_country, phone=order.ship_phone)
 
 
 @transaction.atomic

@@ -13,14 +13,10 @@ from shipping.carrier_accounts import carrier_named, carriers_for
 from shipping.carriers.base import TrackingStatus
 from shipping.exceptions import ShippingError
 from shipping.models import Shipment, TrackingEvent
+from shipping.selectors import shipments_to_track
 
 log = logging.getLogger(__name__)
 ACTOR = "carrier tracking"
-
-
-def shipments_to_track(*, limit: int = 500) -> list[int]:
-    return list(Shipment.objects.filter(status__in=[Shipment.Status.SHIPPED, Shipment.Status.EXCEPTION])
-                .order_by("shipped_at", "id").values_list("pk", flat=True)[:limit])
 
 
 def tracking_refresh(*, shipment_id: int) -> str:

@@ -8,7 +8,8 @@ import pytest
 from inventory.models import Reservation, StockLevel
 from inventory.services.stock import stock_receive
 from orders.models import FulfillmentOrder, Order, RoutingPolicy
-from orders.services.allocation import backorders_allocate, order_allocate, ship_by_for
+from orders.selectors import ship_by_for
+from orders.services.allocation import backorders_allocate, order_allocate
 from tests.factories import BinFactory, MerchantFactory, ProductFactory, WarehouseFactory, ZoneFactory
 from tests.inventory.invariants import assert_stock_invariants
 from tests.orders.factories import order_with_lines

@@ -9,7 +9,8 @@ from shipping.carrier_accounts import carriers_for
 from shipping.carriers.base import Parcel
 from shipping.models import ShippingRule
 from shipping.rule_facts import choose_for, promised_delivery
-from shipping.services.shipments import PackedItem, ship_from, ship_to
+from shipping.selectors import ship_from, ship_to
+from shipping.services.shipments import PackedItem
 from tests.factories import MerchantFactory, ProductFactory, WarehouseFactory
 from tests.orders.factories import ChannelFactory, OrderFactory
 

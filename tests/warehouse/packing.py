@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from tests.warehouse.picking import planned_and_claimed, product, put, released
 from warehouse.models import CartonType
-from warehouse.outbound.services.picking import current_line, pick_scan
+from warehouse.outbound.selectors import current_line
+from warehouse.outbound.services.picking import pick_scan
 
 
 def carton_types() -> dict[str, CartonType]:

@@ -170,7 +170,7 @@ def test_the_storefront_is_told_every_carton_tracking_number_when_the_manifest_c
 
 
 def test_a_shipped_pack_still_shows_what_it_held(ps, packer):
-    from warehouse.outbound.services.packing import pack_lines
+    from warehouse.outbound.selectors import pack_lines
 
     shirt = product(ps)
     order, tote = picked(ps, [(shirt, 2)])

@@ -13,9 +13,9 @@ from tests.inventory.invariants import assert_stock_invariants
 from tests.warehouse.inbound import gtin_of
 from tests.warehouse.picking import build_pick_site, planned_and_claimed, product, put, released
 from warehouse.models import PickLine, PickSession, PickStrategy, StationScan, Wave
+from warehouse.outbound.selectors import current_line
 from warehouse.outbound.services.picking import (
     PickRefused,
-    current_line,
     pick_claim_next,
     pick_scan,
     pick_session_assign,

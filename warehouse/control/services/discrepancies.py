@@ -7,13 +7,11 @@ discrepancy closes when it is counted (see `count_task_complete`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from inventory.models import BinStock, Condition, Movement, MovementKind
+from inventory.models import BinStock, Condition
 from inventory.services.flags import stock_unflag
 from inventory.services.stock import AdjustReason, stock_adjust
 from warehouse.models import CountTask, Discrepancy
@@ -22,34 +20,6 @@ from core.errors import Conflict, DomainError
 
 class DiscrepancyRefused(DomainError):
     code = "discrepancy_refused"
-
-
-@dataclass
-class BinHistory:
-    last_count: Movement | None
-    last_receipt: Movement | None
-    last_putaways: list[Movement]
-    last_picks: list[Movement]
-    system_qty: int
-
-
-def discrepancy_history(discrepancy: Discrepancy, *, picks: int = 5) -> BinHistory:
-    """What the bin saw before the failure, so the cause can be found: miscounted at receiving, put away in
-    the wrong bin, over-picked before."""
-    bin_moves = Movement.objects.filter(product_id=discrepancy.product_id, bin_id=discrepancy.bin_id).select_related("actor")
-    return BinHistory(
-        last_count=bin_moves.filter(kind=MovementKind.ADJUST).first(),
-        last_receipt=Movement.objects.filter(product_id=discrepancy.product_id, warehouse_id=discrepancy.warehouse_id,
-                                             kind=MovementKind.RECEIVE).first(),
-        last_putaways=list(bin_moves.filter(kind=MovementKind.PUTAWAY)[:3]),
-        last_picks=list(bin_moves.filter(kind=MovementKind.PICK)[:picks]),
-        system_qty=_system_qty(discrepancy),
-    )
-
-
-def _system_qty(discrepancy: Discrepancy) -> int:
-    return BinStock.objects.filter(product_id=discrepancy.product_id, bin_id=discrepancy.bin_id,
-                                   condition=Condition.SELLABLE).aggregate(n=Sum("qty"))["n"] or 0
 
 
 @transaction.atomic

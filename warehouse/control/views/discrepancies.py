@@ -7,18 +7,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from warehouse.models import CountTask, Discrepancy
-from warehouse.control.services.discrepancies import count_task_complete, discrepancy_history, discrepancy_resolve
+from warehouse.control.selectors import discrepancy_histories_for
+from warehouse.control.services.discrepancies import count_task_complete, discrepancy_resolve
 from core.access import area_required
 from core.errors import DomainError
 
 
 @area_required("discrepancies")
 def discrepancy_queue(request):
-    open_ = (
+    open_ = list(
         Discrepancy.objects.filter(status=Discrepancy.Status.OPEN)
         .select_related("warehouse", "product", "bin", "reported_by", "pick_line__session")[:100]
     )
-    rows = [{"discrepancy": d, "history": discrepancy_history(d)} for d in open_]
+    histories = discrepancy_histories_for(open_)
+    rows = [{"discrepancy": d, "history": histories[d.pk]} for d in open_]
     tasks = CountTask.objects.filter(status=CountTask.Status.OPEN).select_related("warehouse", "bin", "product", "discrepancy")[:200]
     resolved = Discrepancy.objects.filter(status=Discrepancy.Status.RESOLVED).select_related(
         "product", "bin", "resolved_by").order_by("-resolved_at")[:20]

@@ -15,7 +15,7 @@ from inventory.services.stock import stock_move
 from layout.models import Bin, Warehouse
 from warehouse.models import PutawayOverrideReason, PutawayStep, PutawayTask, Receipt
 from warehouse.scanning import ScanKind, parse_scan
-from warehouse.inbound.services.putaway_suggest import STORAGE_BIN_KINDS, suggest_putaway_bin, zone_kind_for
+from warehouse.inbound.selectors import STORAGE_BIN_KINDS, suggest_putaway_bin, zone_kind_for
 from warehouse.services.scan_match import scan_names_product
 from warehouse.services.station_scans import StationReply
 from core.errors import Conflict, DomainError

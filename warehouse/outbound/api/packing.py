@@ -26,10 +26,10 @@ from warehouse.outbound.api.packing_serializers import (
     ManifestOutput,
     PackOutput,
     ShipmentOutput,
-    shipments_queryset,
 )
 from layout.models import Bin, Warehouse
 from warehouse.models import CartonType, Pack
+from warehouse.outbound.selectors import pack_reads_for, packs_for_output, shipments_for_output
 from warehouse.outbound.services.pack_station import pack_station_scan
 from warehouse.outbound.services.packing import pack_release, pack_void
 from warehouse.outbound.services.packing_slips import packing_slip_pdf
@@ -65,9 +65,11 @@ def _file(content: bytes | str, content_type: str, filename: str, disposition: s
 
 
 def _packs() -> QuerySet[Pack]:
-    return Pack.objects.select_related(
-        "warehouse", "fulfillment_order__order", "tote", "pack_bin", "packer",
-    ).prefetch_related("cartons__carton_type", "cartons__items__product")
+    return packs_for_output()
+
+
+def _pack_output(pack: Pack, request: Request) -> dict:
+    return PackOutput(pack, context={"request": request, "pack_reads": pack_reads_for([pack])}).data
 
 
 def _manages_packing(user) -> bool:
@@ -123,7 +125,7 @@ class PackDetail(GenericAPIView):
     serializer_class = PackOutput
 
     def get(self, request: Request, pk: int) -> Response:
-        return Response(PackOutput(_held_or_managed(request, pk), context={"request": request}).data)
+        return Response(_pack_output(_held_or_managed(request, pk), request))
 
 
 class PackRelease(GenericAPIView):
@@ -135,7 +137,7 @@ class PackRelease(GenericAPIView):
     @extend_schema(request=None, responses={200: PackOutput})
     def post(self, request: Request, pk: int) -> Response:
         pack = pack_release(pack=_held_or_managed(request, pk), actor=request.user)
-        return Response(PackOutput(_packs().get(pk=pack.pk), context={"request": request}).data)
+        return Response(_pack_output(_packs().get(pk=pack.pk), request))
 
 
 class CartonTypeList(ListAPIView):
@@ -154,7 +156,7 @@ class ShipmentList(ListAPIView):
     serializer_class = ShipmentOutput
 
     def get_queryset(self) -> QuerySet[Shipment]:
-        return _filtered(shipments_queryset().order_by("-created_at", "-id"), self.request,
+        return _filtered(shipments_for_output().order_by("-created_at", "-id"), self.request,
                          warehouse="warehouse__code", carrier="carrier", status="status")
 
 
@@ -188,7 +190,7 @@ class ShipmentVoid(GenericAPIView):
     @extend_schema(request=None, responses={200: ShipmentOutput})
     def post(self, request: Request, pk: int) -> Response:
         pack_void(shipment=get_object_or_404(Shipment, pk=pk), actor=request.user)
-        return Response(ShipmentOutput(shipments_queryset().get(pk=pk), context={"request": request}).data)
+        return Response(ShipmentOutput(shipments_for_output().get(pk=pk), context={"request": request}).data)
 
 
 class ManifestClose(GenericAPIView):

@@ -1,10 +1,9 @@
-from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from shipping.models import Manifest, Shipment, TrackingEvent
 from warehouse.models import Carton, CartonItem, CartonType, Pack
-from warehouse.outbound.services.packing import carton_suggest, pack_lines
+from warehouse.outbound.selectors import PackReads
 
 
 class CartonTypeOutput(serializers.ModelSerializer):
@@ -64,6 +63,9 @@ class CartonOutput(serializers.ModelSerializer):
 
 
 class PackOutput(serializers.ModelSerializer):
+    """Of packs read by `warehouse.outbound.selectors.packs_for_output`, with the context's `pack_reads`
+    (`pack_reads_for(page)`): lines, carton suggestion and shipments come with the page, not per row."""
+
     warehouse = serializers.CharField(source="warehouse.code")
     order_number = serializers.CharField(source="fulfillment_order.order.order_number")
     tote = serializers.CharField(source="tote.code", allow_null=True, default=None,
@@ -80,26 +82,23 @@ class PackOutput(serializers.ModelSerializer):
         fields = ["id", "warehouse", "fulfillment_order", "order_number", "status", "tote", "pack_station", "packer",
                   "pending_qty", "started_at", "packed_at", "lines", "cartons", "suggested_carton_type", "shipments"]
 
+    def _reads(self, pack: Pack) -> PackReads:
+        return self.context["pack_reads"][pack.pk]
+
     @extend_schema_field(PackLineOutput(many=True))
     def get_lines(self, pack: Pack) -> list[dict]:
-        return PackLineOutput(pack_lines(pack), many=True).data
+        return PackLineOutput(self._reads(pack).lines, many=True).data
 
     @extend_schema_field(serializers.CharField(allow_null=True, help_text="For what is left to pack (open packs)"))
     def get_suggested_carton_type(self, pack: Pack) -> str | None:
         if pack.status != Pack.Status.OPEN:
             return None
-        suggestion = carton_suggest(pack)
+        suggestion = self._reads(pack).suggested_carton_type
         return suggestion.code if suggestion else None
 
     @extend_schema_field(ShipmentOutput(many=True))
     def get_shipments(self, pack: Pack) -> list[dict]:
-        shipments = shipments_queryset().filter(carton__pack=pack).order_by("carton__number", "id")
-        return ShipmentOutput(shipments, many=True, context=self.context).data
-
-
-def shipments_queryset() -> QuerySet[Shipment]:
-    return Shipment.objects.select_related("warehouse", "fulfillment_order__order", "carton").prefetch_related(
-        "tracking_events")
+        return ShipmentOutput(self._reads(pack).shipments, many=True, context=self.context).data
 
 
 class ManifestCloseInput(serializers.Serializer):

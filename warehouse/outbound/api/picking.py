@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -14,7 +14,6 @@ from rest_framework.response import Response
 
 from warehouse.inbound.api.serializers import ScanInput, StationReplyOutput
 from warehouse.outbound.api.picking_serializers import (
-    DONE_LINES,
     CountTaskCompleteInput,
     CountTaskOutput,
     DiscrepancyOutput,
@@ -28,7 +27,9 @@ from warehouse.outbound.api.picking_serializers import (
 )
 from layout.models import Warehouse
 from warehouse.models import CountTask, Discrepancy, PickLine, PickSession, Wave
+from warehouse.control.selectors import discrepancies_for_output, discrepancy_histories_for
 from warehouse.control.services.discrepancies import count_task_complete, discrepancy_resolve
+from warehouse.outbound.selectors import pick_sessions_for_output, waves_for_output
 from warehouse.outbound.services.pick_failures import pick_fail
 from warehouse.outbound.services.picking import (
     PickRefused,
@@ -54,8 +55,7 @@ def _reply(reply: StationReply) -> Response:
 
 
 def _sessions() -> QuerySet[PickSession]:
-    return PickSession.objects.select_related("warehouse", "zone", "picker").prefetch_related(
-        "slots__tote", "slots__fulfillment_order__order")
+    return pick_sessions_for_output()
 
 
 def _held_or_managed(request: Request, pk: int) -> PickSession:
@@ -207,12 +207,7 @@ class PickSessionAssign(GenericAPIView):
 
 
 def _waves() -> QuerySet[Wave]:
-    sessions = PickSession.objects.select_related("picker", "zone").annotate(
-        line_total=Count("lines", filter=~Q(lines__status=PickLine.Status.CANCELLED), distinct=True),
-        line_done=Count("lines", filter=Q(lines__status__in=DONE_LINES), distinct=True),
-        order_count=Count("slots", distinct=True),
-    ).order_by("-priority", "ship_by", "id")
-    return Wave.objects.select_related("warehouse", "created_by").prefetch_related(Prefetch("sessions", queryset=sessions))
+    return waves_for_output()
 
 
 class WavePlan(GenericAPIView):
@@ -245,6 +240,11 @@ class WaveList(GenericAPIView):
         return self.get_paginated_response(WaveOutput(page, many=True).data)
 
 
+def _discrepancy_output(rows: Discrepancy | list[Discrepancy], *, many: bool = False) -> dict | list:
+    histories = discrepancy_histories_for(rows if many else [rows])
+    return DiscrepancyOutput(rows, many=many, context={"histories": histories}).data
+
+
 class DiscrepancyList(GenericAPIView):
     """Discrepancies with the bin's history: last count, last receipt, last putaways and picks."""
 
@@ -254,14 +254,13 @@ class DiscrepancyList(GenericAPIView):
     @extend_schema(parameters=[WAREHOUSE_FILTER, OpenApiParameter("status", str, enum=Discrepancy.Status.values)],
                    responses=DiscrepancyOutput(many=True), operation_id="v1_discrepancies_list")
     def get(self, request: Request) -> Response:
-        rows = Discrepancy.objects.select_related(
-            "warehouse", "product", "bin", "pick_line", "reported_by", "resolved_by").prefetch_related("count_tasks")
+        rows = discrepancies_for_output()
         if request.query_params.get("warehouse"):
             rows = rows.filter(warehouse__code=request.query_params["warehouse"])
         if request.query_params.get("status"):
             rows = rows.filter(status=request.query_params["status"])
         page = self.paginate_queryset(rows.order_by("-created_at", "-id"))
-        return self.get_paginated_response(DiscrepancyOutput(page, many=True).data)
+        return self.get_paginated_response(_discrepancy_output(page, many=True))
 
 
 class DiscrepancyResolve(GenericAPIView):
@@ -276,7 +275,7 @@ class DiscrepancyResolve(GenericAPIView):
         data.is_valid(raise_exception=True)
         discrepancy = discrepancy_resolve(discrepancy=get_object_or_404(Discrepancy, pk=pk), actor=request.user,
                                           **data.validated_data)
-        return Response(DiscrepancyOutput(Discrepancy.objects.get(pk=discrepancy.pk)).data)
+        return Response(_discrepancy_output(discrepancies_for_output().get(pk=discrepancy.pk)))
 
 
 class CountTaskList(GenericAPIView):

@@ -1,12 +1,7 @@
-from django.db.models import Count, Q, Sum
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from warehouse.models import CountTask, Discrepancy, DiscrepancyKind, PickLine, PickSession, PickSlot, PickStrategy, Wave
-from warehouse.control.services.discrepancies import discrepancy_history
-from warehouse.outbound.services.picking import current_line
-
-DONE_LINES = [PickLine.Status.PICKED, PickLine.Status.FAILED]
 
 
 class PickSlotOutput(serializers.ModelSerializer):
@@ -41,15 +36,10 @@ class PickProgressOutput(serializers.Serializer):
     units_failed = serializers.IntegerField()
 
 
-def session_progress(session: PickSession) -> dict:
-    counted = session.lines.exclude(status=PickLine.Status.CANCELLED).aggregate(
-        lines=Count("id"), lines_done=Count("id", filter=Q(status__in=DONE_LINES)),
-        units=Sum("qty", default=0), units_picked=Sum("picked_qty", default=0), units_failed=Sum("failed_qty", default=0),
-    )
-    return PickProgressOutput(counted).data
-
-
 class PickSessionOutput(serializers.ModelSerializer):
+    """Of sessions read by `warehouse.outbound.selectors.pick_sessions_for_output` (open lines and progress
+    loaded with the page, not per row)."""
+
     warehouse = serializers.CharField(source="warehouse.code")
     zone = serializers.CharField(source="zone.code", allow_null=True, default=None)
     picker = serializers.CharField(source="picker.username", allow_null=True, default=None)
@@ -66,12 +56,15 @@ class PickSessionOutput(serializers.ModelSerializer):
     def get_current_line(self, session: PickSession) -> dict | None:
         if session.status not in (PickSession.Status.OPEN, PickSession.Status.CLAIMED):
             return None
-        line = current_line(session)
+        line = session.open_lines[0] if session.open_lines else None
         return PickLineOutput(line).data if line else None
 
     @extend_schema_field(PickProgressOutput)
     def get_progress(self, session: PickSession) -> dict:
-        return session_progress(session)
+        return PickProgressOutput({
+            "lines": session.progress_lines, "lines_done": session.progress_lines_done, "units": session.progress_units,
+            "units_picked": session.progress_units_picked, "units_failed": session.progress_units_failed,
+        }).data
 
 
 class PickConfirmInput(serializers.Serializer):
@@ -156,6 +149,9 @@ class BinHistoryOutput(serializers.Serializer):
 
 
 class DiscrepancyOutput(serializers.ModelSerializer):
+    """With the context's `histories` (`warehouse.control.selectors.discrepancy_histories_for(page)`): the bins'
+    histories come with the page, not per row."""
+
     warehouse = serializers.CharField(source="warehouse.code")
     sku = serializers.CharField(source="product.sku")
     name = serializers.CharField(source="product.name")
@@ -174,7 +170,7 @@ class DiscrepancyOutput(serializers.ModelSerializer):
 
     @extend_schema_field(BinHistoryOutput)
     def get_history(self, discrepancy: Discrepancy) -> dict:
-        return BinHistoryOutput(discrepancy_history(discrepancy)).data
+        return BinHistoryOutput(self.context["histories"][discrepancy.pk]).data
 
 
 class DiscrepancyResolveInput(serializers.Serializer):

@@ -12,9 +12,11 @@ from orders.models import FulfillmentOrder
 from orders.services.holds import order_hold_for_address
 from shipping.addresses import verify
 from shipping.carriers.base import Parcel, is_international
-from shipping.services.shipments import PackedItem, ship_from, ship_to, shipment_buy
+from shipping.selectors import ship_from, ship_to
+from shipping.services.shipments import PackedItem, shipment_buy
 from warehouse.models import Carton, CartonItem, Pack
-from warehouse.outbound.services.packing import PackRefused, pack_lines, units_to_pack_out
+from warehouse.outbound.selectors import pack_lines
+from warehouse.outbound.services.packing import PackRefused, units_to_pack_out
 from warehouse.services.station_scans import StationReply
 
 

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils import timezone
 
-from inventory.models import Product, Reservation
+from inventory.models import Product
 from inventory.services.stock import stock_move
-from orders.models import FulfillmentOrder, OrderLine
+from orders.models import FulfillmentOrder
 from layout.models import Bin, Warehouse
 from warehouse.models import Carton, CartonItem, CartonType, Pack, PickSession, PickSlot
+from warehouse.outbound.selectors import PackLine, carton_suggest, pack_lines
 from warehouse.scanning import ScanKind, parse_scan
 from warehouse.services.scan_match import scan_names_product
 from warehouse.services.station_scans import StationReply
@@ -30,36 +30,6 @@ WEIGHT = re.compile(r"^(?:W:(?P<grams>\d{1,6})|(?P<kg>\d{1,3}(?:\.\d{1,3})?)\s*K
 
 class PackRefused(DomainError):
     code = "pack_refused"
-
-
-@dataclass(frozen=True)
-class PackLine:
-    order_line_id: int
-    product: Product
-    expected: int
-    packed: int
-
-    @property
-    def missing(self) -> int:
-        return self.expected - self.packed
-
-
-def pack_lines(pack: Pack) -> list[PackLine]:
-    """What the pack must hold (the order's picked units in this warehouse) against what is packed."""
-    fulfillment = pack.fulfillment_order
-    line_ids = list(fulfillment.lines.values_list("order_line_id", flat=True))
-    picked = dict(
-        Reservation.objects.filter(order_line_id__in=line_ids, warehouse_id=fulfillment.warehouse_id)
-        .values_list("order_line_id").annotate(n=Sum("picked_qty"))
-    )
-    packed = dict(
-        CartonItem.objects.filter(carton__pack=pack).values_list("order_line_id").annotate(n=Sum("qty"))
-    )
-    if pack.status != Pack.Status.OPEN:
-        picked = packed  # closed: what it holds is what was verified (the reservation may have shipped since)
-    lines = OrderLine.objects.filter(pk__in=line_ids).select_related("product").order_by("line_no")
-    return [PackLine(line.pk, line.product, picked.get(line.pk) or 0, packed.get(line.pk) or 0)
-            for line in lines if (picked.get(line.pk) or 0) or packed.get(line.pk)]
 
 
 @transaction.atomic
@@ -182,21 +152,6 @@ def _line_for(pack: Pack, scan, qty: int) -> PackLine:
 def _new_carton(pack: Pack) -> Carton:
     number = (pack.cartons.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     return Carton.objects.create(pack=pack, number=number, carton_type=carton_suggest(pack))
-
-
-def carton_suggest(pack: Pack) -> CartonType | None:
-    """The smallest carton whose inside fits what is left to pack (volume with 15% slack, longest side)."""
-    lines = [line for line in pack_lines(pack) if line.missing]
-    if not lines:
-        return None
-    volume = sum(line.product.length_mm * line.product.width_mm * line.product.height_mm * line.missing for line in lines)
-    longest = max(max(line.product.length_mm, line.product.width_mm, line.product.height_mm) for line in lines)
-    weight = sum(line.product.weight_g * line.missing for line in lines)
-    for carton_type in CartonType.objects.filter(is_active=True).order_by("length_mm", "width_mm", "height_mm"):
-        inside = sorted((carton_type.length_mm, carton_type.width_mm, carton_type.height_mm))
-        if carton_type.volume_mm3 >= volume * 1.15 and inside[-1] >= longest and carton_type.max_weight_g >= weight:
-            return carton_type
-    return CartonType.objects.filter(is_active=True).order_by("-length_mm").first()
 
 
 @transaction.atomic

@@ -10,20 +10,7 @@ from reportlab.lib.units import inch
 from reportlab.pdfgen.canvas import Canvas
 
 from orders.models import FulfillmentOrder
-from warehouse.models import PackingSlipTemplate
-
-DEFAULT = PackingSlipTemplate(title="Packing slip", footer_note="Questions about your order? Reply to your order e-mail.")
-
-
-def slip_template(fulfillment: FulfillmentOrder) -> PackingSlipTemplate:
-    order = fulfillment.order
-    templates = {t.product_tag.lower(): t for t in PackingSlipTemplate.objects.filter(merchant_id=order.merchant_id)}
-    for line in fulfillment.lines.select_related("order_line__product").order_by("order_line__line_no"):
-        product = line.order_line.product
-        for tag in (product.tags or "").split(",") if product else ():
-            if tag.strip().lower() in templates and tag.strip():
-                return templates[tag.strip().lower()]
-    return templates.get("", DEFAULT)
+from warehouse.outbound.selectors import slip_template
 
 
 def packing_slip_pdf(fulfillment: FulfillmentOrder) -> bytes:

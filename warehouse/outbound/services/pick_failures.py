@@ -25,7 +25,8 @@ from warehouse.outbound.services.picking import (
     pick_confirm,
     pick_session_finish_if_done,
 )
-from warehouse.outbound.services.waves import plan_bins, resequence
+from warehouse.outbound.selectors import plan_bins
+from warehouse.outbound.services.waves import resequence
 
 
 @dataclass

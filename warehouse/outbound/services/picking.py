@@ -15,6 +15,7 @@ from inventory.services.reservations import stock_pick, stock_unpick
 from orders.services.fulfillment_progress import fulfillment_picking_started
 from layout.models import Bin, Warehouse
 from warehouse.models import PickLine, PickSession, PickSlot, Wave
+from warehouse.outbound.selectors import current_line
 from warehouse.scanning import ScanKind, parse_scan
 from warehouse.services.scan_match import scan_names_product
 from warehouse.services.station_scans import StationReply
@@ -110,13 +111,6 @@ def pick_session_assign(*, session: PickSession, picker, actor) -> PickSession:
     for slot in session.slots.all():
         fulfillment_picking_started(fulfillment_order_id=slot.fulfillment_order_id, actor=actor)
     return session
-
-
-def current_line(session: PickSession) -> PickLine | None:
-    return (
-        session.lines.filter(status=PickLine.Status.OPEN)
-        .select_related("bin", "product", "slot__tote", "slot__fulfillment_order__order").order_by("sequence", "id").first()
-    )
 
 
 @transaction.atomic

@@ -4,40 +4,21 @@ bins chosen first-expiry-first (FEFO) then oldest stock first (FIFO), sequenced 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, Sum
 
-from inventory.models import BinStock, Condition, Reservation
+from inventory.models import Reservation
 from orders.models import FulfillmentOrder
-from layout.models import Bin, Warehouse
+from layout.models import Warehouse
 from warehouse.models import PickLine, PickSession, PickSlot, PickStrategy, Wave
-from warehouse.inbound.services.putaway_suggest import STORAGE_BIN_KINDS, pack_out_point
+from warehouse.inbound.selectors import pack_out_point
+from warehouse.outbound.selectors import PlannedPick, plan_bins, wave_candidates
 from warehouse.outbound.services.walk_path import route_length, sequence_stops
 from core.errors import DomainError
 
 
 class WavePlanningError(DomainError):
     code = "wave_planning"
-
-
-@dataclass
-class PlannedPick:
-    reservation: Reservation
-    bin: Bin
-    lot: str
-    qty: int
-
-
-def wave_candidates(warehouse: Warehouse, *, ship_by_before=None):
-    """Released fulfillment orders not yet in a live pick session, most urgent first."""
-    fulfillments = FulfillmentOrder.objects.filter(warehouse=warehouse, status=FulfillmentOrder.Status.RELEASED).exclude(
-        pick_slots__session__status__in=[PickSession.Status.OPEN, PickSession.Status.CLAIMED, PickSession.Status.DONE]
-    )
-    if ship_by_before:
-        fulfillments = fulfillments.filter(ship_by__lte=ship_by_before)
-    return fulfillments.order_by("-order__priority", F("ship_by").asc(nulls_last=True), "id")
 
 
 @transaction.atomic
@@ -90,39 +71,6 @@ def _plan_picks(fulfillment: FulfillmentOrder) -> list[PlannedPick]:
         if reservation is None:
             continue
         picks += plan_bins(reservation, reservation.qty)
-    return picks
-
-
-def plan_bins(reservation: Reservation, qty: int, *, exclude_bin_ids=()) -> list[PlannedPick]:
-    """Where to take `qty` of a reservation from: sellable, unflagged stock in pickable bins, first
-    expiry first then oldest, less what open pick lines already plan to take from each bin."""
-    rows = (
-        BinStock.objects.filter(
-            product_id=reservation.product_id, bin__warehouse_id=reservation.warehouse_id, bin__is_active=True,
-            bin__is_pickable=True, bin__kind__in=STORAGE_BIN_KINDS, condition=Condition.SELLABLE, is_flagged=False,
-            qty__gt=0,
-        )
-        .exclude(bin_id__in=list(exclude_bin_ids)).select_related("bin")
-        .order_by(F("expiry").asc(nulls_last=True), "pk")
-    )
-    promised = {
-        row["bin_id"]: row["n"]
-        for row in PickLine.objects.filter(
-            product_id=reservation.product_id, status=PickLine.Status.OPEN,
-            session__status__in=[PickSession.Status.OPEN, PickSession.Status.CLAIMED],
-        ).values("bin_id").annotate(n=Sum(F("qty") - F("picked_qty") - F("failed_qty")))
-    }
-    picks, left = [], qty
-    for row in rows:
-        free = row.qty - promised.get(row.bin_id, 0)
-        if free <= 0:
-            continue
-        take = min(free, left)
-        promised[row.bin_id] = promised.get(row.bin_id, 0) + take
-        picks.append(PlannedPick(reservation, row.bin, row.lot, take))
-        left -= take
-        if not left:
-            break
     return picks
 
 

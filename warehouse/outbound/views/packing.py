@@ -11,7 +11,7 @@ from shipping.models import Shipment
 from layout.models import Bin, Warehouse
 from warehouse.models import Pack
 from warehouse.outbound.services.pack_station import pack_station_scan
-from warehouse.outbound.services.packing import pack_lines
+from warehouse.outbound.selectors import pack_lines
 from warehouse.outbound.services.packing_slips import packing_slip_pdf
 from warehouse.views.stations import render_station, submitted_scan
 from core.access import area_required

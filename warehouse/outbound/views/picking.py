@@ -9,7 +9,8 @@ from django.views.decorators.http import require_POST
 from layout.models import Warehouse
 
 from warehouse.models import PickLine, PickSession
-from warehouse.outbound.services.picking import current_line, pick_station_scan
+from warehouse.outbound.selectors import current_line
+from warehouse.outbound.services.picking import pick_station_scan
 from warehouse.views.stations import render_station, submitted_scan
 from core.access import area_required
 

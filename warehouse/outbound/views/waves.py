@@ -17,7 +17,8 @@ from orders.services.allocation import orders_release_batch
 from layout.models import Warehouse
 from warehouse.models import PickLine, PickSession, PickStrategy
 from warehouse.outbound.services.picking import pick_session_assign, pick_session_release
-from warehouse.outbound.services.waves import WavePlanningError, wave_candidates, wave_plan
+from warehouse.outbound.selectors import wave_candidates
+from warehouse.outbound.services.waves import WavePlanningError, wave_plan
 from core.access import area_required
 from core.errors import DomainError
 from core.roles import PICKER, WAREHOUSE_MANAGER

@@ -1,4 +1,4 @@
-"""Where a group of received units should go.
+"""Reads for inbound: where a group of received units should go.
 
 In order: a bin that already holds the SKU (same condition) with room for all of it, so stock stays
 consolidated; else an empty bin, nearest the pack-out for fast movers (velocity from recent picks)
