@@ -13,6 +13,7 @@ from django.utils import timezone
 from inventory.models import Reservation, StockLevel
 from inventory.services.reservations import stock_release, stock_reserve
 from orders.models import FulfillmentLine, FulfillmentOrder, Order, OrderLine, OutboxKind, RoutingPolicy, ServiceLevel
+from orders.locks import lock_order
 from orders.routing import candidates_for, plan
 from orders.services.outbox import outbox_lines, outbox_record
 from orders.services.timeline import order_event, order_transition
@@ -39,7 +40,7 @@ def reserved_by_line(line_ids) -> dict[int, int]:
 
 @transaction.atomic
 def order_allocate(*, order_id: int, actor="routing") -> Order:
-    order = Order.objects.select_for_update().select_related("merchant").get(pk=order_id)
+    order = lock_order(order_id, related=("merchant",))  # the merchant is read, not locked: orders reference it
     if order.status not in ALLOCATABLE:
         return order
     policy = policy_for(order.merchant)
@@ -163,7 +164,7 @@ def orders_release_batch(*, actor, warehouse: Warehouse | None = None, limit: in
     released = 0
     for order_id in ids[:limit] if limit else ids:
         with transaction.atomic():
-            order = Order.objects.select_for_update().get(pk=order_id)
+            order = lock_order(order_id)
             if order.status == Order.Status.ALLOCATED and fulfillment_release(order=order, actor=actor):
                 released += 1
     return released
