@@ -11,6 +11,7 @@ from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from inventory.models import Reservation, StockLevel
+from inventory.services.levels import stock_levels_lock
 from inventory.services.reservations import stock_release, stock_reserve
 from orders.models import FulfillmentLine, FulfillmentOrder, Order, OrderLine, OutboxKind, RoutingPolicy, ServiceLevel
 from orders.locks import lock_order
@@ -76,10 +77,12 @@ def _reserve_by_plan(order: Order, policy: RoutingPolicy, lines: list[OrderLine]
     )
     warehouses_by_id = {w.pk: w for w in warehouses}
     granted_total = 0
-    # Lock stock levels in one global order (product, then warehouse) so allocations never deadlock.
     work = sorted(
         ((needs[line_id][0], wh_id, line_id, qty) for wh_id, assigned in result.assignments.items() for line_id, qty in assigned.items()),
     )
+    # Every level this allocation reserves from, locked at once in primary-key order (the house lock order)
+    # before the first reservation, so two allocations (or an allocation and a pick) never wait in a circle.
+    stock_levels_lock(keys=((product_id, wh_id) for product_id, wh_id, _, _ in work))
     for product_id, wh_id, line_id, qty in work:
         line = by_id[line_id]
         granted = stock_reserve(
