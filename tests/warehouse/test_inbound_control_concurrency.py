@@ -85,7 +85,7 @@ def test_putaway_into_an_occupied_pick_face_while_that_face_is_picked():
         task = claimed_putaway(ps, item, 5)
         reason = PutawayOverrideReason.CONSOLIDATE if task.suggested_bin_id != face.pk else ""
 
-        results = run_in_threads(lambda i: (
+        results = run_in_threads(lambda i, task=task, reason=reason, line=line, picker=picker: (
             putaway_confirm(task=task, to_bin=face, qty=5, actor=ps.receiver, override_reason=reason) if i == 0
             else pick_confirm(line=line, qty=2, actor=picker)
         ), 2)
@@ -112,7 +112,8 @@ def test_a_count_against_a_pick_on_the_same_bin_is_applied_to_the_quantity_it_sa
                 return count_task_complete(task=task, counted_qty=9, actor=ps.manager).system_qty
             return stock_count_set(product=item, bin=face, counted_qty=9, actor=ps.manager).system_qty
 
-        results = run_in_threads(lambda i: count() if i == 0 else pick_confirm(line=line, qty=2, actor=picker), 2)
+        results = run_in_threads(
+            lambda i, line=line, picker=picker: count() if i == 0 else pick_confirm(line=line, qty=2, actor=picker), 2)
 
         no_errors(results)
         system_qty = results[0]
@@ -153,8 +154,9 @@ def test_a_discrepancy_resolution_against_a_pick_failure_at_the_same_bin(shape):
                 return count_task_complete(task=task, counted_qty=2, actor=ps.manager)
             return discrepancy_resolve(discrepancy=discrepancy, resolution="adjusted", actor=ps.manager, counted_qty=2)
 
-        results = run_in_threads(lambda i: resolve() if i == 0 else pick_fail(line=line, kind="short", actor=picker,
-                                                                                 found_qty=1), 2)
+        results = run_in_threads(lambda i, line=line, picker=picker: (
+            resolve() if i == 0 else pick_fail(line=line, kind="short", actor=picker, found_qty=1)
+        ), 2)
 
         no_errors(results)
         assert Discrepancy.objects.get(pk=discrepancy.pk).status == Discrepancy.Status.RESOLVED

@@ -88,7 +88,7 @@ def test_two_putaways_racing_for_the_last_room_in_a_bin_never_overfill_it():
             tasks.append(putaway_claim_next(warehouse=site.warehouse, actor=receiver, product=product))
             receipts.append(receipt)
 
-        def put(i):
+        def put(i, tasks=tasks, bin_=bin_):
             task = tasks[i]
             reason = PutawayOverrideReason.OTHER if task.suggested_bin_id not in (None, bin_.pk) else ""
             return putaway_confirm(task=task, to_bin=bin_, qty=4, actor=receivers[i], override_reason=reason)
