@@ -1,19 +1,30 @@
 """Every row lock the IMS takes, in one place.
 
-Order, always: the StockLevel of (product, warehouse) first, then BinStock rows by primary key,
-then Reservation rows. Every stock service touches exactly one (product, warehouse), so calls on
-the same product queue on its StockLevel row and calls on different products never meet.
+Order, always: StockLevel rows (by primary key), then BinStock rows by primary key, then Reservation
+rows. A use case that touches one (product, warehouse) locks its StockLevel first; one that touches
+several locks them all at once through `lock_stock_levels`, sorted, before it changes anything.
+
+Every lock is FOR NO KEY UPDATE on the row itself (`of=("self",)`, `no_key=True`): it still queues
+writers of the same row, but lets foreign-key checks (FOR KEY SHARE) of rows that reference it pass,
+so a ledger insert never waits behind a balance update. Reference rows (Merchant, Warehouse, Product,
+Bin) are never locked: a plain FOR UPDATE on them stalls every insert that references them.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
 from inventory.models import BinStock, Reservation, StockFlag, StockLevel
 
 
+def _for_update(queryset: QuerySet) -> QuerySet:
+    return queryset.select_for_update(of=("self",), no_key=True)
+
+
 def lock_stock_level(*, product_id: int, warehouse_id: int) -> StockLevel:
-    rows = StockLevel.objects.select_for_update(of=("self",)).filter(product_id=product_id, warehouse_id=warehouse_id)
+    rows = _for_update(StockLevel.objects.filter(product_id=product_id, warehouse_id=warehouse_id))
     level = rows.first()
     if level is None:  # first stock of this product here: create the row (a racing creator is fine)
         StockLevel.objects.bulk_create([StockLevel(product_id=product_id, warehouse_id=warehouse_id)], ignore_conflicts=True)
@@ -21,8 +32,28 @@ def lock_stock_level(*, product_id: int, warehouse_id: int) -> StockLevel:
     return level
 
 
+def lock_stock_levels(keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
+    """Lock the StockLevel of every (product_id, warehouse_id) in `keys` in one statement, by primary key,
+    creating the missing ones first; a use case calls this before it changes any of them."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    StockLevel.objects.bulk_create(
+        [StockLevel(product_id=product_id, warehouse_id=warehouse_id) for product_id, warehouse_id in wanted],
+        ignore_conflicts=True,
+    )
+    ids = {
+        (p, w): pk for pk, p, w in StockLevel.objects.filter(
+            product_id__in={p for p, _ in wanted}, warehouse_id__in={w for _, w in wanted},
+        ).values_list("pk", "product_id", "warehouse_id")
+    }
+    pks = sorted(ids[key] for key in wanted)
+    levels = {(lv.product_id, lv.warehouse_id): lv for lv in _for_update(StockLevel.objects.filter(pk__in=pks).order_by("pk"))}
+    return {key: levels[key] for key in wanted}
+
+
 def lock_bin_stock(rows: QuerySet[BinStock]) -> list[BinStock]:
-    return list(rows.order_by("pk").select_for_update(of=("self",)))
+    return list(_for_update(rows.order_by("pk")))
 
 
 def lock_or_create_bin_stock(*, product_id: int, bin, condition: str, lot: str, expiry=None) -> BinStock:
@@ -36,8 +67,12 @@ def lock_or_create_bin_stock(*, product_id: int, bin, condition: str, lot: str, 
         ],
         ignore_conflicts=True,
     )
-    return BinStock.objects.select_for_update(of=("self",)).get(product_id=product_id, bin=bin, condition=condition, lot=lot)
+    return _for_update(BinStock.objects.filter(product_id=product_id, bin=bin, condition=condition, lot=lot)).get()
 
 
 def lock_reservation(reservation_id: int) -> Reservation:
-    return Reservation.objects.select_for_update(of=("self",)).get(pk=reservation_id)
+    return _for_update(Reservation.objects.filter(pk=reservation_id)).get()
+
+
+def lock_line_reservation(*, order_line_id: int, warehouse_id: int) -> Reservation:
+    return _for_update(Reservation.objects.filter(order_line_id=order_line_id, warehouse_id=warehouse_id)).get()

@@ -46,7 +46,7 @@ def stock_reserve(
     Reservation.objects.bulk_create(
         [Reservation(product=product, warehouse=warehouse, order_line_id=order_line_id, qty=0)], ignore_conflicts=True
     )
-    reservation = Reservation.objects.select_for_update(of=("self",)).get(order_line_id=order_line_id, warehouse=warehouse)
+    reservation = locks.lock_line_reservation(order_line_id=order_line_id, warehouse_id=warehouse.pk)
     if reservation.product_id != product.pk:
         raise ReservationError(f"order line {order_line_id} is reserved for another product")
     if granted:

@@ -13,7 +13,8 @@ from decimal import Decimal
 from django.db import models, transaction
 
 from inventory.exceptions import InvalidQuantity, WrongWarehouse
-from inventory.models import Condition, Movement, MovementKind, Product, StockLevel
+from inventory.locks import lock_bin_stock
+from inventory.models import BinStock, Condition, Movement, MovementKind, Product, StockLevel
 from inventory.services.operation import StockOperation, check_bin, check_merchant, check_qty
 from layout.models import Bin
 
@@ -114,6 +115,60 @@ def stock_adjust(
         for row, take in op.take_rows(bin, -delta, condition=condition, lot=lot or None):
             op.change(row, -take, kind=MovementKind.ADJUST)
     return StockResult(op.movements, op.finish())
+
+
+@dataclass(frozen=True)
+class CountResult(StockResult):
+    """A count applied: what the system held in the bin when the count was applied, and the variance."""
+
+    system_qty: int = 0
+    counted_qty: int = 0
+
+    @property
+    def variance(self) -> int:
+        return self.counted_qty - self.system_qty
+
+
+@transaction.atomic
+def stock_count_set(
+    *, product: Product, bin: Bin, counted_qty: int, actor, reason_code: str = AdjustReason.CYCLE_COUNT,
+    reason: str = "", reference: str = "", condition: str = Condition.SELLABLE, merchant=None,
+) -> CountResult:
+    """The bin holds `counted_qty` units of `product` in `condition`: the system follows the count.
+
+    The bin's rows are read under the level and row locks, so a pick or putaway that commits while the
+    counter walks back is either counted in `system_qty` or waits: the variance is never applied to a
+    quantity that has already changed. One ledger row per bin row touched, kind adjust, signed by the
+    variance; a count above the system's quantity under a LOST reason is recorded as FOUND.
+    """
+    if reason_code not in AdjustReason.values:
+        raise InvalidQuantity(f"unknown adjustment reason {reason_code!r} (one of {', '.join(AdjustReason.values)})")
+    if not isinstance(counted_qty, int) or isinstance(counted_qty, bool) or counted_qty < 0:
+        raise InvalidQuantity(f"the counted quantity must be a whole number, 0 or more, got {counted_qty!r}")
+    check_bin(bin)
+    check_merchant(product, merchant)
+    _check_condition(condition)
+    op = StockOperation(product=product, warehouse_id=bin.warehouse_id, actor=actor, reference=reference)
+    rows = lock_bin_stock(BinStock.objects.filter(product=product, bin=bin, condition=condition))
+    system_qty = sum(row.qty for row in rows)
+    variance = counted_qty - system_qty
+    if variance > 0 and reason_code == AdjustReason.LOST:
+        reason_code = AdjustReason.FOUND
+    op.reason = (f"{AdjustReason(reason_code).label}: {reason + ' ' if reason else ''}"
+                 f"(counted {counted_qty}, system {system_qty})")
+    if variance > 0:
+        # Found units join the bin's largest lot, as the counter cannot tell lots apart on the shelf.
+        largest = max(rows, key=lambda r: (r.qty, -r.pk), default=None)
+        row = largest or op.row(bin, condition=condition, lot="")
+        op.change(row, variance, kind=MovementKind.ADJUST)
+    elif variance < 0:
+        remaining = -variance
+        for row in sorted(rows, key=lambda r: (r.expiry is None, r.expiry, r.lot, r.pk)):
+            take = min(row.qty, remaining)
+            if take:
+                op.change(row, -take, kind=MovementKind.ADJUST)
+                remaining -= take
+    return CountResult(op.movements, op.finish(), system_qty=system_qty, counted_qty=counted_qty)
 
 
 @transaction.atomic

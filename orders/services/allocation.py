@@ -9,8 +9,10 @@ from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from inventory.models import Reservation, StockLevel
+from inventory.services.levels import stock_levels_lock
 from inventory.services.reservations import stock_release, stock_reserve
 from orders.models import FulfillmentLine, FulfillmentOrder, Order, OrderLine, OutboxKind, RoutingPolicy, ServiceLevel
+from orders.locks import lock_order
 from orders.routing import candidates_for, plan
 from orders.selectors import policy_for, reserved_by_line, ship_by_for
 from orders.services.outbox import outbox_lines, outbox_record
@@ -25,7 +27,7 @@ OPEN_FULFILLMENT = (FulfillmentOrder.Status.ALLOCATED, FulfillmentOrder.Status.R
 
 @transaction.atomic
 def order_allocate(*, order_id: int, actor="routing") -> Order:
-    order = Order.objects.select_for_update().select_related("merchant").get(pk=order_id)
+    order = lock_order(order_id, related=("merchant",))  # the merchant is read, not locked: orders reference it
     if order.status not in ALLOCATABLE:
         return order
     policy = policy_for(order.merchant)
@@ -61,10 +63,12 @@ def _reserve_by_plan(order: Order, policy: RoutingPolicy, lines: list[OrderLine]
     )
     warehouses_by_id = {w.pk: w for w in warehouses}
     granted_total = 0
-    # Lock stock levels in one global order (product, then warehouse) so allocations never deadlock.
     work = sorted(
         ((needs[line_id][0], wh_id, line_id, qty) for wh_id, assigned in result.assignments.items() for line_id, qty in assigned.items()),
     )
+    # Every level this allocation reserves from, locked at once in primary-key order (the house lock order)
+    # before the first reservation, so two allocations (or an allocation and a pick) never wait in a circle.
+    stock_levels_lock(keys=((product_id, wh_id) for product_id, wh_id, _, _ in work))
     for product_id, wh_id, line_id, qty in work:
         line = by_id[line_id]
         granted = stock_reserve(
@@ -149,7 +153,7 @@ def orders_release_batch(*, actor, warehouse: Warehouse | None = None, limit: in
     released = 0
     for order_id in ids[:limit] if limit else ids:
         with transaction.atomic():
-            order = Order.objects.select_for_update().get(pk=order_id)
+            order = lock_order(order_id)
             if order.status == Order.Status.ALLOCATED and fulfillment_release(order=order, actor=actor):
                 released += 1
     return released

@@ -6,17 +6,19 @@ from django.db import transaction
 
 from inventory.models import Reservation
 from inventory.services.reservations import stock_release
+from orders.locks import lock_fulfillment_order, lock_order
 from orders.models import FulfillmentLine, FulfillmentOrder, Order, OrderLine
 from orders.services.timeline import order_event, order_transition
 
 
 @transaction.atomic
 def fulfillment_picking_started(*, fulfillment_order_id: int, actor) -> FulfillmentOrder:
-    fulfillment = FulfillmentOrder.objects.select_for_update().select_related("order", "warehouse").get(pk=fulfillment_order_id)
+    # Order, then fulfillment order (the house lock order); the warehouse is read, never locked.
+    order = lock_order(FulfillmentOrder.objects.values_list("order_id", flat=True).get(pk=fulfillment_order_id))
+    fulfillment = lock_fulfillment_order(fulfillment_order_id, related=("warehouse",))
     if fulfillment.status == FulfillmentOrder.Status.RELEASED:
         fulfillment.status = FulfillmentOrder.Status.PICKING
         fulfillment.save(update_fields=["status", "updated_at"])
-    order = Order.objects.select_for_update().get(pk=fulfillment.order_id)
     if order.status == Order.Status.RELEASED:
         order_transition(order=order, to=Order.Status.IN_PROGRESS, actor=actor,
                          reason=f"picking started in {fulfillment.warehouse.code}")
@@ -30,7 +32,7 @@ def order_line_resource(*, order_line_id: int, warehouse_id: int, qty: int, acto
     from orders.services.allocation import order_allocate
 
     line = OrderLine.objects.select_related("order").get(pk=order_line_id)
-    order = Order.objects.select_for_update().get(pk=line.order_id)
+    order = lock_order(line.order_id)
     reservation = Reservation.objects.get(order_line_id=order_line_id, warehouse_id=warehouse_id)
     give_back = min(qty, reservation.qty)
     if give_back:

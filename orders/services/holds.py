@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from orders.exceptions import HoldError
+from orders.locks import lock_order
 from orders.models import HoldKind, Order, OrderHold
 from orders.selectors import order_problems
 from orders.services.intake import order_queue_allocation
@@ -27,7 +28,7 @@ def order_hold_place(*, order: Order, kind: str, reason: str, actor) -> OrderHol
     _check(actor, reason)
     if kind not in MANUAL_KINDS:
         raise HoldError(f"{kind} holds are placed by the system; people may place: {', '.join(MANUAL_KINDS)}")
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    order = lock_order(order.pk)
     ensure_not_final(order, "place a hold")
     from orders.services.allocation import order_release_reservations
     from orders.state import PICKING_STARTED
@@ -43,7 +44,7 @@ def order_hold_place(*, order: Order, kind: str, reason: str, actor) -> OrderHol
 def order_hold_release(*, order: Order, kind: str, reason: str, actor) -> Order:
     """Release a hold. A system hold whose cause is still there (unknown SKU, unpaid) is refused."""
     _check(actor, reason)
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    order = lock_order(order.pk)
     if kind in order_problems(order) and kind not in (HoldKind.ADDRESS_INVALID,):
         raise HoldError(f"cannot release: {order_problems(order)[kind]}; fix it first")
     if not hold_release_kind(order=order, kind=kind, actor=actor, reason=reason):
@@ -59,5 +60,5 @@ def order_hold_for_address(*, order: Order, reason: str, actor) -> OrderHold:
     reserved at pack-out; correcting the address releases the hold and the order is packed again."""
     from orders.services.timeline import hold_place
 
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    order = lock_order(order.pk)
     return hold_place(order=order, kind=HoldKind.ADDRESS_INVALID, reason=f"address check before the label: {reason}", actor=actor)

@@ -31,7 +31,10 @@ class CountTask(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["warehouse", "status"], name="count_task_queue")]
-        constraints = [models.CheckConstraint(condition=models.Q(counted_qty__gte=0), name="count_task_counted_not_negative")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(counted_qty__gte=0), name="count_task_counted_not_negative"),
+            models.CheckConstraint(condition=models.Q(status__in=["open", "done", "cancelled"]), name="count_task_status_valid"),
+        ]
 
     def __str__(self) -> str:
         return f"C-{self.pk}"

@@ -50,6 +50,7 @@ class PurchaseOrder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["merchant", "number"], name="po_number_unique_per_merchant"),
             models.CheckConstraint(condition=~Q(number=""), name="po_number_not_blank"),
+            models.CheckConstraint(condition=Q(status__in=InboundStatus.values), name="purchase_order_status_valid"),
         ]
 
     def __str__(self) -> str:
@@ -133,7 +134,8 @@ class Receipt(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["purchase_order"], condition=Q(status="receiving"), name="one_open_receipt_per_po"
-            )
+            ),
+            models.CheckConstraint(condition=Q(status__in=ReceiptStatus.values), name="receipt_status_valid"),
         ]
 
     def __str__(self) -> str:
@@ -211,6 +213,7 @@ class PutawayTask(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(put_qty__lte=F("qty")), name="putaway_not_over_put"),
             models.CheckConstraint(condition=Q(qty__gt=0), name="putaway_qty_positive"),
+            models.CheckConstraint(condition=Q(status__in=PutawayStatus.values), name="putaway_task_status_valid"),
         ]
         indexes = [models.Index(fields=["warehouse", "status", "created_at"], name="putaway_queue")]
 

@@ -153,6 +153,7 @@ class Discrepancy(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["warehouse", "status"], name="discrepancy_queue")]
+        constraints = [models.CheckConstraint(condition=Q(status__in=["open", "resolved"]), name="discrepancy_status_valid")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.product_id}@{self.bin.code}"

@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from inventory.models import BinStock, Condition
 from inventory.services.flags import stock_unflag
-from inventory.services.stock import AdjustReason, stock_adjust
+from inventory.services.stock import AdjustReason, stock_count_set
+from warehouse.control.services.lifecycle import count_task_transition, discrepancy_transition
+from warehouse.locks import lock_count_task, lock_discrepancy
 from warehouse.models import CountTask, Discrepancy
 from core.errors import Conflict, DomainError
 
@@ -50,7 +52,9 @@ def discrepancy_resolve(*, discrepancy: Discrepancy, resolution: str, actor, not
 @transaction.atomic
 def count_task_complete(*, task: CountTask, counted_qty: int, actor) -> CountTask:
     """The bin was counted: the ledger follows the count (reason: cycle count) and the flag is cleared."""
-    task = CountTask.objects.select_for_update().select_related("product", "bin").get(pk=task.pk)
+    # The task row only: product and bin are read, never locked (a FOR UPDATE on them would stall the
+    # ledger inserts and discrepancy rows of every pick in that bin while this count waits for the stock lock).
+    task = lock_count_task(task.pk, related=("product", "bin"))
     if task.status != CountTask.Status.OPEN:
         raise Conflict(f"count task {task} is {task.get_status_display().lower()}")
     if task.discrepancy_id:
@@ -61,10 +65,10 @@ def count_task_complete(*, task: CountTask, counted_qty: int, actor) -> CountTas
     else:
         system_qty = _adjust_to(task.product, task.bin, counted_qty, actor=actor, reason_code=AdjustReason.CYCLE_COUNT,
                                 reason=f"count {task}")
-    task.status, task.counted_qty, task.system_qty = CountTask.Status.DONE, counted_qty, system_qty
-    task.counted_by, task.counted_at = actor if getattr(actor, "pk", None) else None, timezone.now()
-    task.save(update_fields=["status", "counted_qty", "system_qty", "counted_by", "counted_at"])
-    return task
+    return count_task_transition(task=task, to=CountTask.Status.DONE, actor=actor, extra={
+        "counted_qty": counted_qty, "system_qty": system_qty, "counted_by": actor if getattr(actor, "pk", None) else None,
+        "counted_at": timezone.now(),
+    })
 
 
 def _correct_to_count(discrepancy: Discrepancy, counted_qty, *, actor, reason_code: str, reason: str) -> int:
@@ -75,29 +79,23 @@ def _correct_to_count(discrepancy: Discrepancy, counted_qty, *, actor, reason_co
 
 
 def _adjust_to(product, bin_, counted_qty, *, actor, reason_code: str, reason: str, reference: str = "") -> int:
+    """The count is applied by the IMS under its stock locks, so a pick committing meanwhile is never lost."""
     if not isinstance(counted_qty, int) or isinstance(counted_qty, bool) or counted_qty < 0:
         raise DiscrepancyRefused(f"give the counted quantity in {bin_.code} (0 or more), got {counted_qty!r}")
-    rows = BinStock.objects.filter(product=product, bin=bin_, condition=Condition.SELLABLE)
-    system_qty = rows.aggregate(n=Sum("qty"))["n"] or 0
-    delta = counted_qty - system_qty
-    if delta:
-        lot = (rows.order_by("-qty").values_list("lot", flat=True).first() or "") if delta > 0 else ""
-        stock_adjust(product=product, bin=bin_, delta=delta, actor=actor, lot=lot,
-                     reason_code=AdjustReason.FOUND if delta > 0 and reason_code == AdjustReason.LOST else reason_code,
-                     reason=reason, reference=reference)
-    return system_qty
+    counted = stock_count_set(product=product, bin=bin_, counted_qty=counted_qty, actor=actor, reason_code=reason_code,
+                              reason=reason, reference=reference, condition=Condition.SELLABLE)
+    return counted.system_qty
 
 
 def _locked_open(discrepancy: Discrepancy) -> Discrepancy:
-    discrepancy = Discrepancy.objects.select_for_update(of=("self",)).select_related("product", "bin").get(pk=discrepancy.pk)
+    discrepancy = lock_discrepancy(discrepancy.pk, related=("product", "bin"))
     if discrepancy.status != Discrepancy.Status.OPEN:
         raise Conflict(f"D-{discrepancy.pk} is already resolved ({discrepancy.get_resolution_display().lower()})")
     return discrepancy
 
 
 def _close(discrepancy: Discrepancy, resolution: str, actor, note: str) -> Discrepancy:
-    discrepancy.status, discrepancy.resolution, discrepancy.resolution_note = Discrepancy.Status.RESOLVED, resolution, note[:255]
-    discrepancy.resolved_by = actor if getattr(actor, "pk", None) else None
-    discrepancy.resolved_at = timezone.now()
-    discrepancy.save(update_fields=["status", "resolution", "resolution_note", "resolved_by", "resolved_at"])
-    return discrepancy
+    return discrepancy_transition(discrepancy=discrepancy, to=Discrepancy.Status.RESOLVED, actor=actor, extra={
+        "resolution": resolution, "resolution_note": note[:255],
+        "resolved_by": actor if getattr(actor, "pk", None) else None, "resolved_at": timezone.now(),
+    })

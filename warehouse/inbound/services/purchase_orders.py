@@ -10,6 +10,8 @@ from django.db import transaction
 
 from inventory.models import Merchant, Product
 from layout.models import Warehouse
+from warehouse.inbound.services.lifecycle import purchase_order_transition
+from warehouse.locks import lock_purchase_order
 from warehouse.models import AsnCarton, PurchaseOrder, PurchaseOrderLine
 from warehouse.scanning import ScanError, parse_scan
 from core.csv_import import ImportReport, RowInvalid, read_csv_rows, run_import
@@ -90,12 +92,10 @@ def _add_lines(po: PurchaseOrder, lines: list[ExpectedLine]) -> None:
 
 @transaction.atomic
 def purchase_order_cancel(*, purchase_order: PurchaseOrder, actor) -> PurchaseOrder:
-    po = PurchaseOrder.objects.select_for_update().get(pk=purchase_order.pk)
+    po = lock_purchase_order(purchase_order.pk)
     if po.status != PurchaseOrder.Status.OPEN or po.receipts.exists():
         raise Conflict(f"{po.number} is {po.get_status_display().lower()}: receiving has started, it cannot be cancelled")
-    po.status = PurchaseOrder.Status.CANCELLED
-    po.save(update_fields=["status"])
-    return po
+    return purchase_order_transition(purchase_order=po, to=PurchaseOrder.Status.CANCELLED, actor=actor)
 
 
 def purchase_orders_import(*, source, merchant: Merchant | None = None, actor=None) -> ImportReport:

@@ -13,6 +13,8 @@ from django.utils import timezone
 from inventory.models import BinStock, Condition, MovementKind
 from inventory.services.stock import stock_move
 from layout.models import Bin, Warehouse
+from warehouse.inbound.services.lifecycle import putaway_task_transition, receipt_transition
+from warehouse.locks import claim_putaway_task, lock_bin_for_putaway, lock_putaway_task, lock_receipt
 from warehouse.models import PutawayOverrideReason, PutawayStep, PutawayTask, Receipt
 from warehouse.scanning import ScanKind, parse_scan
 from warehouse.inbound.selectors import STORAGE_BIN_KINDS, suggest_putaway_bin, zone_kind_for
@@ -45,27 +47,25 @@ def putaway_claim_next(*, warehouse: Warehouse, actor, product=None) -> PutawayT
     queue = PutawayTask.objects.filter(warehouse=warehouse, status=PutawayTask.Status.OPEN).order_by("created_at", "id")
     if product is not None:
         queue = queue.filter(product=product)
-    task = queue.select_for_update(skip_locked=True).first()
+    task = claim_putaway_task(queue)
     if task is None:
         return None
     suggestion = suggest_putaway_bin(task)
-    task.status, task.claimed_by, task.claimed_at = PutawayTask.Status.CLAIMED, actor, timezone.now()
-    task.suggested_bin = suggestion.bin if suggestion else None
-    task.suggestion_reason = suggestion.reason if suggestion else "no bin with room: scan any storage bin"
-    task.save(update_fields=["status", "claimed_by", "claimed_at", "suggested_bin", "suggestion_reason"])
-    return task
+    return putaway_task_transition(task=task, to=PutawayTask.Status.CLAIMED, actor=actor, extra={
+        "claimed_by": actor, "claimed_at": timezone.now(), "suggested_bin": suggestion.bin if suggestion else None,
+        "suggestion_reason": suggestion.reason if suggestion else "no bin with room: scan any storage bin",
+    })
 
 
 @transaction.atomic
 def putaway_release(*, task: PutawayTask, actor) -> PutawayTask:
     """Give a claimed task back to the queue (the operator, or a manager for an abandoned one)."""
-    task = PutawayTask.objects.select_for_update().get(pk=task.pk)
+    task = lock_putaway_task(task.pk)
     if task.status != PutawayTask.Status.CLAIMED:
         raise Conflict(f"putaway task {task.pk} is {task.get_status_display().lower()}, not claimed")
-    task.status, task.claimed_by, task.claimed_at = PutawayTask.Status.OPEN, None, None
-    task.pending_qty, task.override_bin, task.suggested_bin = None, None, None
-    task.save(update_fields=["status", "claimed_by", "claimed_at", "pending_qty", "override_bin", "suggested_bin"])
-    return task
+    return putaway_task_transition(task=task, to=PutawayTask.Status.OPEN, actor=actor, extra={
+        "claimed_by": None, "claimed_at": None, "pending_qty": None, "override_bin": None, "suggested_bin": None,
+    })
 
 
 @transaction.atomic
@@ -114,7 +114,10 @@ def putaway_confirm(*, task: PutawayTask, to_bin: Bin, qty: int, actor, override
     overriding = task.suggested_bin_id is not None and to_bin.pk != task.suggested_bin_id
     if overriding and override_reason not in PutawayOverrideReason.values:
         raise PutawayRefused(f"{to_bin.code} is not the suggested {task.suggested_bin.code}: give a reason ({REASON_PROMPT})")
-    Bin.objects.select_for_update().get(pk=to_bin.pk)  # one putaway at a time per bin keeps capacity honest
+    lock_bin_for_putaway(to_bin.pk)  # one putaway at a time per bin keeps capacity honest
+    finishing = qty == task.remaining
+    # The receipt is stocked by its last task: lock it now, before any stock row (the house lock order).
+    receipt = lock_receipt(task.receipt_id) if finishing else None
     check_putaway_bin(task, to_bin, qty)
     stock_move(
         product=task.product, from_bin=task.from_bin, to_bin=to_bin, qty=qty, actor=actor, kind=MovementKind.PUTAWAY,
@@ -127,11 +130,10 @@ def putaway_confirm(*, task: PutawayTask, to_bin: Bin, qty: int, actor, override
     )
     task.put_qty += qty
     task.pending_qty, task.override_bin = None, None
-    if task.remaining == 0:
-        task.status, task.completed_at = PutawayTask.Status.DONE, timezone.now()
-    task.save(update_fields=["put_qty", "pending_qty", "override_bin", "status", "completed_at"])
-    if task.status == PutawayTask.Status.DONE:
-        _maybe_stocked(task.receipt_id)
+    task.save(update_fields=["put_qty", "pending_qty", "override_bin"])
+    if finishing:
+        putaway_task_transition(task=task, to=PutawayTask.Status.DONE, actor=actor, extra={"completed_at": timezone.now()})
+        _maybe_stocked(receipt, actor)
     return task
 
 
@@ -151,14 +153,14 @@ def check_putaway_bin(task: PutawayTask, to_bin: Bin, qty: int) -> None:
             raise PutawayRefused(f"bin {to_bin.code} has room for {max(to_bin.capacity - held, 0)}, not {qty}")
 
 
-def _maybe_stocked(receipt_id: int) -> None:
-    receipt = Receipt.objects.select_for_update().get(pk=receipt_id)
+def _maybe_stocked(receipt: Receipt, actor) -> None:
     if receipt.status != Receipt.Status.PUTAWAY or receipt.putaway_tasks.exclude(status=PutawayTask.Status.DONE).exists():
         return
-    receipt.status, receipt.stocked_at = Receipt.Status.STOCKED, timezone.now()
+    stocked_at = timezone.now()
     started = receipt.first_received_at or receipt.opened_at
-    receipt.dock_to_stock_seconds = int((receipt.stocked_at - started).total_seconds())
-    receipt.save(update_fields=["status", "stocked_at", "dock_to_stock_seconds"])
+    receipt_transition(receipt=receipt, to=Receipt.Status.STOCKED, actor=actor, extra={
+        "stocked_at": stocked_at, "dock_to_stock_seconds": int((stocked_at - started).total_seconds()),
+    })
 
 
 def _confirmed(task_before: PutawayTask, task: PutawayTask) -> StationReply:
@@ -171,9 +173,7 @@ def _confirmed(task_before: PutawayTask, task: PutawayTask) -> StationReply:
 
 
 def _locked_own_task(task: PutawayTask, actor) -> PutawayTask:
-    task = PutawayTask.objects.select_for_update(of=("self",)).select_related(
-        "product", "from_bin", "suggested_bin", "override_bin"
-    ).get(pk=task.pk)
+    task = lock_putaway_task(task.pk, related=("product", "from_bin", "suggested_bin", "override_bin"))
     if task.status != PutawayTask.Status.CLAIMED:
         raise PutawayRefused(f"putaway task {task.pk} is {task.get_status_display().lower()}: claim a task first")
     if task.claimed_by_id != getattr(actor, "pk", None):

@@ -15,6 +15,8 @@ from inventory.models import Condition, Movement, MovementKind, Product, Product
 from inventory.services.products import product_update
 from inventory.services.stock import stock_receive
 from layout.models import Bin
+from warehouse.inbound.services.lifecycle import purchase_order_transition, receipt_transition
+from warehouse.locks import lock_purchase_order, lock_purchase_order_line, lock_receipt
 from warehouse.models import (
     AsnCarton,
     ExceptionKind,
@@ -47,7 +49,7 @@ COMMANDS_HELP = "CMD:DAMAGED (next item damaged), CMD:DONE (finish, PO complete)
 @transaction.atomic
 def receipt_open(*, purchase_order: PurchaseOrder, actor, dock_bin: Bin | None = None) -> Receipt:
     """Start (or join) receiving a PO at a dock; a PO has one receipt open at a time."""
-    po = PurchaseOrder.objects.select_for_update().get(pk=purchase_order.pk)
+    po = lock_purchase_order(purchase_order.pk)
     if po.status in (PurchaseOrder.Status.RECEIVED, PurchaseOrder.Status.CANCELLED):
         raise ReceivingRefused(f"{po.number} is {po.get_status_display().lower()}: nothing more can be received")
     open_receipt = po.receipts.filter(status=Receipt.Status.RECEIVING).first()
@@ -61,7 +63,7 @@ def receipt_open(*, purchase_order: PurchaseOrder, actor, dock_bin: Bin | None =
 @transaction.atomic
 def receiving_scan(*, receipt: Receipt, raw: str, actor) -> StationReply:
     """One scan at the receiving station: a quantity, a command, a dock bin, an SSCC or an item."""
-    receipt = Receipt.objects.select_for_update(of=("self",)).select_related("purchase_order__merchant", "dock_bin").get(pk=receipt.pk)
+    receipt = lock_receipt(receipt.pk, related=("purchase_order__merchant", "dock_bin"))
     if receipt.status != Receipt.Status.RECEIVING:
         raise ReceivingRefused(f"receipt {receipt.pk} is closed ({receipt.get_status_display().lower()})")
     scan = parse_scan(raw)
@@ -99,8 +101,10 @@ def receiving_scan(*, receipt: Receipt, raw: str, actor) -> StationReply:
 
 def _receive(receipt: Receipt, product: Product, qty: int, actor, *, lot: str = "", expiry=None, serial=None) -> StationReply:
     po = receipt.purchase_order
+    if po.status == PurchaseOrder.Status.OPEN:  # the first unit: the PO starts receiving (locked before stock)
+        po = receipt.purchase_order = lock_purchase_order(po.pk, related=("merchant",))
     damaged = receipt.pending_damaged
-    line = PurchaseOrderLine.objects.select_for_update().filter(purchase_order=po, product=product).first()
+    line = lock_purchase_order_line(purchase_order_id=po.pk, product_id=product.pk)
     unexpected = line is None or line.expected_qty == 0
     if line is None:
         if not po.allow_unexpected:
@@ -147,7 +151,7 @@ def _receive(receipt: Receipt, product: Product, qty: int, actor, *, lot: str = 
 
 
 def _receive_carton(receipt: Receipt, scan: Scan, actor) -> StationReply:
-    cartons = list(AsnCarton.objects.select_for_update(of=("self",)).filter(purchase_order=receipt.purchase_order, sscc=scan.sscc)
+    cartons = list(AsnCarton.objects.select_for_update(of=("self",), no_key=True).filter(purchase_order=receipt.purchase_order, sscc=scan.sscc)
                    .select_related("product"))
     if not cartons:
         raise ReceivingRefused(f"SSCC {scan.sscc} is not on {receipt.purchase_order.number}")
@@ -205,19 +209,18 @@ def _command(receipt: Receipt, command: str, actor) -> StationReply:
 def receipt_close(*, receipt: Receipt, actor, complete: bool = True) -> Receipt:
     """Finish receiving: short lines become exceptions (when the PO is complete) and what landed on
     the dock becomes putaway tasks, one per product, dock bin, condition and lot."""
-    receipt = Receipt.objects.select_for_update(of=("self",)).select_related("purchase_order").get(pk=receipt.pk)
+    receipt = lock_receipt(receipt.pk)
     if receipt.status != Receipt.Status.RECEIVING:
         raise Conflict(f"receipt {receipt.pk} is already closed")
-    po = PurchaseOrder.objects.select_for_update().get(pk=receipt.purchase_order_id)
+    po = receipt.purchase_order = lock_purchase_order(receipt.purchase_order_id)
     if complete:
         for line in po.lines.select_related("product"):
             if line.outstanding:
                 _exception(receipt, ExceptionKind.SHORT, actor, product=line.product, qty=line.outstanding,
                            note=f"expected {line.expected_qty}, received {line.total_received}")
-        po.status = PurchaseOrder.Status.RECEIVED
-    else:
-        po.status = PurchaseOrder.Status.RECEIVING if receipt.first_received_at else po.status
-    po.save(update_fields=["status"])
+        purchase_order_transition(purchase_order=po, to=PurchaseOrder.Status.RECEIVED, actor=actor)
+    elif receipt.first_received_at:
+        purchase_order_transition(purchase_order=po, to=PurchaseOrder.Status.RECEIVING, actor=actor)
     groups = (
         Movement.objects.filter(reference=f"receipt:{receipt.pk}", kind=MovementKind.RECEIVE)
         .values("product_id", "bin_id", "condition", "lot").annotate(qty=Sum("qty")).order_by("product_id", "lot")
@@ -235,19 +238,18 @@ def receipt_close(*, receipt: Receipt, actor, complete: bool = True) -> Receipt:
             receipt=receipt, warehouse_id=receipt.warehouse_id, product_id=group["product_id"], from_bin_id=group["bin_id"],
             condition=group["condition"], lot=group["lot"], expiry=expiry, qty=group["qty"],
         )
-    receipt.closed_at = timezone.now()
-    receipt.status = Receipt.Status.PUTAWAY if groups else Receipt.Status.STOCKED
-    if not groups:
-        receipt.stocked_at = receipt.closed_at
-    receipt.pending_qty, receipt.pending_damaged = None, False
-    receipt.save()
-    return receipt
+    closed_at = timezone.now()
+    return receipt_transition(
+        receipt=receipt, to=Receipt.Status.PUTAWAY if groups else Receipt.Status.STOCKED, actor=actor,
+        extra={"closed_at": closed_at, "stocked_at": None if groups else closed_at, "pending_qty": None,
+               "pending_damaged": False},
+    )
 
 
 @transaction.atomic
 def unknown_barcode_map(*, exception: ReceivingException, product: Product, actor) -> ReceivingException:
     """A manager says which product an unknown barcode is: the barcode joins the product's GTINs."""
-    exception = ReceivingException.objects.select_for_update(of=("self",)).select_related("receipt__purchase_order").get(pk=exception.pk)
+    exception = ReceivingException.objects.select_for_update(of=("self",), no_key=True).select_related("receipt__purchase_order").get(pk=exception.pk)
     if exception.kind != ExceptionKind.UNKNOWN_BARCODE or exception.resolved_at:
         raise Conflict("only an open unknown-barcode exception can be mapped")
     if product.merchant_id != exception.receipt.purchase_order.merchant_id:
@@ -264,7 +266,7 @@ def unknown_barcode_map(*, exception: ReceivingException, product: Product, acto
 def exception_resolve(*, exception: ReceivingException, actor, resolution: str) -> ReceivingException:
     if not resolution.strip():
         raise ReceivingRefused("say how the exception was resolved")
-    exception = ReceivingException.objects.select_for_update().get(pk=exception.pk)
+    exception = ReceivingException.objects.select_for_update(of=("self",), no_key=True).get(pk=exception.pk)
     if exception.resolved_at:
         raise Conflict("this exception is already resolved")
     exception.resolved_at, exception.resolved_by, exception.resolution = timezone.now(), actor, resolution.strip()[:255]
@@ -292,8 +294,7 @@ def _started(receipt: Receipt, po: PurchaseOrder) -> None:
     if receipt.first_received_at is None:
         receipt.first_received_at = timezone.now()
     if po.status == PurchaseOrder.Status.OPEN:
-        PurchaseOrder.objects.filter(pk=po.pk).update(status=PurchaseOrder.Status.RECEIVING)
-        po.status = PurchaseOrder.Status.RECEIVING
+        purchase_order_transition(purchase_order=po, to=PurchaseOrder.Status.RECEIVING, actor=receipt.received_by)
 
 
 def _default_dock(po: PurchaseOrder) -> Bin:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Sum
 
-from inventory.models import BinStock, Condition, StockLevel
+from inventory.models import BinStock, Condition
 from inventory.services.flags import stock_flag
+from inventory.services.levels import stock_level_lock
 from orders.services.fulfillment_progress import order_line_note, order_line_resource
 from warehouse.models import Discrepancy, DiscrepancyKind, PickLine, PickSession
 from warehouse.outbound.services.picking import (
@@ -97,7 +98,7 @@ def _fail_and_resource(line: PickLine, *, actor, reason: str) -> str:
         return "Nothing left to re-source."
     # Flagging took the bin's units out of available; if the warehouse no longer covers its reservations,
     # this line gives the difference back to routing instead of taking stock promised to other orders.
-    level = StockLevel.objects.select_for_update().get(product_id=line.product_id, warehouse_id=line.session.warehouse_id)
+    level = stock_level_lock(product_id=line.product_id, warehouse_id=line.session.warehouse_id)
     give_back = min(max(-level.available, 0), failed)
     picks = plan_bins(reservation, failed - give_back, exclude_bin_ids=[line.bin_id]) if failed > give_back else []
     here = sum(p.qty for p in picks)

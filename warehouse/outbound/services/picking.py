@@ -67,7 +67,9 @@ def _assign_totes(session: PickSession) -> None:
     totes = list(
         Bin.objects.filter(warehouse_id=session.warehouse_id, kind=Bin.Kind.TOTE, is_active=True)
         .exclude(pk__in=busy).exclude(pk__in=holding).order_by("code")
-        .select_for_update(skip_locked=True)[: len(slots)]
+        # FOR NO KEY UPDATE: claims the tote against another claimer, yet never stalls the ledger rows and
+        # bin stock that reference the bin (a plain FOR UPDATE on a Bin row would).
+        .select_for_update(skip_locked=True, of=("self",), no_key=True)[: len(slots)]
     )
     if len(totes) < len(slots):
         raise PickRefused(f"{len(slots)} empty totes needed, {len(totes)} free in {session.warehouse.code}: empty some at pack-out")
