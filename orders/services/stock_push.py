@@ -154,10 +154,11 @@ def _record_success(push_id: int, token: str, generation: int, qty: int) -> str:
             return "superseded"
         push.attempts, push.last_error = 0, ""
         push.lease_token, push.leased_until = "", None
-        push.sent_qty, push.sent_at = qty, timezone.now()
+        now = timezone.now()
+        push.sent_qty, push.sent_at = qty, now
         changed_meanwhile = push.generation != generation
         if changed_meanwhile:
-            push.next_attempt_at = timezone.now()
+            push.next_attempt_at = now
             _deliver_after_commit(push.pk)
         else:
             push.status = StockPush.Status.SENT

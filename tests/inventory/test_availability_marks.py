@@ -99,3 +99,20 @@ def test_allocation_across_two_warehouses_never_deadlocks_with_picking_at_the_se
         levels = list(StockLevel.objects.filter(product=product).values_list("allocated", flat=True))
         assert sorted(levels) == [2, 2 + PICKS]  # picked units stay allocated until shipped
     assert_stock_invariants()
+
+
+def test_marks_are_one_per_product_and_warehouse_and_go_with_the_change_that_made_them():
+    product = ProductFactory()
+    east, west = BinFactory(), BinFactory()
+    for _ in range(3):
+        stock_receive(product=product, bin=east, qty=2, actor=None)
+    stock_receive(product=product, bin=west, qty=1, actor=None)
+    marks = sorted(AvailabilityChange.objects.filter(product=product).values_list("warehouse_id", flat=True))
+    assert marks == sorted([east.warehouse_id, west.warehouse_id])
+
+    AvailabilityChange.objects.all().delete()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        stock_adjust(product=product, bin=east, delta=-1, reason_code="lost", actor=None)
+        raise RuntimeError("the use case failed after the stock change")
+    assert not AvailabilityChange.objects.exists(), "a rolled-back change marks nothing"
+    assert StockLevel.objects.get(product=product, warehouse=east.warehouse).on_hand == 6
