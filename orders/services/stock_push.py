@@ -18,6 +18,7 @@ from functools import partial
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, DateTimeField, F, PositiveIntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from core.actors import actor_label
@@ -74,41 +75,50 @@ def _sync_batch(batch: int) -> list[int]:
 
 
 def _stock_pushes_wake(pairs: list[tuple[int, int]]) -> None:
-    """Mark each (channel, product) changed. A sent or parked row becomes due now; a pending one keeps its
-    backoff (its delivery is queued already); one in flight sees the new generation and sends again."""
+    """Mark each (channel, product) changed. A sent or parked row becomes due again, but no sooner than the
+    minimum interval after its last push (a SKU changing non-stop is pushed at that pace, always with the
+    latest quantity); a pending one keeps its schedule (its delivery is queued already); one in flight sees
+    the new generation and sends again."""
     now = timezone.now()
     StockPush.objects.bulk_create(
         [StockPush(channel_id=c, product_id=p, next_attempt_at=now, changed_at=now) for c, p in pairs],
         ignore_conflicts=True,
     )
-    match = Q()
-    for channel_id, product_id in pairs:
-        match |= Q(channel_id=channel_id, product_id=product_id)
-    rows = StockPush.objects.filter(match)
+    # Rows exist only for a channel and a product of the same merchant, so the two lists pick out the pairs.
+    rows = StockPush.objects.filter(channel_id__in={c for c, _ in pairs}, product_id__in={p for _, p in pairs})
     # In primary-key order, so two readers waking overlapping rows never wait on each other in a cycle.
-    ids = list(rows.select_for_update(of=("self",), no_key=True).order_by("pk").values_list("pk", flat=True))
+    locked = list(rows.select_for_update(of=("self",), no_key=True).order_by("pk").values_list("pk", "status"))
     pending = StockPush.Status.PENDING
-    StockPush.objects.filter(pk__in=ids).update(
+    not_before = Greatest(
+        Value(now), Coalesce(F("sent_at") + _min_interval(), Value(now)), output_field=DateTimeField()
+    )
+    StockPush.objects.filter(pk__in=[pk for pk, _ in locked]).update(
         generation=F("generation") + 1,
         changed_at=now,
         attempts=Case(When(status=StockPush.Status.SENT, then=Value(0)), default=F("attempts"),
                       output_field=PositiveIntegerField()),
-        next_attempt_at=Case(When(status=pending, then=F("next_attempt_at")), default=Value(now),
+        next_attempt_at=Case(When(status=pending, then=F("next_attempt_at")), default=not_before,
                              output_field=DateTimeField()),
         status=pending,
     )
-    due = (
-        StockPush.objects.filter(pk__in=ids, next_attempt_at__lte=now)
+    woken = {pk for pk, status in locked if status != pending}
+    queue = (
+        StockPush.objects.filter(pk__in=[pk for pk, _ in locked])
+        .filter(Q(pk__in=woken) | Q(next_attempt_at__lte=now))  # new rows are pending and due now
         .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
-        .values_list("pk", flat=True)
+        .values_list("pk", "next_attempt_at")
     )
-    for push_id in due:
-        _deliver_after_commit(push_id)
+    for push_id, due_at in queue:
+        _deliver_after_commit(push_id, countdown=max((due_at - now).total_seconds(), 0) or None)
+
+
+def _min_interval() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.ORDERS_STOCK_PUSH_MIN_INTERVAL_SECONDS)
 
 
 def stock_push_deliver(*, push_id: int) -> str:
     """Send the product's current available-to-sell to the channel if the push is due. Returns sent,
-    resend (a change arrived during the call: sent again at once), retrying or parked; or, without calling:
+    resend (a change arrived during the call: sent again after the minimum interval), retrying or parked; or, without calling:
     already_sent, not_due, in_flight, busy, superseded or missing."""
     claim = _claim(push_id)
     if isinstance(claim, str):
@@ -140,6 +150,10 @@ def _claim(push_id: int) -> tuple[StockPush, str, int] | str:
             return "in_flight"
         if push.next_attempt_at > now:
             return "not_due"
+        if not stock_push_channels([push.channel.merchant_id]).filter(pk=push.channel_id).exists():
+            push.status, push.last_error = StockPush.Status.FAILED, "the channel no longer takes stock pushes"
+            push.save(update_fields=["status", "last_error"])
+            return "parked"
         token = uuid.uuid4().hex
         push.lease_token = token
         push.leased_until = now + dt.timedelta(seconds=settings.ORDERS_OUTBOX_LEASE_SECONDS)
@@ -158,8 +172,8 @@ def _record_success(push_id: int, token: str, generation: int, qty: int) -> str:
         push.sent_qty, push.sent_at = qty, now
         changed_meanwhile = push.generation != generation
         if changed_meanwhile:
-            push.next_attempt_at = now
-            _deliver_after_commit(push.pk)
+            push.next_attempt_at = now + _min_interval()
+            _deliver_after_commit(push.pk, countdown=_min_interval().total_seconds() or None)
         else:
             push.status = StockPush.Status.SENT
         push.save(update_fields=["attempts", "last_error", "lease_token", "leased_until", "sent_qty", "sent_at",

@@ -65,6 +65,7 @@ def test_an_order_seen_by_webhook_and_by_pull_is_one_order(client):
 @pytest.mark.django_db
 def test_stock_changes_push_the_final_available_to_the_storefront(settings):
     settings.ORDERS_OUTBOX_RETRY_MAX_SECONDS = 0  # a failed push is due again at once (Retry-After included)
+    settings.ORDERS_STOCK_PUSH_MIN_INTERVAL_SECONDS = 0  # and a changed SKU right after its last push
     channel = ChannelFactory(kind="woocommerce")
     product = ProductFactory(merchant=channel.merchant, sku="BLOOM-0001")
     bin_ = BinFactory()

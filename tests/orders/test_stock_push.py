@@ -2,6 +2,7 @@
 down holds back nobody else; its pushes are retried, or parked and pushed again from the outbox page; a burst of
 changes is one push of the latest quantity; backorders fill in their own task."""
 
+import datetime as dt
 import threading
 import time
 
@@ -114,7 +115,7 @@ def test_a_closed_storefront_is_retried_then_parked_and_pushed_again_from_the_ou
 
 
 @pytest.mark.django_db
-def test_a_burst_of_changes_is_one_push_per_channel_carrying_the_latest_quantity():
+def test_a_burst_of_changes_is_one_push_per_channel_carrying_the_latest_quantity(settings):
     bin_ = BinFactory()
     with StorefrontPeer("shopify") as shopify, StorefrontPeer("woocommerce") as woo:
         first = selling(shopify, "ACME-0002")
@@ -130,11 +131,17 @@ def test_a_burst_of_changes_is_one_push_per_channel_carrying_the_latest_quantity
         assert shopify.pushes == [("ACME-0002", final)]
         assert woo.pushes == [("ACME-0002", final)]
         assert sync_stock_now() == 0, "nothing changed since"
+        stock_adjust(product=product, bin=bin_, delta=-1, reason_code="lost", actor=None)
+        assert sync_stock_now() == 0, "a SKU is pushed again no sooner than the minimum interval after its last push"
+        push = StockPush.objects.get(channel=first, product=product)
+        assert push.status == StockPush.Status.PENDING
+        assert push.next_attempt_at == push.sent_at + dt.timedelta(seconds=settings.ORDERS_STOCK_PUSH_MIN_INTERVAL_SECONDS)
     assert StockPush.objects.filter(product=product).count() == 2
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_change_while_the_push_is_on_the_wire_is_sent_right_after_it():
+def test_a_change_while_the_push_is_on_the_wire_is_sent_right_after_it(settings):
+    settings.ORDERS_STOCK_PUSH_MIN_INTERVAL_SECONDS = 0
     bin_ = BinFactory()
     with StorefrontPeer("woocommerce") as peer:
         channel = selling(peer, "BLOOM-0001")
