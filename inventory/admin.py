@@ -124,4 +124,4 @@ class ReorderRuleAdmin(admin.ModelAdmin):
 
 @admin.register(AvailabilityChange)
 class AvailabilityChangeAdmin(ReadOnlyAdmin):
-    list_display = ["product", "changed_at"]
+    list_display = ["product", "warehouse", "changed_at"]

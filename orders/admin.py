@@ -12,9 +12,11 @@ from orders.models import (
     OrderLine,
     OutboxMessage,
     RoutingPolicy,
+    StockPush,
 )
 from orders.services.inbox import inbox_replay
 from orders.services.outbox import outbox_retry
+from orders.services.stock_push import stock_push_retry
 from core.errors import DomainError
 
 
@@ -104,3 +106,27 @@ admin.site.register(RoutingPolicy)
 admin.site.register(IdempotencyKey)
 admin.site.register(OrderHold)
 admin.site.register(OrderEvent)
+
+
+@admin.register(StockPush)
+class StockPushAdmin(admin.ModelAdmin):
+    list_display = ["changed_at", "channel", "product", "status", "attempts", "next_attempt_at", "sent_qty", "sent_at"]
+    list_filter = ["status", "channel__kind", "channel"]
+    search_fields = ["product__sku"]
+    list_select_related = ["channel", "product"]
+    readonly_fields = [f.name for f in StockPush._meta.fields]
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False  # written only by the stock sync, from the IMS's change marks
+
+    @admin.action(description="Push the selected parked or pending stock again (a storefront back after an outage)")
+    def retry(self, request, queryset):
+        done = 0
+        for push in queryset:
+            try:
+                stock_push_retry(push=push, actor=request.user)
+                done += 1
+            except DomainError as exc:
+                messages.warning(request, exc.message)
+        messages.success(request, f"{done} stock push(es) queued to be sent again")

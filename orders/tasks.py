@@ -60,3 +60,50 @@ def sweep_outbox() -> int:
     for message_id in ids:
         deliver_outbox.delay(message_id)
     return len(ids)
+
+
+@shared_task(name="orders.sync_stock_changes", ignore_result=True, acks_late=True)
+def sync_stock_changes() -> int:
+    """Reads the IMS's available-to-sell change marks into per-channel stock pushes and backorder fills.
+    Queued by the IMS shortly after a change (settings.AVAILABILITY_CHANGE_TASKS) and run by beat as the sweep."""
+    from orders.services.stock_push import stock_changes_sync
+
+    return len(stock_changes_sync())
+
+
+@shared_task(name="orders.deliver_stock_push", ignore_result=True, acks_late=True)
+def deliver_stock_push(push_id: int) -> str:
+    """Safe to run twice: the claim and lease let one run at a time. Failures are retried by the service."""
+    from orders.services.stock_push import stock_push_deliver
+
+    return stock_push_deliver(push_id=push_id)
+
+
+@shared_task(name="orders.sweep_stock_pushes", ignore_result=True)
+def sweep_stock_pushes() -> int:
+    """Sends stock pushes that are due but have no task queued: broker down at commit, a lost task, an expired lease."""
+    from orders.selectors import stock_push_due_ids
+
+    ids = stock_push_due_ids()
+    for push_id in ids:
+        deliver_stock_push.delay(push_id)
+    return len(ids)
+
+
+@shared_task(name="orders.fill_backorders", ignore_result=True, acks_late=True, autoretry_for=(Exception,),
+             retry_backoff=2, max_retries=5)
+def fill_backorders(product_ids: list[int]) -> int:
+    """Stock of these products changed: try the orders waiting for them."""
+    from orders.services.allocation import backorders_allocate
+
+    return backorders_allocate(product_ids=product_ids)
+
+
+@shared_task(name="orders.sweep_backorders", ignore_result=True)
+def sweep_backorders() -> int:
+    """Backorders whose products have stock to sell but whose fill never ran (broker down, task lost)."""
+    from orders.selectors import backordered_product_ids_in_stock
+    from orders.services.allocation import backorders_allocate
+
+    product_ids = backordered_product_ids_in_stock()
+    return backorders_allocate(product_ids=product_ids) if product_ids else 0

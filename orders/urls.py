@@ -11,6 +11,7 @@ urlpatterns = [
     path("orders/inbox/<int:pk>/replay/", pages.inbox_replay_view, name="inbox_replay"),
     path("orders/outbox/", pages.outbox, name="outbox"),
     path("orders/outbox/<int:pk>/retry/", pages.outbox_retry_view, name="outbox_retry"),
+    path("orders/outbox/stock/<int:pk>/retry/", pages.stock_push_retry_view, name="stock_push_retry"),
     path("orders/<int:pk>/", pages.order_detail, name="order_detail"),
     path("orders/<int:pk>/action/", pages.order_action, name="order_action"),
 ]

@@ -15,8 +15,13 @@ app.conf.include = ["wms_project.tasks"]
 app.conf.beat_schedule = {
     "beat-heartbeat": {"task": "core.beat_heartbeat", "schedule": 30.0},
     "inventory-drift-check": {"task": "inventory.check_drift", "schedule": crontab(minute="*/15")},
-    # Sweeps availability changes whose push could not be scheduled (broker down at the time).
-    "inventory-availability-sweep": {"task": "inventory.push_availability", "schedule": 60.0},
+    # Reads the IMS's available-to-sell change marks whose nudge was lost (broker down at the time) into
+    # per-channel stock pushes and backorder fills.
+    "orders-stock-changes-sweep": {"task": "orders.sync_stock_changes", "schedule": 30.0},
+    # Channel stock pushes that are due but have no task queued.
+    "orders-stock-push-sweep": {"task": "orders.sweep_stock_pushes", "schedule": 60.0},
+    # Backorders whose products have stock but whose fill task never ran.
+    "orders-backorder-sweep": {"task": "orders.sweep_backorders", "schedule": crontab(minute="*/5")},
     # Catch-up pull: a missed webhook (WooCommerce never retries) still becomes exactly one order.
     "orders-pull-storefronts": {"task": "orders.pull_all_channels", "schedule": crontab(minute="*/5")},
     # Storefront sync-back: delivers outbox messages that are due and have no task queued.

@@ -147,6 +147,14 @@ ORDERS_OUTBOX_RETRY_MAX_SECONDS = float(os.environ.get("ORDERS_OUTBOX_RETRY_MAX_
 ORDERS_OUTBOX_MAX_ATTEMPTS = env_int("ORDERS_OUTBOX_MAX_ATTEMPTS", 8)
 # Longer than the slowest delivery (a few storefront calls of 10 s each); a crashed worker's claim expires.
 ORDERS_OUTBOX_LEASE_SECONDS = env_int("ORDERS_OUTBOX_LEASE_SECONDS", 300)
+# Stock pushes (orders.services.stock_push) use the outbox's retry, backoff, park and lease settings above.
+# A SKU whose stock keeps changing is pushed to a storefront at most once per this many seconds, always with
+# the latest quantity (storefront APIs rate-limit; a burst of changes must not become a burst of calls).
+ORDERS_STOCK_PUSH_MIN_INTERVAL_SECONDS = float(os.environ.get("ORDERS_STOCK_PUSH_MIN_INTERVAL_SECONDS") or 5)
+
+# Who reads the IMS's available-to-sell change marks: the IMS queues these tasks (by name, it imports none
+# of them) shortly after a change commits. Each also has a beat entry in wms_project/celery.py as the sweep.
+AVAILABILITY_CHANGE_TASKS = ["orders.sync_stock_changes"]
 
 CACHES = {
     "default": {

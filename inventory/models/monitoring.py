@@ -67,10 +67,19 @@ class DriftFinding(models.Model):
 
 
 class AvailabilityChange(models.Model):
-    """A product whose available-to-sell changed and must be pushed to its channels.
+    """A (product, warehouse) whose available-to-sell changed since its readers last looked.
 
-    One row per product however many changes happen: pushes coalesce.
+    Written by the stock operation in its own transaction, one row per (product, warehouse) however many
+    changes happen (coalesced). Per warehouse, not per product: the operation already holds that warehouse's
+    StockLevel lock, so the row adds no wait and no lock-order edge between warehouses.
     """
 
-    product = models.OneToOneField(Product, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="+")
     changed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product", "warehouse"], name="availability_change_one_per_level")
+        ]
+        indexes = [models.Index(fields=["changed_at"], name="availability_change_oldest")]

@@ -1,14 +1,21 @@
-"""Available-to-sell pushes to storefronts, coalesced per product.
+"""Available-to-sell change marks: how the IMS tells whoever sells its stock that a number moved.
 
-Stock services mark a product in AvailabilityChange (one row however many changes) and schedule a
-push after commit. The push reads the current available-to-sell when it runs, so the last value sent
-is the final one. The IMS does not know channels: the OMS registers a pusher at start-up.
+A StockOperation that changes what can be sold marks its (product, warehouse) in AvailabilityChange inside
+its own transaction. The mark is per warehouse because the operation already holds that warehouse's
+StockLevel lock: the row adds no wait and no lock-order edge, so stock operations on one SKU in two
+warehouses never wait on each other. (A single row per product did: it serialized every warehouse of a SKU
+and closed a deadlock cycle with the level locks.) Being written with the change, a mark is never lost
+between a commit and a task.
+
+The IMS does not know who reads the marks. Readers take them with `availability_changes_take` inside their
+own transaction. After commit the IMS nudges the tasks the composition root names in
+settings.AVAILABILITY_CHANGE_TASKS, at most one nudge waiting at a time so a burst of changes is read in a
+few passes; a beat entry runs the same tasks as the sweep for nudges lost to a broker outage.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from functools import lru_cache
 
 import redis
@@ -16,20 +23,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from inventory.models import AvailabilityChange, Product
+from inventory.models import AvailabilityChange
 
 log = logging.getLogger(__name__)
-SCHEDULED_KEY = "wms:availability:push-scheduled"
+NUDGED_KEY = "wms:availability:readers-nudged"
 COALESCE_SECONDS = 1.0
-
-# Called with (product, available_to_sell) after each coalesced change.
-Pusher = Callable[[Product, int], None]
-_pushers: list[Pusher] = []
-
-
-def register_availability_pusher(pusher: Pusher) -> None:
-    if pusher not in _pushers:
-        _pushers.append(pusher)
 
 
 @lru_cache(maxsize=4)
@@ -37,50 +35,49 @@ def _redis(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
-def schedule_push() -> None:
-    """At most one push task waiting at a time; a burst of changes becomes a few pushes."""
-    from inventory.tasks import push_availability
+def availability_mark(*, product_id: int, warehouse_id: int) -> None:
+    """Inside the stock transaction that holds this (product, warehouse)'s level lock."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("availability_mark must run inside the stock transaction")
+    AvailabilityChange.objects.bulk_create(
+        [AvailabilityChange(product_id=product_id, warehouse_id=warehouse_id, changed_at=timezone.now())],
+        update_conflicts=True, unique_fields=["product", "warehouse"], update_fields=["changed_at"],
+    )
+    transaction.on_commit(availability_readers_nudge, robust=True)
 
+
+def availability_readers_nudge() -> None:
+    """Queue each reader task once, a moment from now; more changes meanwhile ride on the same run."""
+    from celery import current_app
+
+    tasks = list(getattr(settings, "AVAILABILITY_CHANGE_TASKS", ()))
+    if not tasks:
+        return
     try:
-        first = _redis(settings.REDIS_URL).set(SCHEDULED_KEY, "1", nx=True, ex=30)
-        if first:
-            push_availability.apply_async(countdown=COALESCE_SECONDS)
-    except Exception:  # broker down: the periodic sweep delivers the marked changes later
-        log.warning("could not schedule an availability push; the periodic sweep will", exc_info=True)
+        if _redis(settings.REDIS_URL).set(NUDGED_KEY, "1", nx=True, ex=30):
+            for name in tasks:
+                current_app.send_task(name, countdown=COALESCE_SECONDS)
+    except Exception:  # broker down: the marks are committed and the beat sweep reads them later
+        log.warning("could not nudge the availability readers; the periodic sweep will read the marks", exc_info=True)
 
 
-def availability_push_pending(*, batch: int = 500) -> int:
-    """Push the current available-to-sell of every marked product; returns how many were pushed."""
-    from inventory.selectors import available_to_sell
-
+def availability_nudge_clear() -> None:
+    """Called by a reader as it starts: changes from now on nudge the next run."""
     try:
-        _redis(settings.REDIS_URL).delete(SCHEDULED_KEY)
+        _redis(settings.REDIS_URL).delete(NUDGED_KEY)
     except Exception:
-        log.warning("could not clear the push schedule flag", exc_info=True)
-    pushed = 0
-    started = timezone.now()
-    while True:
-        # Only changes marked before this run: later ones belong to the next (scheduled) push,
-        # so a product changing non-stop is pushed about once per coalescing window, not in a loop.
-        with transaction.atomic():
-            claimed = list(
-                AvailabilityChange.objects.select_for_update(skip_locked=True)
-                .filter(changed_at__lte=started)
-                .order_by("changed_at")[:batch]
-            )
-            AvailabilityChange.objects.filter(pk__in=[c.pk for c in claimed]).delete()
-        if not claimed:
-            if AvailabilityChange.objects.exists():
-                schedule_push()
-            return pushed
-        products = Product.objects.in_bulk([c.product_id for c in claimed])
-        for change in claimed:
-            product = products[change.product_id]
-            ats = available_to_sell(product)
-            try:
-                for pusher in _pushers:  # network calls: no transaction, no locks held
-                    pusher(product, ats)
-            except Exception:
-                AvailabilityChange.objects.get_or_create(product=product, defaults={"changed_at": change.changed_at})
-                raise
-            pushed += 1
+        log.warning("could not clear the availability nudge flag", exc_info=True)
+
+
+def availability_changes_take(*, batch: int = 500) -> list[int]:
+    """Take (lock and delete) up to `batch` of the oldest marks in the caller's transaction; returns the
+    distinct product ids. If the caller's transaction rolls back, the marks are back for the next reader.
+    Marks locked by another reader are skipped, never waited for."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("availability_changes_take must run inside the reader's transaction")
+    taken = list(
+        AvailabilityChange.objects.select_for_update(skip_locked=True)
+        .order_by("changed_at", "pk").values_list("pk", "product_id")[:batch]
+    )
+    AvailabilityChange.objects.filter(pk__in=[pk for pk, _ in taken]).delete()
+    return sorted({product_id for _, product_id in taken})

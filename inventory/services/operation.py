@@ -2,7 +2,7 @@
 
 A service opens a transaction, starts a StockOperation for its (product, warehouse) (which takes
 the StockLevel lock), changes bin rows through it, and calls finish(). Level counters, ledger rows,
-low-stock alerts and the channel availability push are all derived here, so no service can forget one.
+low-stock alerts and the available-to-sell change marks are all derived here, so no service can forget one.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from inventory import locks
 from inventory.exceptions import InactiveBin, InsufficientStock, InvalidQuantity, WrongMerchant, WrongWarehouse
-from inventory.models import AvailabilityChange, BinStock, Movement, StockLevel
+from inventory.models import BinStock, Movement, StockLevel
+from inventory.services.availability import availability_mark
 
 
 def check_qty(qty) -> int:
@@ -120,18 +121,12 @@ class StockOperation:
             self.level.allocated += self._allocated
             self.level.unavailable += self._unavailable
         if self._on_hand - self._allocated - self._unavailable:
-            availability_changed(self.product, self.level)
+            self._availability_changed()
         return self.level
 
+    def _availability_changed(self) -> None:
+        from inventory.services.low_stock import low_stock_evaluate
 
-def availability_changed(product, level: StockLevel) -> None:
-    """Record that the product's available-to-sell changed: one row however many changes (coalesced)."""
-    from inventory.services.low_stock import low_stock_evaluate
-    from inventory.services.availability import schedule_push
+        low_stock_evaluate(product=self.product, warehouse_id=self.warehouse_id)
+        availability_mark(product_id=self.product.pk, warehouse_id=self.warehouse_id)
 
-    AvailabilityChange.objects.bulk_create(
-        [AvailabilityChange(product=product, changed_at=timezone.now())],
-        update_conflicts=True, unique_fields=["product"], update_fields=["changed_at"],
-    )
-    low_stock_evaluate(product=product, warehouse_id=level.warehouse_id)
-    transaction.on_commit(schedule_push)

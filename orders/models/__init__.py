@@ -13,6 +13,7 @@ from orders.models.order import (
     ServiceLevel,
 )
 from orders.models.outbox import OutboxKind, OutboxMessage
+from orders.models.stock_push import StockPush
 
 __all__ = [
     "STOREFRONT_KINDS",
@@ -34,4 +35,5 @@ __all__ = [
     "RoutingPolicy",
     "RoutingRule",
     "ServiceLevel",
+    "StockPush",
 ]

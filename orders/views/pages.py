@@ -9,15 +9,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from inventory.selectors import merchant_of
-from orders.models import HoldKind, InboxDelivery, Order, OutboxMessage
-from orders.selectors import order_detail_queryset, orders_visible_to, outbox_needing_attention
-from orders.selectors import cancellable, editable
+from orders.models import HoldKind, InboxDelivery, Order, OutboxMessage, StockPush
+from orders.selectors import (
+    cancellable,
+    editable,
+    order_detail_queryset,
+    orders_visible_to,
+    outbox_needing_attention,
+    stock_pushes_needing_attention,
+)
 from orders.services.cancellation import order_cancel
 from orders.services.csv_intake import orders_import_csv
 from orders.services.edits import ADDRESS_FIELDS, LineChange, order_edit_address, order_edit_lines
 from orders.services.holds import MANUAL_KINDS, order_hold_place, order_hold_release
 from orders.services.inbox import inbox_replay
 from orders.services.outbox import outbox_retry
+from orders.services.stock_push import stock_push_retry
 from core.access import area_required
 from core.csv_import import ImportRejected
 from core.errors import DomainError
@@ -124,7 +131,9 @@ def inbox_replay_view(request, pk):
 
 @area_required("orders")
 def outbox(request):
-    return render(request, "orders/outbox.html", {"updates": outbox_needing_attention()})
+    return render(request, "orders/outbox.html", {
+        "updates": outbox_needing_attention(), "stock_pushes": stock_pushes_needing_attention(),
+    })
 
 
 @require_POST
@@ -134,6 +143,18 @@ def outbox_retry_view(request, pk):
     try:
         outbox_retry(message=message, actor=request.user)
         messages.success(request, f"storefront update {pk} queued to be sent again")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("orders:outbox")
+
+
+@require_POST
+@area_required("orders")
+def stock_push_retry_view(request, pk):
+    push = get_object_or_404(StockPush, pk=pk)
+    try:
+        stock_push_retry(push=push, actor=request.user)
+        messages.success(request, f"stock push {pk} queued to be sent again")
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("orders:outbox")

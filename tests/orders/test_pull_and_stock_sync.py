@@ -6,13 +6,13 @@ from django.test import Client
 
 from inventory.models import AvailabilityChange, StockLevel
 from inventory.selectors import available_to_sell
-from inventory.services.availability import availability_push_pending
 from inventory.services.stock import stock_adjust, stock_receive
-from orders.models import Channel, InboxDelivery, Order
+from orders.models import Channel, InboxDelivery, Order, StockPush
 from orders.services.inbox import inbox_process
 from orders.services.pull import channel_pull
 from tests.factories import BinFactory, ProductFactory
 from tests.orders.factories import ChannelFactory
+from tests.orders.stock_sync import sync_stock_now
 from tests.orders.storefront import payload, shopify_headers
 from tests.orders.test_adapters import _order
 from tests.peers.storefront import StorefrontPeer
@@ -63,7 +63,9 @@ def test_an_order_seen_by_webhook_and_by_pull_is_one_order(client):
 
 
 @pytest.mark.django_db
-def test_stock_changes_push_the_final_available_to_the_storefront():
+def test_stock_changes_push_the_final_available_to_the_storefront(settings):
+    settings.ORDERS_OUTBOX_RETRY_MAX_SECONDS = 0  # a failed push is due again at once (Retry-After included)
+    settings.ORDERS_STOCK_PUSH_MIN_INTERVAL_SECONDS = 0  # and a changed SKU right after its last push
     channel = ChannelFactory(kind="woocommerce")
     product = ProductFactory(merchant=channel.merchant, sku="BLOOM-0001")
     bin_ = BinFactory()
@@ -73,15 +75,15 @@ def test_stock_changes_push_the_final_available_to_the_storefront():
         stock_receive(product=product, bin=bin_, qty=12, actor=None)
         stock_adjust(product=product, bin=bin_, delta=-2, reason_code="lost", actor=None)
         assert AvailabilityChange.objects.filter(product=product).count() == 1  # coalesced
-        assert availability_push_pending() == 1
+        assert sync_stock_now() == 1
         assert peer.pushes == [("BLOOM-0001", 10)]
         peer.down = True
         stock_adjust(product=product, bin=bin_, delta=-1, reason_code="lost", actor=None)
-        with pytest.raises(Exception):
-            availability_push_pending()
-        assert AvailabilityChange.objects.filter(product=product).exists(), "kept for the retry"
+        assert sync_stock_now() == 0
+        push = StockPush.objects.get(channel=channel, product=product)
+        assert (push.status, push.attempts, push.sent_qty) == ("pending", 1, 10), "kept for the retry"
         peer.down = False
-        availability_push_pending()
+        sync_stock_now()
         assert peer.pushes[-1] == ("BLOOM-0001", 9)
 
 

@@ -5,12 +5,12 @@ import datetime as dt
 import pytest
 
 from inventory.models import BinStock, Condition, Movement, StockLevel
-from inventory.services.availability import availability_push_pending
 from orders.models import Order
 from orders.services.allocation import order_allocate
 from tests.factories import MerchantFactory, ProductFactory, WarehouseFactory, ZoneFactory, BinFactory
 from tests.inventory.invariants import assert_stock_invariants
 from tests.orders.factories import order_with_lines
+from tests.orders.stock_sync import sync_stock_now
 from tests.warehouse.inbound import build_site, gs1, gtin_of, make_po, new_product, sscc
 from layout.models import Zone
 from warehouse.models import ExceptionKind, PurchaseOrder, PutawayTask, Receipt, ReceivingException
@@ -253,7 +253,7 @@ def test_received_stock_fills_backorders_and_is_pushed(site):
     receipt = receipt_open(purchase_order=po, actor=site.receiver)
     scan(receipt, "x3", site)
     scan(receipt, product.sku, site)
-    availability_push_pending()  # what the channel push task runs after the commit
+    sync_stock_now()  # what the stock tasks run after the commit
     order.refresh_from_db()
     assert order.status in (Order.Status.ALLOCATED, Order.Status.RELEASED)
     assert StockLevel.objects.get(product=product, warehouse=site.warehouse).allocated == 3
