@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 
@@ -52,13 +51,29 @@ class Supervisor:
     """Runs named commands and restarts any that exits, with exponential backoff."""
 
     def __init__(self, commands: dict[str, list[str]], *, env: dict, cwd, backoff: float = 1.0,
-                 backoff_max: float = 30.0, stable_after: float = 60.0):
+                 backoff_max: float = 30.0, stable_after: float = 60.0, die_with_parent: bool = True,
+                 log_dir=None):
         self.parts = [Part(name, command) for name, command in commands.items()]
         self.env, self.cwd = env, cwd
         self.backoff, self.backoff_max, self.stable_after = backoff, backoff_max, stable_after
+        # The parent-death signal needs code between fork and exec, which is only safe in a single-threaded
+        # parent (the runner); a threaded embedder gets plain new sessions.
+        self.die_with_parent = die_with_parent
+        self.log_dir = log_dir
+
+    def part(self, name: str) -> Part:
+        return next(part for part in self.parts if part.name == name)
 
     def start(self, part: Part) -> None:
-        part.process = subprocess.Popen(part.command, env=self.env, cwd=self.cwd, preexec_fn=_own_session_dying_with_parent)
+        output = open(os.path.join(self.log_dir, f"{part.name}.log"), "ab") if self.log_dir else None
+        if self.die_with_parent:
+            launch = {"preexec_fn": _own_session_dying_with_parent}
+        else:
+            launch = {"start_new_session": True}
+        part.process = subprocess.Popen(part.command, env=self.env, cwd=self.cwd, stdout=output,
+                                        stderr=subprocess.STDOUT if output else None, **launch)
+        if output:
+            output.close()  # the child holds its own descriptor
         part.started_at = time.monotonic()
         part.restart_at = None
         part.pids.append(part.process.pid)
@@ -82,7 +97,7 @@ class Supervisor:
                 part.restart_at = now + delay
                 part.restarts += 1
                 how = f"signal {signal.Signals(-code).name}" if code < 0 else f"status {code}"
-                log(f"{part.name} exited with {how} after {ran:.1f} s; restarting in {delay:.0f} s (restart {part.restarts})")
+                log(f"{part.name} exited with {how} after {ran:.1f} s; restarting in {delay:g} s (restart {part.restarts})")
             if part.process is None and part.restart_at is not None and now >= part.restart_at:
                 self.start(part)
 
@@ -189,7 +204,7 @@ class _Announcer:
             return
         self.next_try = now + 1
         try:
-            with urllib.request.urlopen(self.url + "healthz", timeout=1):
+            with urllib.request.urlopen(self.url + "healthz", timeout=3):  # its worker ping waits a second
                 pass
         except OSError:  # HTTPError (503 while a part starts) is an OSError too
             if now < self.give_up:

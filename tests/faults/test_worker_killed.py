@@ -1,6 +1,6 @@
 """A Celery worker SIGKILLed in the middle of a burst of signed Shopify webhooks loses nothing.
 
-The tasks it held stay unacknowledged in Redis until the broker's visibility timeout (an hour), and an order
+The supervisor (the one `make run` uses) starts it again. The tasks it held stay unacknowledged in Redis until the broker's visibility timeout (an hour), and an order
 committed just before the kill may never have had its allocation queued. The inbox sweep (deliveries left
 received, or processing past their lease) and the allocation sweep (orders left pending) finish the work.
 """
@@ -31,7 +31,7 @@ def test_a_worker_killed_mid_burst_leaves_every_delivery_exactly_one_order(syste
     for sku in ("ACME-0001", "ACME-0002"):
         ProductFactory(merchant=channel.merchant, sku=sku)
     WarehouseFactory()  # no stock in it: every order ends backordered, which is allocation's answer too
-    system.start("web", "worker", "beat")
+    system.start()
     wait_for(system.worker_is_consuming, timeout=90, what="the worker to be ready")
 
     def deliver(number: int) -> int:
@@ -49,7 +49,8 @@ def test_a_worker_killed_mid_burst_leaves_every_delivery_exactly_one_order(syste
         killed_at = InboxDelivery.objects.filter(status="processed").count()
         assert list(answers) == [200] * BURST
     assert killed_at < BURST, "the worker was killed before the burst was through"
-    system.start("worker")
+    wait_for(lambda: system.restarts("worker") == 1 and system.worker_is_consuming(), timeout=90,
+             what="the supervisor to start the worker again")
     restarted = time.monotonic()
 
     def all_done() -> bool:
