@@ -35,11 +35,16 @@ class InboxDeliveryAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in InboxDelivery._meta.fields]
     actions = ["replay"]
 
-    @admin.action(description="Replay the selected parked or failed deliveries")
+    @admin.action(description="Replay the selected waiting, failed or parked deliveries")
     def replay(self, request, queryset):
+        replayed = 0
         for delivery in queryset:
-            inbox_replay(delivery_id=delivery.pk, actor=request.user)
-        messages.success(request, f"{queryset.count()} delivery(ies) queued for processing")
+            try:
+                inbox_replay(delivery_id=delivery.pk, actor=request.user)
+                replayed += 1
+            except DomainError as exc:
+                messages.warning(request, exc.message)
+        messages.success(request, f"{replayed} delivery(ies) marked for processing again")
 
 
 @admin.register(OutboxMessage)

@@ -81,6 +81,10 @@ def plan(
             late = ", ".join(c.code for c in ranked if c not in on_time)
             result.reasons.append(f"skipped {late}: cannot deliver within {promised_days} day(s)")
             ranked = on_time
+    if not ranked:  # no active warehouse at all: the order waits as a backorder instead of failing allocation
+        result.backordered = {line_id: qty for line_id, (_, qty) in needs.items()}
+        result.reasons.append("backordered: there is no active warehouse to ship from")
+        return result
     explain = "; ".join(_describe(c, weight_kg) for c in ranked)
     result.reasons.append(f"rules in order: {', '.join(rules)}; candidates: {explain}")
 

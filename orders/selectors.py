@@ -233,3 +233,47 @@ def backordered_product_ids_in_stock(product_ids=None) -> list[int]:
         .filter(reserved__lt=F("open"))
         .filter(Exists(in_stock)).values_list("product_id", flat=True)
     ))
+
+
+def inbox_needing_attention(*, limit: int = 200):
+    """Every delivery not yet turned into an order change: parked first, then failed, processing and
+    received, oldest first, so work a lost task left behind is seen and can be replayed."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from orders.models import InboxDelivery
+
+    S = InboxDelivery.Status
+    rank = Case(When(status=S.PARKED, then=Value(0)), When(status=S.FAILED, then=Value(1)),
+                When(status=S.PROCESSING, then=Value(2)), default=Value(3), output_field=IntegerField())
+    return (
+        InboxDelivery.objects.filter(status__in=[S.PARKED, S.FAILED, S.PROCESSING, S.RECEIVED])
+        .select_related("channel", "order").annotate(rank=rank).order_by("rank", "received_at", "id")[:limit]
+    )
+
+
+def orders_waiting_for_allocation(*, limit: int = 200) -> QuerySet[Order]:
+    """Pending orders (no hold), oldest first: each waits for an allocation task or the sweep."""
+    return Order.objects.filter(status=Order.Status.PENDING).select_related("channel").order_by("updated_at", "id")[:limit]
+
+
+def waiting_work_summary(*, now: dt.datetime | None = None) -> dict:
+    """How much work waits on a task and how old the oldest is, for /healthz and the inbox page."""
+    from django.db.models import Count, Min
+
+    from orders.models import InboxDelivery
+
+    now = now or timezone.now()
+    S = InboxDelivery.Status
+    deliveries = InboxDelivery.objects.filter(status__in=[S.RECEIVED, S.PROCESSING, S.FAILED]).aggregate(
+        n=Count("id"), oldest=Min("received_at"))
+    parked = InboxDelivery.objects.filter(status=S.PARKED).count()
+    orders = Order.objects.filter(status=Order.Status.PENDING).aggregate(n=Count("id"), oldest=Min("updated_at"))
+
+    def age(moment):
+        return round((now - moment).total_seconds(), 1) if moment else 0.0
+
+    return {
+        "deliveries_waiting": deliveries["n"], "oldest_waiting_delivery_seconds": age(deliveries["oldest"]),
+        "deliveries_parked": parked,
+        "orders_pending": orders["n"], "oldest_pending_order_seconds": age(orders["oldest"]),
+    }

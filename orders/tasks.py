@@ -6,23 +6,44 @@ from orders.services.inbox import PermanentInboxError, inbox_mark_failed, inbox_
 MAX_PROCESSING_RETRIES = 5
 
 
-@shared_task(name="orders.allocate_order", ignore_result=True, autoretry_for=(Exception,), retry_backoff=2, max_retries=5)
+# Tasks that change state are acknowledged after they finish (acks_late) and given back to the queue when
+# their worker dies (reject_on_worker_lost): each is idempotent, and its sweep covers a message lost anyway.
+@shared_task(name="orders.allocate_order", ignore_result=True, autoretry_for=(Exception,), retry_backoff=2, max_retries=5,
+             acks_late=True, reject_on_worker_lost=True)
 def allocate_order(order_id: int) -> None:
     order_allocate(order_id=order_id)
 
 
-@shared_task(name="orders.process_delivery", bind=True, ignore_result=True, max_retries=MAX_PROCESSING_RETRIES)
+@shared_task(name="orders.process_delivery", bind=True, ignore_result=True, max_retries=MAX_PROCESSING_RETRIES,
+             acks_late=True, reject_on_worker_lost=True)
 def process_delivery(self, delivery_id: int) -> str | None:
     try:
         return inbox_process(delivery_id=delivery_id)
     except PermanentInboxError as exc:
         inbox_mark_failed(delivery_id=delivery_id, error=str(exc), park=True)
     except Exception as exc:
-        last = self.request.retries >= self.max_retries
-        inbox_mark_failed(delivery_id=delivery_id, error=f"{type(exc).__name__}: {exc}", park=last)
-        if not last:
-            raise self.retry(exc=exc, countdown=min(2 ** (self.request.retries + 1), 600)) from exc
+        countdown = min(2 ** (self.request.retries + 1), 600)
+        parked = inbox_mark_failed(delivery_id=delivery_id, error=f"{type(exc).__name__}: {exc}",
+                                   park=self.request.retries >= self.max_retries, retry_in=countdown)
+        if not parked:
+            raise self.retry(exc=exc, countdown=countdown) from exc
     return None
+
+
+@shared_task(name="orders.sweep_inbox", ignore_result=True)
+def sweep_inbox() -> int:
+    """Queues again the deliveries still waiting after their task should have run."""
+    from orders.services.inbox import inbox_requeue_due
+
+    return len(inbox_requeue_due())
+
+
+@shared_task(name="orders.sweep_pending_orders", ignore_result=True)
+def sweep_pending_orders() -> int:
+    """Allocates pending orders whose allocation task never ran."""
+    from orders.services.allocation_sweep import pending_orders_allocate
+
+    return pending_orders_allocate()
 
 
 @shared_task(name="orders.pull_all_channels", ignore_result=True)

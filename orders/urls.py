@@ -9,6 +9,7 @@ urlpatterns = [
     path("orders/upload/", pages.order_upload, name="order_upload"),
     path("orders/inbox/", pages.inbox, name="inbox"),
     path("orders/inbox/<int:pk>/replay/", pages.inbox_replay_view, name="inbox_replay"),
+    path("orders/inbox/orders/<int:pk>/allocate/", pages.inbox_allocate_view, name="inbox_allocate"),
     path("orders/outbox/", pages.outbox, name="outbox"),
     path("orders/outbox/<int:pk>/retry/", pages.outbox_retry_view, name="outbox_retry"),
     path("orders/outbox/stock/<int:pk>/retry/", pages.stock_push_retry_view, name="stock_push_retry"),

@@ -11,6 +11,10 @@ app.autodiscover_tasks()
 # The composition root's own task (beat heartbeat for /healthz); wms_project is not an installed app.
 app.conf.include = ["wms_project.tasks"]
 
+# Sweep interval from the environment (settings.WMS_SWEEP_INTERVAL_SECONDS reads the same variable; settings
+# cannot be imported here, they import this module through the package).
+SWEEP_SECONDS = float(os.environ.get("WMS_SWEEP_INTERVAL_SECONDS") or 60)
+
 # The beat schedule lives in code so every deployment runs the same jobs.
 app.conf.beat_schedule = {
     "beat-heartbeat": {"task": "core.beat_heartbeat", "schedule": 30.0},
@@ -28,4 +32,8 @@ app.conf.beat_schedule = {
     "orders-outbox-sweep": {"task": "orders.sweep_outbox", "schedule": 60.0},
     # Carrier scans: delivered and exception states reach the order and the storefront.
     "shipping-poll-tracking": {"task": "shipping.poll_tracking", "schedule": crontab(minute="*/30")},
+    # Deliveries whose processing task was lost (broker down, worker killed) are queued again.
+    "orders-inbox-sweep": {"task": "orders.sweep_inbox", "schedule": SWEEP_SECONDS},
+    # Pending orders whose allocation task was lost are allocated.
+    "orders-allocation-sweep": {"task": "orders.sweep_pending_orders", "schedule": SWEEP_SECONDS},
 }

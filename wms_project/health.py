@@ -62,11 +62,29 @@ def record_beat() -> None:
     redis.Redis.from_url(settings.REDIS_URL).set(BEAT_KEY, time.time(), ex=3600)
 
 
+def check_waiting_work() -> dict:
+    """Work waiting on a task (deliveries, pending orders) and the age of the oldest. Queueing lag is normal;
+    only work older than WMS_STUCK_AFTER_SECONDS is called stuck, which means the sweeps are not running or
+    cannot finish it (parked deliveries are an operator's, on the inbox page, and do not count)."""
+    from orders.selectors import waiting_work_summary
+
+    try:
+        summary = waiting_work_summary()
+    except Exception as exc:
+        return {"ok": False, "error": _short(exc)}
+    limit = settings.WMS_STUCK_AFTER_SECONDS
+    stuck = [name for name, age in (("deliveries", summary["oldest_waiting_delivery_seconds"]),
+                                    ("orders", summary["oldest_pending_order_seconds"])) if age > limit]
+    return {"ok": not stuck, "stuck": stuck, "stuck_after_seconds": limit, **summary}
+
+
 def system_health() -> tuple[bool, dict]:
-    """Database, Redis and workers decide the status; beat is reported, not required."""
+    """Database, Redis and workers decide the status; beat and waiting work are reported, not required
+    (a web process that can take webhooks must stay in rotation while work is late)."""
     parts = {"database": check_database(), "redis": check_redis()}
     parts["celery"] = check_workers() if parts["redis"]["ok"] else {"ok": False, "error": "broker unreachable"}
     parts["beat"] = check_beat() if parts["redis"]["ok"] else {"ok": False, "error": "broker unreachable"}
+    parts["work"] = check_waiting_work() if parts["database"]["ok"] else {"ok": False, "error": "database unreachable"}
     healthy = all(parts[name]["ok"] for name in ("database", "redis", "celery"))
     return healthy, parts
 

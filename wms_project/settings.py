@@ -156,6 +156,23 @@ ORDERS_STOCK_PUSH_MIN_INTERVAL_SECONDS = float(os.environ.get("ORDERS_STOCK_PUSH
 # of them) shortly after a change commits. Each also has a beat entry in wms_project/celery.py as the sweep.
 AVAILABILITY_CHANGE_TASKS = ["orders.sync_stock_changes"]
 
+# Work that waits on a task is found again by beat sweeps, whatever happened to the task (broker down at
+# commit, a worker killed mid-task, a Redis restart that lost the queue). Sweeps run every
+# WMS_SWEEP_INTERVAL_SECONDS; a delivery still waiting ORDERS_INBOX_REQUEUE_SECONDS after it was queued is
+# queued again; a processing run holds its delivery for ORDERS_INBOX_LEASE_SECONDS; a pending order untouched
+# for ORDERS_ALLOCATION_SWEEP_AFTER_SECONDS is allocated by the sweep. /healthz calls waiting work stuck
+# after WMS_STUCK_AFTER_SECONDS (normal queueing lag stays green).
+WMS_SWEEP_INTERVAL_SECONDS = float(os.environ.get("WMS_SWEEP_INTERVAL_SECONDS") or 60)
+ORDERS_INBOX_REQUEUE_SECONDS = float(os.environ.get("ORDERS_INBOX_REQUEUE_SECONDS") or 120)
+ORDERS_INBOX_LEASE_SECONDS = float(os.environ.get("ORDERS_INBOX_LEASE_SECONDS") or 300)
+ORDERS_INBOX_MAX_ATTEMPTS = env_int("ORDERS_INBOX_MAX_ATTEMPTS", 10)
+ORDERS_ALLOCATION_SWEEP_AFTER_SECONDS = float(os.environ.get("ORDERS_ALLOCATION_SWEEP_AFTER_SECONDS") or 120)
+WMS_STUCK_AFTER_SECONDS = float(os.environ.get("WMS_STUCK_AFTER_SECONDS") or 900)
+# Publishing to a broker that is down gives up within a second: the request that committed answers at once
+# and the sweep sends the task later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("CELERY_BROKER_CONNECTION_TIMEOUT") or 2)
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -14,7 +14,8 @@ from core.roles import MERCHANT, roles_of
 def healthz(request):
     healthy, parts = system_health()
     failing = [name for name in ("database", "redis", "celery") if not parts[name]["ok"]]
-    body = {"status": "ok" if healthy else "down", "failing": failing, **parts}
+    stuck = [f"{what} waiting" for what in parts["work"].get("stuck", [])]
+    body = {"status": ("ok" if not stuck else "stuck") if healthy else "down", "failing": failing, "stuck": stuck, **parts}
     return JsonResponse(body, status=200 if healthy else 503)
 
 

@@ -13,7 +13,8 @@ class InboxDelivery(models.Model):
     """
 
     class Status(models.TextChoices):
-        RECEIVED = "received", "Received"
+        RECEIVED = "received", "Received, waiting for processing"
+        PROCESSING = "processing", "Processing"
         PROCESSED = "processed", "Processed"
         IGNORED = "ignored", "Ignored (nothing to do)"
         FAILED = "failed", "Failed, will retry"
@@ -33,6 +34,9 @@ class InboxDelivery(models.Model):
     triggered_at = models.DateTimeField(null=True, blank=True)
     suspicious = models.CharField(max_length=255, blank=True, help_text="Why this delivery looks off, if it does")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    # When the inbox sweep queues the delivery again if it is still waiting (received or failed) or still
+    # held by a processing run (its lease). Null means due at once.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     duplicates = models.PositiveIntegerField(default=0, help_text="Further deliveries of the same event")
@@ -44,9 +48,12 @@ class InboxDelivery(models.Model):
         ordering = ["-received_at"]
         constraints = [
             models.UniqueConstraint(fields=["channel", "dedup_key"], name="inbox_one_row_per_event"),
-            models.CheckConstraint(condition=models.Q(status__in=["received", "processed", "ignored", "failed", "parked"]), name="inbox_status_valid"),
+            models.CheckConstraint(condition=models.Q(status__in=["received", "processing", "processed", "ignored", "failed", "parked"]), name="inbox_status_valid"),
         ]
-        indexes = [models.Index(fields=["status", "received_at"])]
+        indexes = [
+            models.Index(fields=["status", "received_at"]),
+            models.Index(fields=["status", "next_attempt_at"], name="inbox_waiting_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel_id}:{self.topic}:{self.dedup_key}"

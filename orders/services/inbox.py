@@ -1,15 +1,25 @@
 """The webhook inbox: store every verified delivery raw, once; process it in a task that is safe
-to run twice; retry with backoff; park what keeps failing for an operator to replay."""
+to run twice; retry with backoff; park what keeps failing for an operator to replay.
+
+Nothing waits on a task that may be lost: a delivery carries `next_attempt_at`, the time the inbox sweep
+queues it again if it is still received or failed, or if the run that claimed it (processing, under a
+lease) died with its worker. A broker that is down when the delivery commits only delays processing.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
-from functools import partial
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
+
+from core.actors import actor_label
+from core.dispatch import Dispatch, enqueue_after_commit
+from core.errors import Conflict
 
 from orders.channels import adapter_for, client_for
 from orders.adapters.base import PayloadError, WebhookEvent
@@ -19,6 +29,9 @@ from orders.services.intake import order_upsert
 
 log = logging.getLogger(__name__)
 SECRET_HEADERS = {"authorization", "x-wms-webhook-secret", "x-auth-token", "cookie"}
+# States that wait on a processing task: each one is swept, shown on the inbox page and replayable.
+WAITING = (InboxDelivery.Status.RECEIVED, InboxDelivery.Status.PROCESSING, InboxDelivery.Status.FAILED)
+DONE = (InboxDelivery.Status.PROCESSED, InboxDelivery.Status.IGNORED)
 
 
 class PermanentInboxError(Exception):
@@ -38,21 +51,36 @@ def inbox_accept(
                 channel=channel, source=source, dedup_key=event.event_id[:255], topic=event.topic,
                 external_order_id=str(event.external_order_id or "")[:64], headers=kept_headers, body=text,
                 triggered_at=getattr(event, "triggered_at", None), suspicious=suspicious,
+                next_attempt_at=_requeue_time(),
             )
     except IntegrityError:
         InboxDelivery.objects.filter(channel=channel, dedup_key=event.event_id[:255]).update(duplicates=F("duplicates") + 1)
         return InboxDelivery.objects.get(channel=channel, dedup_key=event.event_id[:255]), False
-    from orders.tasks import process_delivery
-
-    transaction.on_commit(partial(process_delivery.delay, delivery.pk))
+    _queue_processing(delivery.pk)
     return delivery, True
 
 
+def _requeue_time() -> dt.datetime:
+    return timezone.now() + dt.timedelta(seconds=settings.ORDERS_INBOX_REQUEUE_SECONDS)
+
+
+def _queue_processing(delivery_id: int) -> Dispatch:
+    """Process after commit; if the broker is down, the delivery is due for the next sweep at once."""
+    from orders.tasks import process_delivery
+
+    def due_now() -> None:
+        InboxDelivery.objects.filter(pk=delivery_id, status__in=WAITING).update(next_attempt_at=timezone.now())
+
+    return enqueue_after_commit(process_delivery, delivery_id, on_broker_error=due_now)
+
+
 def inbox_process(*, delivery_id: int) -> str:
-    """Turn a stored delivery into an order change. Idempotent: a processed delivery is skipped."""
-    delivery = InboxDelivery.objects.select_related("channel__merchant").get(pk=delivery_id)
-    if delivery.status in (InboxDelivery.Status.PROCESSED, InboxDelivery.Status.IGNORED):
-        return delivery.status
+    """Turn a stored delivery into an order change. Idempotent: a processed delivery is skipped, and a run
+    that starts while another one holds the delivery's lease leaves it to that run."""
+    claim = _claim(delivery_id)
+    if isinstance(claim, str):
+        return claim
+    delivery = claim
     channel = delivery.channel
     adapter = adapter_for(channel.kind)
     try:
@@ -68,17 +96,39 @@ def inbox_process(*, delivery_id: int) -> str:
     except (PayloadError, KeyError, TypeError, ValueError) as exc:
         raise PermanentInboxError(f"cannot read the order: {exc}") from exc
     with transaction.atomic():
-        locked = InboxDelivery.objects.select_for_update().get(pk=delivery.pk)
-        if locked.status in (InboxDelivery.Status.PROCESSED, InboxDelivery.Status.IGNORED):
+        locked = InboxDelivery.objects.select_for_update(of=("self",), no_key=True).get(pk=delivery.pk)
+        if locked.status in DONE:
             return locked.status
         result = order_upsert(channel=channel, normalized=normalized, source=f"{delivery.source} {delivery.topic}")
         locked.status = InboxDelivery.Status.IGNORED if result.outcome == "stale" else InboxDelivery.Status.PROCESSED
         locked.order = result.order
         locked.processed_at = timezone.now()
-        locked.attempts = F("attempts") + 1
+        locked.next_attempt_at = None
         locked.last_error = ""
-        locked.save(update_fields=["status", "order", "processed_at", "attempts", "last_error"])
+        locked.save(update_fields=["status", "order", "processed_at", "next_attempt_at", "last_error"])
     return result.outcome
+
+
+def _claim(delivery_id: int) -> InboxDelivery | str:
+    """Mark the delivery processing under a lease (committed at once), counting the attempt. A worker
+    killed mid-run leaves it processing; the sweep takes it back when the lease runs out."""
+    now = timezone.now()
+    with transaction.atomic():
+        delivery = (
+            InboxDelivery.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("channel__merchant").filter(pk=delivery_id).first()
+        )
+        if delivery is None:
+            return "missing"
+        if delivery.status in DONE or delivery.status == InboxDelivery.Status.PARKED:
+            return delivery.status
+        if delivery.status == InboxDelivery.Status.PROCESSING and delivery.next_attempt_at and delivery.next_attempt_at > now:
+            return "in_flight"
+        delivery.status = InboxDelivery.Status.PROCESSING
+        delivery.next_attempt_at = now + dt.timedelta(seconds=settings.ORDERS_INBOX_LEASE_SECONDS)
+        delivery.attempts += 1
+        delivery.save(update_fields=["status", "next_attempt_at", "attempts"])
+    return delivery
 
 
 def _looks_like_full_order(kind: str, payload: dict) -> bool:
@@ -87,7 +137,9 @@ def _looks_like_full_order(kind: str, payload: dict) -> bool:
 
 def _cancel_by_external_id(delivery: InboxDelivery) -> str:
     with transaction.atomic():
-        locked = InboxDelivery.objects.select_for_update().get(pk=delivery.pk)
+        locked = InboxDelivery.objects.select_for_update(of=("self",), no_key=True).get(pk=delivery.pk)
+        if locked.status in DONE:
+            return locked.status
         order = Order.objects.filter(channel=delivery.channel, external_id=delivery.external_order_id).first()
         if order is not None and order.status != Order.Status.CANCELLED:
             order_cancel(order=order, actor=f"{delivery.channel.get_kind_display()} webhook", reason="cancelled on the storefront",
@@ -95,27 +147,64 @@ def _cancel_by_external_id(delivery: InboxDelivery) -> str:
         locked.status = InboxDelivery.Status.PROCESSED if order else InboxDelivery.Status.IGNORED
         locked.order = order
         locked.processed_at = timezone.now()
-        locked.save(update_fields=["status", "order", "processed_at"])
+        locked.next_attempt_at = None
+        locked.save(update_fields=["status", "order", "processed_at", "next_attempt_at"])
     return "cancelled" if order else "ignored"
 
 
-def inbox_mark_failed(*, delivery_id: int, error: str, park: bool) -> None:
-    status = InboxDelivery.Status.PARKED if park else InboxDelivery.Status.FAILED
-    InboxDelivery.objects.filter(pk=delivery_id).exclude(status=InboxDelivery.Status.PROCESSED).update(
-        status=status, last_error=error[:4000], attempts=F("attempts") + 1
-    )
-    log.warning("inbox delivery %s %s: %s", delivery_id, status, error[:300])
-
-
-def inbox_replay(*, delivery_id: int, actor) -> InboxDelivery:
-    """An operator sends a parked or failed delivery through processing again."""
-    from orders.tasks import process_delivery
-
+def inbox_mark_failed(*, delivery_id: int, error: str, park: bool, retry_in: float = 0) -> bool:
+    """Record a failed run. Returns True when the delivery is parked for an operator: asked to, or it has
+    used up its attempts (a delivery that kills its worker every time must not loop forever). Otherwise it
+    is failed and due for the sweep a little after its retry should have run."""
     with transaction.atomic():
-        delivery = InboxDelivery.objects.select_for_update().get(pk=delivery_id)
-        if delivery.status in (InboxDelivery.Status.PARKED, InboxDelivery.Status.FAILED):
-            delivery.status = InboxDelivery.Status.RECEIVED
-            delivery.last_error = f"replayed by {getattr(actor, 'username', actor)}"
-            delivery.save(update_fields=["status", "last_error"])
-            transaction.on_commit(partial(process_delivery.delay, delivery.pk))
-    return delivery
+        delivery = InboxDelivery.objects.select_for_update(of=("self",), no_key=True).filter(pk=delivery_id).first()
+        if delivery is None or delivery.status in DONE:
+            return False
+        park = park or delivery.attempts >= settings.ORDERS_INBOX_MAX_ATTEMPTS
+        delivery.status = InboxDelivery.Status.PARKED if park else InboxDelivery.Status.FAILED
+        delivery.last_error = error[:4000]
+        delivery.next_attempt_at = None if park else _requeue_time() + dt.timedelta(seconds=retry_in)
+        delivery.save(update_fields=["status", "last_error", "next_attempt_at"])
+    log.warning("inbox delivery %s %s: %s", delivery_id, delivery.status, error[:300])
+    return park
+
+
+def inbox_requeue_due(*, limit: int = 500) -> list[int]:
+    """The sweep: queue again every waiting delivery whose time has come (its task was lost, or the run
+    that held it died). Each is pushed a requeue interval ahead so a slow queue is not flooded."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            InboxDelivery.objects.select_for_update(of=("self",), no_key=True, skip_locked=True)
+            .filter(status__in=WAITING).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .order_by(F("next_attempt_at").asc(nulls_first=True), "id").values_list("pk", "status")[:limit]
+        )
+        expired = [pk for pk, status in due if status == InboxDelivery.Status.PROCESSING]
+        if expired:
+            InboxDelivery.objects.filter(pk__in=expired).update(
+                status=InboxDelivery.Status.RECEIVED, last_error="processing lease ran out (worker lost?); queued again",
+            )
+        InboxDelivery.objects.filter(pk__in=[pk for pk, _ in due]).update(next_attempt_at=_requeue_time())
+        for pk, _ in due:
+            _queue_processing(pk)
+    if due:
+        log.info("inbox sweep queued %s delivery(ies) again (%s whose processing lease ran out)", len(due), len(expired))
+    return [pk for pk, _ in due]
+
+
+def inbox_replay(*, delivery_id: int, actor) -> tuple[InboxDelivery, Dispatch]:
+    """An operator sends a waiting, failed or parked delivery through processing again. Recorded on the row
+    first: with the broker down the task cannot be sent now, and the sweep processes it when it is back."""
+    with transaction.atomic():
+        delivery = InboxDelivery.objects.select_for_update(of=("self",), no_key=True).get(pk=delivery_id)
+        if delivery.status in DONE:
+            raise Conflict(f"delivery {delivery_id} was already {delivery.get_status_display().lower()}")
+        if delivery.status == InboxDelivery.Status.PROCESSING and delivery.next_attempt_at and \
+                delivery.next_attempt_at > timezone.now():
+            raise Conflict(f"delivery {delivery_id} is being processed right now")
+        delivery.status = InboxDelivery.Status.RECEIVED
+        delivery.last_error = f"replayed by {actor_label(actor)}"
+        delivery.next_attempt_at = _requeue_time()
+        delivery.save(update_fields=["status", "last_error", "next_attempt_at"])
+        dispatch = _queue_processing(delivery.pk)
+    return delivery, dispatch

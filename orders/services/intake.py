@@ -185,11 +185,11 @@ def system_holds_evaluate(order: Order, actor) -> None:
 
 
 def order_queue_allocation(order: Order) -> None:
-    """A pending order with no holds goes to allocation after commit."""
-    from functools import partial
-
+    """A pending order with no holds goes to allocation after commit. With the broker down the commit
+    stands and the order stays pending: the allocation sweep finds it."""
+    from core.dispatch import enqueue_after_commit
     from orders.tasks import allocate_order
 
-    transaction.on_commit(partial(allocate_order.delay, order.pk))
+    enqueue_after_commit(allocate_order, order.pk)
 
 

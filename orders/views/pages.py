@@ -13,11 +13,15 @@ from orders.models import HoldKind, InboxDelivery, Order, OutboxMessage, StockPu
 from orders.selectors import (
     cancellable,
     editable,
+    inbox_needing_attention,
     order_detail_queryset,
     orders_visible_to,
+    orders_waiting_for_allocation,
     outbox_needing_attention,
     stock_pushes_needing_attention,
+    waiting_work_summary,
 )
+from orders.services.allocation_sweep import order_allocation_replay
 from orders.services.cancellation import order_cancel
 from orders.services.csv_intake import orders_import_csv
 from orders.services.edits import ADDRESS_FIELDS, LineChange, order_edit_address, order_edit_lines
@@ -115,17 +119,43 @@ def order_upload(request):
 
 @area_required("orders")
 def inbox(request):
-    deliveries = InboxDelivery.objects.select_related("channel", "order").filter(
-        status__in=[InboxDelivery.Status.PARKED, InboxDelivery.Status.FAILED]
-    )[:200]
-    return render(request, "orders/inbox.html", {"deliveries": deliveries})
+    return render(request, "orders/inbox.html", {
+        "deliveries": inbox_needing_attention(), "pending_orders": orders_waiting_for_allocation(),
+        "summary": waiting_work_summary(),
+    })
 
 
 @require_POST
 @area_required("orders")
 def inbox_replay_view(request, pk):
-    inbox_replay(delivery_id=pk, actor=request.user)
-    messages.success(request, f"delivery {pk} queued for processing again")
+    get_object_or_404(InboxDelivery, pk=pk)
+    try:
+        _, dispatch = inbox_replay(delivery_id=pk, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("orders:inbox")
+    if dispatch.sent:
+        messages.success(request, f"delivery {pk} queued for processing again")
+    else:
+        messages.warning(request, f"delivery {pk} marked for processing again; the task queue is unreachable "
+                                  "right now, so the inbox sweep will process it when the queue is back")
+    return redirect("orders:inbox")
+
+
+@require_POST
+@area_required("orders")
+def inbox_allocate_view(request, pk):
+    order = get_object_or_404(orders_visible_to(request.user), pk=pk)
+    try:
+        dispatch = order_allocation_replay(order_id=order.pk, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("orders:inbox")
+    if dispatch.sent:
+        messages.success(request, f"order {order.order_number} queued for allocation")
+    else:
+        messages.warning(request, f"allocation of order {order.order_number} recorded; the task queue is unreachable "
+                                  "right now, so the allocation sweep will allocate it when the queue is back")
     return redirect("orders:inbox")
 
 

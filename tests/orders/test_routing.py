@@ -143,3 +143,13 @@ def test_ship_by_uses_the_warehouse_cutoff_and_timezone(network):
     evening = order_with_lines(lines=[(product, 1)], service_level="expedited", placed_at=dt.datetime(2026, 11, 27, 18, 0, tzinfo=ny))
     assert ship_by_for(morning, sites["ewr"]) == dt.datetime(2026, 11, 23, 15, 0, tzinfo=ny)
     assert ship_by_for(evening, sites["ewr"]) == dt.datetime(2026, 11, 30, 15, 0, tzinfo=ny)  # Friday evening: Monday
+
+
+def test_with_no_active_warehouse_the_order_is_backordered_not_failed():
+    merchant = MerchantFactory()
+    product = ProductFactory(merchant=merchant)
+    order = order_with_lines(lines=[(product, 2)])
+    order_allocate(order_id=order.pk)
+    order.refresh_from_db()
+    assert order.status == Order.Status.BACKORDERED
+    assert "no active warehouse" in order.events.get(kind="routing").message
