@@ -23,4 +23,8 @@ app.conf.beat_schedule = {
     "orders-outbox-sweep": {"task": "orders.sweep_outbox", "schedule": 60.0},
     # Carrier scans: delivered and exception states reach the order and the storefront.
     "shipping-poll-tracking": {"task": "shipping.poll_tracking", "schedule": crontab(minute="*/30")},
+    # Pack closes a crash left between their steps: labels bought again with the same references, or undone.
+    "warehouse-pack-close-sweep": {"task": "warehouse.sweep_pack_closes", "schedule": 120.0},
+    # Voids asked of the carrier whose answer was never recorded: asked again.
+    "shipping-void-sweep": {"task": "shipping.sweep_voids", "schedule": 120.0},
 }
