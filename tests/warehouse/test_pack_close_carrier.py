@@ -147,7 +147,7 @@ def test_the_station_api_answers_with_the_labels_bought_after_the_scan_committed
 
 
 @pytest.mark.parametrize("failure", ["refused", "down"])
-def test_a_void_the_carrier_does_not_take_leaves_the_label_valid_and_says_why(peer, ps, packer, failure):
+def test_a_void_the_carrier_does_not_take_leaves_the_label_valid_and_says_why(client, peer, ps, packer, failure):
     order, tote, pack = two_cartons_ready(ps, packer)
     assert pack_scan(pack=pack, raw="CMD:DONE", actor=packer).ok
     shipment = Shipment.objects.order_by("carton__number").first()
@@ -162,6 +162,8 @@ def test_a_void_the_carrier_does_not_take_leaves_the_label_valid_and_says_why(pe
     pack.refresh_from_db()
     assert pack.status == Pack.Status.LABELLED
     assert FulfillmentOrder.objects.get(order=order).status == FulfillmentOrder.Status.PACKED
+    client.force_login(packer)
+    assert shipment.problem in client.get("/warehouse/manifests/").content.decode()
 
     peer.refuse_refunds = peer.down = False
     pack_void(shipment=shipment, actor=ps.manager)
@@ -170,12 +172,15 @@ def test_a_void_the_carrier_does_not_take_leaves_the_label_valid_and_says_why(pe
         Shipment.objects.values_list("tracking_number", flat=True))
 
 
-def test_the_sweep_buys_the_labels_of_a_close_a_crash_left_waiting_with_the_same_references(peer, ps, packer):
+def test_the_sweep_buys_the_labels_of_a_close_a_crash_left_waiting_with_the_same_references(client, peer, ps, packer):
     order, tote, pack = two_cartons_ready(ps, packer)
     step = pack_scan_step(pack=pack, raw="CMD:DONE", actor=packer)  # committed; the station dies before buying
     assert step.then is not None and not bought(peer)
     waiting = {s.pk: s.reference for s in Shipment.objects.all()}
     assert set(Shipment.objects.values_list("status", flat=True)) == {S.AWAITING_LABEL} and len(waiting) == 2
+    client.force_login(packer)
+    outbound_page = client.get("/warehouse/manifests/").content.decode()
+    assert all(f'data-in-flight="{reference}"' in outbound_page for reference in waiting.values())
 
     assert pack_closes_sweep(older_than_s=600) == {"labelled": 0, "reopened": 0, "failed": 0}  # may still be running
     Pack.objects.filter(pk=pack.pk).update(closing_since=timezone.now() - timedelta(minutes=15))
