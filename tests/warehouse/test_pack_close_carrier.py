@@ -227,3 +227,22 @@ def test_the_void_sweep_asks_the_carrier_again_for_a_void_left_unanswered(peer, 
     assert shipment.status == S.VOIDED and shipment.voided_at is not None
     assert [r["tracking_code"] for r in peer.refunds] == [shipment.tracking_number]
     assert shipment_voids_sweep(older_than_s=300) == {"voided": 0, "refused": 0}
+
+
+def test_two_closes_of_one_pack_at_once_buy_one_label_per_carton(peer, ps, packer):
+    from tests.concurrency import run_in_threads
+    from warehouse.outbound.services.packing import PackRefused
+
+    order, tote, pack = two_cartons_ready(ps, packer)
+
+    results = run_in_threads(lambda i: pack_scan(pack=pack, raw="CMD:DONE", actor=packer), 2)
+
+    closed = [r for r in results if not isinstance(r, Exception)]
+    refused = [r for r in results if isinstance(r, PackRefused)]
+    assert len(closed) == 1 and closed[0].ok and len(refused) == 1, results
+    assert "closing" in refused[0].message or "labelled" in refused[0].message  # depending on when it got the lock
+    assert len(bought(peer)) == 2 and Shipment.objects.filter(status=S.LABELLED).count() == 2
+    assert not Shipment.objects.exclude(status=S.LABELLED).exists()
+    pack.refresh_from_db()
+    assert pack.status == Pack.Status.LABELLED
+    assert_stock_invariants()
