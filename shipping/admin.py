@@ -23,7 +23,7 @@ class ShipmentAdmin(admin.ModelAdmin):
 
     list_display = ["tracking_number", "carrier", "service", "status", "warehouse", "rate_amount", "created_at", "shipped_at"]
     list_filter = ["status", "carrier", "warehouse"]
-    search_fields = ["tracking_number"]
+    search_fields = ["tracking_number", "reference"]
     exclude = ["label_pdf"]
     inlines = [TrackingEventInline]
 

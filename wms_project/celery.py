@@ -36,4 +36,8 @@ app.conf.beat_schedule = {
     "orders-inbox-sweep": {"task": "orders.sweep_inbox", "schedule": SWEEP_SECONDS},
     # Pending orders whose allocation task was lost are allocated.
     "orders-allocation-sweep": {"task": "orders.sweep_pending_orders", "schedule": SWEEP_SECONDS},
+    # Pack closes a crash left between their steps: labels bought again with the same references, or undone.
+    "warehouse-pack-close-sweep": {"task": "warehouse.sweep_pack_closes", "schedule": 120.0},
+    # Voids asked of the carrier whose answer was never recorded: asked again.
+    "shipping-void-sweep": {"task": "shipping.sweep_voids", "schedule": 120.0},
 }

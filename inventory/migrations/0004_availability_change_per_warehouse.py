@@ -15,6 +15,10 @@ def spread_marks_to_warehouses(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # The marks are rewritten and committed before the column is altered: PostgreSQL refuses to ALTER a table
+    # with pending foreign-key trigger events from rows written in the same transaction.
+    atomic = False
+
     dependencies = [
         ("inventory", "0003_layout_tables_moved_to_layout_app"),
         ("layout", "0001_initial_from_warehouse"),

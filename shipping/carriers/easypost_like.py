@@ -75,16 +75,25 @@ class EasyPostLike(Carrier):
             raise ServiceNotOffered(f"{rate.carrier} {rate.service} is no longer offered for this shipment")
         bought = self._call("POST", f"/v2/shipments/{shipment['id']}/buy", {"rate": {"id": offered["id"]}})
         tracking_number = bought.get("tracking_code") or ""
-        pdf_url = (bought.get("postage_label") or {}).get("label_pdf_url")
-        zpl_shipment = self._call("GET", f"/v2/shipments/{shipment['id']}/label?file_format=ZPL")
-        zpl_url = (zpl_shipment.get("postage_label") or {}).get("label_zpl_url")
-        if not tracking_number or not pdf_url or not zpl_url:
-            raise CarrierError("the shipping API bought the label but sent no tracking code or label file",
-                               carrier=rate.carrier, status=200)
-        tracker = bought.get("tracker") or {}
-        return Label(carrier=rate.carrier, service=rate.service, tracking_number=tracking_number,
-                     pdf=self._download(pdf_url), zpl=self._download(zpl_url).decode("utf-8"),
-                     package_tracking_numbers=(tracking_number,), tracking_url=tracker.get("public_url", ""))
+        try:
+            pdf_url = (bought.get("postage_label") or {}).get("label_pdf_url")
+            zpl_shipment = self._call("GET", f"/v2/shipments/{shipment['id']}/label?file_format=ZPL")
+            zpl_url = (zpl_shipment.get("postage_label") or {}).get("label_zpl_url")
+            if not tracking_number or not pdf_url or not zpl_url:
+                raise CarrierError("the shipping API bought the label but sent no tracking code or label file",
+                                   carrier=rate.carrier, status=200)
+            tracker = bought.get("tracker") or {}
+            return Label(carrier=rate.carrier, service=rate.service, tracking_number=tracking_number,
+                         pdf=self._download(pdf_url), zpl=self._download(zpl_url).decode("utf-8"),
+                         package_tracking_numbers=(tracking_number,), tracking_url=tracker.get("public_url", ""))
+        except ShippingError:
+            # Paid for but unusable (no file): refund it rather than leave a label nobody will print.
+            if tracking_number:
+                try:
+                    self.void(tracking_number)
+                except (ShippingError, VoidRefused):
+                    pass  # the purchase's own error below says what went wrong; the reference finds the label
+            raise
 
     def void(self, tracking_number: str) -> None:
         carrier = _carrier_of(tracking_number)

@@ -54,32 +54,45 @@ class Manifest(models.Model):
         return f"M-{self.pk} {self.carrier}"
 
 
-class Shipment(models.Model):
-    """A carton's label: the carrier, service and rate chosen (and why), the tracking number, the label files."""
+class ShipmentStatus(models.TextChoices):
+    AWAITING_LABEL = "awaiting_label", "Waiting for its label"
+    LABELLED = "labelled", "Labelled, waiting for the carrier"
+    VOIDING = "voiding", "Void asked of the carrier"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+    EXCEPTION = "exception", "Delivery exception"
+    VOIDED = "voided", "Label voided"
+    CANCELLED = "cancelled", "Not labelled (the pack was reopened)"
 
-    class Status(models.TextChoices):
-        LABELLED = "labelled", "Labelled, waiting for the carrier"
-        SHIPPED = "shipped", "Shipped"
-        DELIVERED = "delivered", "Delivered"
-        EXCEPTION = "exception", "Delivery exception"
-        VOIDED = "voided", "Label voided"
+
+class Shipment(models.Model):
+    """A carton's label: the carrier, service and rate chosen (and why), the tracking number, the label files.
+
+    The row is written before the label is bought (awaiting a label, with its idempotency `reference`), so a
+    purchase that happens outside any transaction is never lost; the same goes for voids (voiding)."""
+
+    Status = ShipmentStatus
 
     carton = models.ForeignKey("warehouse.Carton", on_delete=models.PROTECT, related_name="shipments")
     warehouse = models.ForeignKey("layout.Warehouse", on_delete=models.PROTECT, related_name="+")
     fulfillment_order = models.ForeignKey("orders.FulfillmentOrder", on_delete=models.PROTECT, related_name="shipments")
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.LABELLED)
-    carrier = models.CharField(max_length=32)
-    service = models.CharField(max_length=64)
-    rate_amount = models.DecimalField(max_digits=10, decimal_places=2)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.AWAITING_LABEL)
+    reference = models.CharField(max_length=64, unique=True, null=True, blank=True,
+                                 help_text="Sent with the label purchase; a retry buys with the same reference")
+    problem = models.CharField(max_length=500, blank=True, help_text="Why the last label purchase or void failed")
+    carrier = models.CharField(max_length=32, blank=True)
+    service = models.CharField(max_length=64, blank=True)
+    rate_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     rate_currency = models.CharField(max_length=3, default="USD")
     rate_reason = models.CharField(max_length=500, blank=True, help_text="Which rule chose the rate, and why")
     weight_g = models.PositiveIntegerField()
     from_bin = models.ForeignKey("layout.Bin", on_delete=models.PROTECT, related_name="+", help_text="Where the carton waits")
+    dimensions_mm = models.JSONField(default=list, blank=True, help_text="[length, width, height] of the carton")
     contents = models.JSONField(default=list, help_text="[{order_line_id, product_id, qty}] as packed")
-    tracking_number = models.CharField(max_length=64, unique=True)
+    tracking_number = models.CharField(max_length=64, unique=True, null=True, blank=True)
     tracking_url = models.URLField(max_length=500, blank=True, help_text="As the carrier gave it with the label")
-    label_pdf = models.BinaryField()
-    label_zpl = models.TextField()
+    label_pdf = models.BinaryField(default=bytes, blank=True)
+    label_zpl = models.TextField(blank=True)
     estimated_delivery = models.DateField(null=True, blank=True)
     transit_days = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -87,10 +100,13 @@ class Shipment(models.Model):
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, help_text="Last status change: how long an intent has waited")
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["warehouse", "carrier", "status"], name="shipment_manifest_queue")]
+        indexes = [models.Index(fields=["warehouse", "carrier", "status"], name="shipment_manifest_queue"),
+                   models.Index(fields=["status", "updated_at"], name="shipment_intents")]
+        constraints = [models.CheckConstraint(condition=models.Q(status__in=ShipmentStatus.values), name="shipment_status_valid")]
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.tracking_number}"

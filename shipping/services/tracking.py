@@ -14,6 +14,7 @@ from shipping.carriers.base import TrackingStatus
 from shipping.exceptions import ShippingError
 from shipping.models import Shipment, TrackingEvent
 from shipping.selectors import shipments_to_track
+from shipping.services.shipments import shipment_transition
 
 log = logging.getLogger(__name__)
 ACTOR = "carrier tracking"
@@ -37,15 +38,14 @@ def _record(shipment_id: int, events) -> str:
     last = events[-1]
     order = shipment.fulfillment_order.order
     if last.status == TrackingStatus.DELIVERED:
-        shipment.status, shipment.delivered_at = Shipment.Status.DELIVERED, last.occurred_at
-        shipment.save(update_fields=["status", "delivered_at"])
+        shipment_transition(shipment=shipment, to=Shipment.Status.DELIVERED, actor=ACTOR, reason=last.description,
+                            extra={"delivered_at": last.occurred_at})
         undelivered = Shipment.objects.filter(fulfillment_order__order=order).exclude(
             status__in=[Shipment.Status.DELIVERED, Shipment.Status.VOIDED])
         if not undelivered.exists() and order.status == order.Status.SHIPPED:
             order_mark_delivered(order=order, actor=ACTOR, delivered_at=last.occurred_at)
     elif last.status == TrackingStatus.EXCEPTION and shipment.status != Shipment.Status.EXCEPTION:
-        shipment.status = Shipment.Status.EXCEPTION
-        shipment.save(update_fields=["status"])
+        shipment_transition(shipment=shipment, to=Shipment.Status.EXCEPTION, actor=ACTOR, reason=last.description)
         order_event(order=order, kind="delivery_exception", actor=ACTOR,
                     message=f"{shipment.carrier} {shipment.tracking_number}: {last.description}")
     return shipment.status

@@ -10,7 +10,9 @@ kept in `shipments` by id, refunds in `refunds`, tracker scans in `scans` by tra
 from `quotes` (carrier, service, rate, delivery days). Requests are checked like the real API checks them:
 wrong key answers 401, a missing address field or parcel weight 422 with the field named, an international
 shipment bought without customs 422, buying twice 422. Set `down = True` to answer 503. Label files are served
-without credentials under /files/, as the real API's pre-signed file URLs are."""
+without credentials under /files/, as the real API's pre-signed file URLs are. `before_buy`, when set, is
+called with each shipment about to be bought (in the server's thread); a (status, payload) it returns is
+answered instead of selling the label."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import json
 import threading
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -51,6 +54,7 @@ class EasyPostPeer:
         self.files: dict[str, tuple[str, bytes]] = {}
         self.down = False
         self.refuse_refunds = False  # the parcel was already scanned: refunds come back "rejected"
+        self.before_buy: Callable[[dict[str, Any]], Reply | None] | None = None
         self.lock = threading.Lock()
         self._ids = itertools.count(1)
         self._serials = itertools.count(1)
@@ -158,6 +162,8 @@ class EasyPostPeer:
         if rate is None:
             return _error(422, "SHIPMENT.RATE.INVALID", "The rate does not belong to this shipment.",
                           [{"field": "rate.id", "message": "is not one of this shipment's rates"}])
+        if self.before_buy is not None and (refusal := self.before_buy(shipment)) is not None:
+            return refusal
         international = shipment["from_address"]["country"] != shipment["to_address"]["country"]
         if international and not (shipment.get("customs_info") or {}).get("customs_items"):
             return _error(422, "SHIPMENT.CUSTOMS_INFO.MISSING",

@@ -28,13 +28,17 @@ class CartonType(models.Model):
         return f"{self.code} ({self.length_mm}x{self.width_mm}x{self.height_mm} mm)"
 
 
+class PackStatus(models.TextChoices):
+    OPEN = "open", "Packing"
+    CLOSING = "closing", "Closing: labels being bought"
+    LABELLED = "labelled", "Packed and labelled (its shipments say when they left)"
+    CANCELLED = "cancelled", "Cancelled"
+
+
 class Pack(models.Model):
     """One packer verifying one fulfillment order's picked units into cartons."""
 
-    class Status(models.TextChoices):
-        OPEN = "open", "Packing"
-        LABELLED = "labelled", "Packed and labelled (its shipments say when they left)"
-        CANCELLED = "cancelled", "Cancelled"
+    Status = PackStatus
 
     fulfillment_order = models.ForeignKey("orders.FulfillmentOrder", on_delete=models.PROTECT, related_name="packs")
     warehouse = models.ForeignKey("layout.Warehouse", on_delete=models.PROTECT, related_name="+")
@@ -45,24 +49,30 @@ class Pack(models.Model):
     pending_qty = models.PositiveIntegerField(null=True, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     packed_at = models.DateTimeField(null=True, blank=True)
+    closing_since = models.DateTimeField(null=True, blank=True, help_text="When the label purchase started (a lease)")
+    close_problem = models.CharField(max_length=500, blank=True, help_text="Why the last close did not label the pack")
 
     class Meta:
         ordering = ["-started_at"]
         constraints = [
-            models.UniqueConstraint(fields=["fulfillment_order"], condition=Q(status__in=["open", "labelled"]),
+            models.UniqueConstraint(fields=["fulfillment_order"], condition=Q(status__in=["open", "closing", "labelled"]),
                                     name="pack_one_live_per_fulfillment"),
+            models.CheckConstraint(condition=Q(status__in=PackStatus.values), name="pack_status_valid"),
         ]
 
     def __str__(self) -> str:
         return f"PK-{self.pk}"
 
 
+class CartonStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
 class Carton(models.Model):
     """A physical box of a pack. Its label, rate and tracking live on `shipping.Shipment`."""
 
-    class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        CLOSED = "closed", "Closed"
+    Status = CartonStatus
 
     pack = models.ForeignKey(Pack, on_delete=models.CASCADE, related_name="cartons")
     number = models.PositiveSmallIntegerField()
@@ -72,7 +82,10 @@ class Carton(models.Model):
 
     class Meta:
         ordering = ["pack_id", "number"]
-        constraints = [models.UniqueConstraint(fields=["pack", "number"], name="carton_number_per_pack")]
+        constraints = [
+            models.UniqueConstraint(fields=["pack", "number"], name="carton_number_per_pack"),
+            models.CheckConstraint(condition=Q(status__in=CartonStatus.values), name="carton_status_valid"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.pack} #{self.number}"

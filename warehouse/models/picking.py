@@ -16,11 +16,14 @@ class PickStrategy(models.TextChoices):
     ZONE = "zone", "Zone (one session per zone)"
 
 
+class WaveStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
 class Wave(models.Model):
-    class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        DONE = "done", "Done"
-        CANCELLED = "cancelled", "Cancelled"
+    Status = WaveStatus
 
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="waves")
     strategy = models.CharField(max_length=8, choices=PickStrategy.choices, default=PickStrategy.BATCH)
@@ -33,19 +36,23 @@ class Wave(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(status__in=WaveStatus.values), name="wave_status_valid")]
 
     def __str__(self) -> str:
         return f"W-{self.pk}"
 
 
+class PickSessionStatus(models.TextChoices):
+    OPEN = "open", "Waiting for a picker"
+    CLAIMED = "claimed", "Being picked"
+    DONE = "done", "Picked"
+    CANCELLED = "cancelled", "Cancelled"
+
+
 class PickSession(models.Model):
     """What one picker walks: one order, a batch in a cart, or one zone of a wave."""
 
-    class Status(models.TextChoices):
-        OPEN = "open", "Waiting for a picker"
-        CLAIMED = "claimed", "Being picked"
-        DONE = "done", "Picked"
-        CANCELLED = "cancelled", "Cancelled"
+    Status = PickSessionStatus
 
     wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="sessions")
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
@@ -65,6 +72,7 @@ class PickSession(models.Model):
     class Meta:
         ordering = ["-priority", "ship_by", "id"]
         indexes = [models.Index(fields=["warehouse", "status", "priority", "ship_by"], name="pick_session_queue")]
+        constraints = [models.CheckConstraint(condition=Q(status__in=PickSessionStatus.values), name="pick_session_status_valid")]
 
     def __str__(self) -> str:
         return f"P-{self.pk}"
@@ -83,12 +91,15 @@ class PickSlot(models.Model):
         constraints = [models.UniqueConstraint(fields=["session", "slot"], name="pick_slot_unique")]
 
 
+class PickLineStatus(models.TextChoices):
+    OPEN = "open", "To pick"
+    PICKED = "picked", "Picked"
+    FAILED = "failed", "Failed (discrepancy)"
+    CANCELLED = "cancelled", "Cancelled"
+
+
 class PickLine(models.Model):
-    class Status(models.TextChoices):
-        OPEN = "open", "To pick"
-        PICKED = "picked", "Picked"
-        FAILED = "failed", "Failed (discrepancy)"
-        CANCELLED = "cancelled", "Cancelled"
+    Status = PickLineStatus
 
     session = models.ForeignKey(PickSession, on_delete=models.CASCADE, related_name="lines")
     slot = models.ForeignKey(PickSlot, on_delete=models.CASCADE, related_name="lines")
@@ -109,6 +120,7 @@ class PickLine(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(picked_qty__lte=F("qty")), name="pick_line_not_over_picked"),
             models.CheckConstraint(condition=Q(qty__gt=0), name="pick_line_qty_positive"),
+            models.CheckConstraint(condition=Q(status__in=PickLineStatus.values), name="pick_line_status_valid"),
         ]
         indexes = [models.Index(fields=["bin", "status"], name="pick_line_by_bin")]
 

@@ -3,13 +3,16 @@
 The scan id's row is inserted first, in the same transaction as the action: a concurrent duplicate
 waits on the unique key, then finds the row and gets the first answer back without re-applying.
 A refused scan is recorded too, so its retry answers with the same refusal.
+
+An action that must talk to the network (closing a pack buys labels) returns a reply with `then`: the
+rest of the work, run once the scan's transaction has committed, whose reply is recorded for the scan id.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
@@ -28,9 +31,22 @@ class StationReply:
     message: str
     data: dict = field(default_factory=dict)
     replayed: bool = False
+    # What is left to do after the transaction that produced this reply commits (no transaction open).
+    then: Callable[[], StationReply] | None = field(default=None, repr=False, compare=False)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {"ok": self.ok, "message": self.message, "data": dict(self.data), "replayed": self.replayed}
+
+
+def station_reply_settle(reply: StationReply) -> StationReply:
+    """Run what the reply left for after the commit; its refusal becomes the reply, as a scan's would."""
+    if reply.then is None:
+        return reply
+    try:
+        return reply.then()
+    except (DomainError, ScanError) as exc:
+        return StationReply(ok=False, message=getattr(exc, "message", None) or str(exc),
+                            data={"code": getattr(exc, "code", "bad_scan")})
 
 
 def apply_scan_once(*, scan_id, station: str, user, raw: str, action: Callable[[], StationReply]) -> StationReply:
@@ -52,8 +68,15 @@ def apply_scan_once(*, scan_id, station: str, user, raw: str, action: Callable[[
         except (DomainError, ScanError) as exc:
             reply = StationReply(ok=False, message=getattr(exc, "message", None) or str(exc),
                                  data={"code": getattr(exc, "code", "bad_scan")})
-        StationScan.objects.filter(pk=scan_uuid).update(ok=reply.ok, message=reply.message[:300], result=reply.data)
-        return reply
+        _record(scan_uuid, reply)
+    if reply.then is not None:
+        reply = station_reply_settle(reply)
+        _record(scan_uuid, reply)
+    return reply
+
+
+def _record(scan_uuid: uuid.UUID, reply: StationReply) -> None:
+    StationScan.objects.filter(pk=scan_uuid).update(ok=reply.ok, message=reply.message[:300], result=reply.data)
 
 
 def _uuid(value) -> uuid.UUID:

@@ -30,7 +30,7 @@ from warehouse.outbound.api.packing_serializers import (
 from layout.models import Bin, Warehouse
 from warehouse.models import CartonType, Pack
 from warehouse.outbound.selectors import pack_reads_for, packs_for_output, shipments_for_output
-from warehouse.outbound.services.pack_station import pack_station_scan
+from warehouse.outbound.services.pack_station import pack_station_scan_step
 from warehouse.outbound.services.packing import pack_release, pack_void
 from warehouse.outbound.services.packing_slips import packing_slip_pdf
 from warehouse.services.station_scans import StationReply, apply_scan_once
@@ -114,7 +114,7 @@ class PackStationScan(GenericAPIView):
         raw = data.validated_data["code"]
         return _reply(apply_scan_once(
             scan_id=data.validated_data["scan_id"], station="pack", user=request.user, raw=raw,
-            action=lambda: pack_station_scan(warehouse=warehouse, pack_bin=pack_bin, raw=raw, actor=request.user),
+            action=lambda: pack_station_scan_step(warehouse=warehouse, pack_bin=pack_bin, raw=raw, actor=request.user),
         ))
 
 

@@ -138,7 +138,7 @@ class PickSessionConfirm(GenericAPIView):
 
         def confirm() -> StationReply:
             line = _session_line(session, values["line_id"])
-            changed = pick_line_sync(line) if line.status == PickLine.Status.OPEN else ""
+            changed = pick_line_sync(line, actor=request.user) if line.status == PickLine.Status.OPEN else ""
             if changed:
                 return _finish_if_picked(session, StationReply(False, changed, {"code": "order_changed"}), request.user)
             line = pick_confirm(line=line, qty=values["qty"], actor=request.user)

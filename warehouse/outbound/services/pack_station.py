@@ -8,15 +8,22 @@ from django.db import transaction
 from layout.models import Bin, Warehouse
 
 from warehouse.models import Pack
-from warehouse.outbound.services.packing import pack_scan, pack_start
+from warehouse.outbound.services.packing import pack_scan_step, pack_start
 from warehouse.services.station_scans import StationReply
 
 
-@transaction.atomic
 def pack_station_scan(*, warehouse: Warehouse, pack_bin: Bin, raw: str, actor) -> StationReply:
+    """Call with no transaction open: closing a pack buys its labels after the scan's transaction commits."""
+    reply = pack_station_scan_step(warehouse=warehouse, pack_bin=pack_bin, raw=raw, actor=actor)
+    return reply.then() if reply.then else reply
+
+
+@transaction.atomic
+def pack_station_scan_step(*, warehouse: Warehouse, pack_bin: Bin, raw: str, actor) -> StationReply:
+    """The scan's own transaction, for `apply_scan_once` (which runs the reply's `then` after the commit)."""
     pack = Pack.objects.filter(warehouse=warehouse, status=Pack.Status.OPEN, packer=actor).first()
     if pack is not None:
-        reply = pack_scan(pack=pack, raw=raw, actor=actor)
+        reply = pack_scan_step(pack=pack, raw=raw, actor=actor)
         reply.data["pack_id"] = pack.pk
         return reply
     pack = pack_start(warehouse=warehouse, pack_bin=pack_bin, raw=raw, actor=actor)

@@ -1,8 +1,9 @@
 """Pack verification: scan the tote (or the order number), then every unit into the carton.
 
 A unit that is not in the order, one unit too many, or a unit left unpacked blocks closing, with the
-reason. Closing moves the units from the tote to the pack station through the ledger and buys a label per
-carton (`shipping.services.shipments.shipment_buy`); the order ships when the carrier's manifest is closed.
+reason. Closing (`warehouse.outbound.services.pack_close`) buys a label per carton with no transaction open,
+then moves the units from the tote to the pack station through the ledger; the order ships when the
+carrier's manifest is closed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from orders.models import FulfillmentOrder
 from layout.models import Bin, Warehouse
 from warehouse.models import Carton, CartonItem, CartonType, Pack, PickSession, PickSlot
 from warehouse.outbound.selectors import PackLine, carton_suggest, pack_lines
+from warehouse.outbound.services.lifecycles import carton_transition, pack_transition
 from warehouse.scanning import ScanKind, parse_scan
 from warehouse.services.scan_match import scan_names_product
 from warehouse.services.station_scans import StationReply
@@ -44,7 +46,10 @@ def pack_start(*, warehouse: Warehouse, pack_bin: Bin, raw: str, actor) -> Pack:
     fulfillment = FulfillmentOrder.objects.select_for_update().get(pk=fulfillment.pk)
     if fulfillment.status != FulfillmentOrder.Status.PICKING:
         raise PackRefused(f"{fulfillment.order.order_number} is {fulfillment.get_status_display().lower()}, not waiting to be packed")
-    live = Pack.objects.filter(fulfillment_order=fulfillment, status=Pack.Status.OPEN).select_related("packer").first()
+    live = (Pack.objects.filter(fulfillment_order=fulfillment, status__in=[Pack.Status.OPEN, Pack.Status.CLOSING])
+            .select_related("packer").first())
+    if live and live.status == Pack.Status.CLOSING:
+        raise PackRefused(f"{fulfillment.order.order_number} is being closed ({live}): its labels are being bought")
     if live:
         raise PackRefused(f"{fulfillment.order.order_number} is being packed by {live.packer}")
     previous = Pack.objects.filter(fulfillment_order=fulfillment, status=Pack.Status.CANCELLED).order_by("-id").first()
@@ -79,10 +84,19 @@ def _fulfillment_for(warehouse: Warehouse, raw: str) -> tuple[FulfillmentOrder, 
     return fulfillment, slot.tote if slot else None
 
 
-@transaction.atomic
 def pack_scan(*, pack: Pack, raw: str, actor) -> StationReply:
     """One scan at the pack station: an item, `x3` then an item, BOX:<code> for the carton type, W:<grams>
-    or 1.2kg for the weight, CMD:NEWBOX for another carton, CMD:DONE to close and label, CMD:RELEASE."""
+    or 1.2kg for the weight, CMD:NEWBOX for another carton, CMD:DONE to close and label, CMD:RELEASE.
+
+    CMD:DONE buys the labels after the scan's transaction has committed: call this with no transaction
+    open. (Stations apply `pack_scan_step` through `apply_scan_once`, which does the same.)"""
+    reply = pack_scan_step(pack=pack, raw=raw, actor=actor)
+    return reply.then() if reply.then else reply
+
+
+@transaction.atomic
+def pack_scan_step(*, pack: Pack, raw: str, actor) -> StationReply:
+    """The scan's own transaction; a close leaves the label purchase in the reply's `then`."""
     pack = _locked_own_pack(pack, actor)
     text = (raw or "").strip()
     carton = pack.cartons.filter(status=Carton.Status.OPEN).order_by("-number").first() or _new_carton(pack)
@@ -109,17 +123,16 @@ def pack_scan(*, pack: Pack, raw: str, actor) -> StationReply:
     if scan.kind == ScanKind.COMMAND and scan.code == "NEWBOX":
         if not carton.items.exists():
             raise PackRefused(f"carton {carton.number} is still empty")
-        carton.status = Carton.Status.CLOSED
-        carton.save(update_fields=["status"])
+        carton_transition(carton=carton, to=Carton.Status.CLOSED, actor=actor, reason="new carton")
         new = _new_carton(pack)
         return StationReply(True, f"Carton {carton.number} closed; packing into carton {new.number}")
     if scan.kind == ScanKind.COMMAND and scan.code == "RELEASE":
         pack_release(pack=pack, actor=actor)
         return StationReply(True, "Pack given back: the order waits at pack-out", {"released": True})
     if scan.kind == ScanKind.COMMAND and scan.code == "DONE":
-        from warehouse.outbound.services.pack_close import pack_close
+        from warehouse.outbound.services.pack_close import pack_close_begin
 
-        return pack_close(pack=pack, actor=actor)
+        return pack_close_begin(pack=pack, actor=actor)
     if scan.is_product:
         qty = pack.pending_qty or (scan.count or 1)
         line = _line_for(pack, scan, qty)
@@ -157,12 +170,11 @@ def _new_carton(pack: Pack) -> Carton:
 @transaction.atomic
 def pack_release(*, pack: Pack, actor) -> Pack:
     """Stop packing: the cartons are emptied and the order waits at pack-out for the next packer."""
-    pack = Pack.objects.select_for_update().get(pk=pack.pk)
+    pack = Pack.objects.select_for_update(of=("self",), no_key=True).get(pk=pack.pk)
     if pack.status != Pack.Status.OPEN:
         raise Conflict(f"{pack} is {pack.get_status_display().lower()}")
     pack.cartons.all().delete()
-    pack.status = Pack.Status.CANCELLED
-    pack.save(update_fields=["status"])
+    pack_transition(pack=pack, to=Pack.Status.CANCELLED, actor=actor, reason="released")
     return pack
 
 
@@ -190,19 +202,34 @@ def units_to_pack_out(pack: Pack, actor) -> None:
     pack.save(update_fields=["tote"])
 
 
-@transaction.atomic
 def pack_void(*, shipment, actor) -> Pack:
     """Void a carton's label before the carrier collects it: the whole pack goes back to be packed again
-    (its units wait at the pack station), and the order is visible at pack-out."""
+    (its units wait at the pack station), and the order is visible at pack-out. The voids talk to the
+    carrier: call this with no transaction open. A void the carrier refuses is raised (`VoidRefused`) and
+    leaves the pack labelled, with that label still valid."""
     from shipping.models import Shipment
     from shipping.services.shipments import shipment_void
 
-    shipment = shipment_void(shipment=shipment, actor=actor)
-    pack = Pack.objects.select_for_update().get(cartons__pk=shipment.carton_id)
-    for other in Shipment.objects.filter(carton__pack=pack, status=Shipment.Status.LABELLED):
+    pack = Pack.objects.get(cartons__pk=shipment.carton_id)
+    if pack.status == Pack.Status.CLOSING:
+        raise Conflict(f"{pack} is being closed: its labels are being bought; void once it is labelled")
+    shipment_void(shipment=shipment, actor=actor)
+    for other in Shipment.objects.filter(carton__pack=pack, status__in=[Shipment.Status.LABELLED, Shipment.Status.VOIDING]):
         shipment_void(shipment=other, actor=actor)
-    pack.status = Pack.Status.CANCELLED
-    pack.save(update_fields=["status"])
+    return _pack_cancel_voided(pack.pk, actor)
+
+
+@transaction.atomic
+def _pack_cancel_voided(pack_id: int, actor) -> Pack:
+    from shipping.models import Shipment
+
+    pack = Pack.objects.select_for_update(of=("self",), no_key=True).get(pk=pack_id)
+    if pack.status == Pack.Status.CANCELLED:
+        return pack
+    live = Shipment.objects.filter(carton__pack=pack).exclude(status__in=[Shipment.Status.VOIDED, Shipment.Status.CANCELLED])
+    if live.exists():
+        raise Conflict(f"{pack} still has a label that is not voided")
+    pack_transition(pack=pack, to=Pack.Status.CANCELLED, actor=actor, reason="labels voided")
     FulfillmentOrder.objects.filter(pk=pack.fulfillment_order_id).update(status=FulfillmentOrder.Status.PICKING,
                                                                          updated_at=timezone.now())
     return pack

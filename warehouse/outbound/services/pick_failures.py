@@ -19,6 +19,7 @@ from inventory.services.flags import stock_flag
 from inventory.services.levels import stock_level_lock
 from orders.services.fulfillment_progress import order_line_note, order_line_resource
 from warehouse.models import Discrepancy, DiscrepancyKind, PickLine, PickSession
+from warehouse.outbound.services.lifecycles import pick_line_transition
 from warehouse.outbound.services.picking import (
     LIVE_SESSION,
     PickRefused,
@@ -88,9 +89,8 @@ def _open_lines_at(line: PickLine) -> list[PickLine]:
 
 def _fail_and_resource(line: PickLine, *, actor, reason: str) -> str:
     failed = line.remaining
-    line.failed_qty += failed
-    line.status = PickLine.Status.FAILED
-    line.save(update_fields=["failed_qty", "status"])
+    pick_line_transition(line=line, to=PickLine.Status.FAILED, actor=actor, reason=reason,
+                         extra={"failed_qty": line.failed_qty + failed})
     reservation = line.reservation
     reservation.refresh_from_db()
     failed = min(failed, reservation.qty)  # an order edited meanwhile may want fewer

@@ -16,6 +16,7 @@ from orders.services.fulfillment_progress import fulfillment_picking_started
 from layout.models import Bin, Warehouse
 from warehouse.models import PickLine, PickSession, PickSlot, Wave
 from warehouse.outbound.selectors import current_line
+from warehouse.outbound.services.lifecycles import pick_line_transition, pick_session_transition, wave_transition
 from warehouse.scanning import ScanKind, parse_scan
 from warehouse.services.scan_match import scan_names_product
 from warehouse.services.station_scans import StationReply
@@ -51,8 +52,8 @@ def pick_claim_next(*, warehouse: Warehouse, actor) -> PickSession | None:
         return None
     _assign_totes(session)
     now = timezone.now()
-    session.status, session.picker, session.claimed_at, session.last_activity_at = PickSession.Status.CLAIMED, actor, now, now
-    session.save(update_fields=["status", "picker", "claimed_at", "last_activity_at"])
+    pick_session_transition(session=session, to=PickSession.Status.CLAIMED, actor=actor, reason="claimed",
+                            extra={"picker": actor, "claimed_at": now, "last_activity_at": now})
     for slot in session.slots.all():
         fulfillment_picking_started(fulfillment_order_id=slot.fulfillment_order_id, actor=actor)
     return session
@@ -87,8 +88,8 @@ def pick_session_release(*, session: PickSession, actor) -> PickSession:
         raise Conflict(f"pick session {session} is {session.get_status_display().lower()}, not being picked")
     if session.picker_id != getattr(actor, "pk", None) and not may_use(actor, "picking_manage"):
         raise PermissionDenied(f"pick session {session} belongs to {session.picker.get_username()}; a manager may release it")
-    session.status, session.picker, session.claimed_at, session.pending_qty = PickSession.Status.OPEN, None, None, None
-    session.save(update_fields=["status", "picker", "claimed_at", "pending_qty"])
+    pick_session_transition(session=session, to=PickSession.Status.OPEN, actor=actor, reason="released",
+                            extra={"picker": None, "claimed_at": None, "pending_qty": None})
     session.lines.filter(status=PickLine.Status.OPEN).update(bin_confirmed=False)
     return session
 
@@ -106,9 +107,14 @@ def pick_session_assign(*, session: PickSession, picker, actor) -> PickSession:
     if session.status == PickSession.Status.OPEN:
         _assign_totes(session)
     now = timezone.now()
-    session.status, session.picker, session.claimed_at, session.last_activity_at = PickSession.Status.CLAIMED, picker, now, now
-    session.pending_qty = None
-    session.save(update_fields=["status", "picker", "claimed_at", "last_activity_at", "pending_qty"])
+    handover = {"picker": picker, "claimed_at": now, "last_activity_at": now, "pending_qty": None}
+    if session.status == PickSession.Status.CLAIMED:  # from one picker to another: the status stays
+        for name, value in handover.items():
+            setattr(session, name, value)
+        session.save(update_fields=list(handover))
+    else:
+        pick_session_transition(session=session, to=PickSession.Status.CLAIMED, actor=actor,
+                                reason=f"assigned to {picker.get_username()}", extra=handover)
     session.lines.filter(status=PickLine.Status.OPEN).update(bin_confirmed=False)
     for slot in session.slots.all():
         fulfillment_picking_started(fulfillment_order_id=slot.fulfillment_order_id, actor=actor)
@@ -155,7 +161,7 @@ def pick_scan(*, session: PickSession, raw: str, actor) -> StationReply:
         if scan.lot and line.lot and scan.lot != line.lot:
             raise PickRefused(f"wrong lot {scan.lot}: take lot {line.lot} (first to expire)")
         qty = session.pending_qty or (scan.count or 1)
-        changed = pick_line_sync(line)
+        changed = pick_line_sync(line, actor=actor)
         if changed:
             session.pending_qty = None
             session.save(update_fields=["pending_qty"])
@@ -192,36 +198,38 @@ def pick_confirm(*, line: PickLine, qty: int, actor, _locked_session: PickSessio
         lot=line.lot or None, reference=f"pick:{session.pk}",
     )
     line.picked_qty += qty
+    line.save(update_fields=["picked_qty"])
     if line.remaining == 0:
-        line.status = PickLine.Status.PICKED
-    line.save(update_fields=["picked_qty", "status"])
+        pick_line_transition(line=line, to=PickLine.Status.PICKED, actor=actor)
     session.pending_qty = None
     session.save(update_fields=["pending_qty"])
     pick_session_finish_if_done(session)
     return line
 
 
-def pick_line_sync(line: PickLine) -> str:
+def pick_line_sync(line: PickLine, *, actor=None) -> str:
     """Shorten an open line to what its order still wants (cancelled or edited after the wave was
     planned). Returns what changed, in words, or "" when nothing did."""
     reservation = line.reservation
     reservation.refresh_from_db()
     if reservation.qty >= line.remaining:
         return ""
-    _cancel_rest(line)
+    _cancel_rest(line, actor=actor)
     return f"order changed: only {reservation.qty} x {line.product.sku} still wanted here; line updated, carry on"
 
 
-def _cancel_rest(line: PickLine) -> None:
+def _cancel_rest(line: PickLine, *, actor) -> None:
     still_wanted = min(line.remaining, max(line.reservation.qty, 0))
     done = line.picked_qty + line.failed_qty
+    reason = "order changed after planning"
     if still_wanted:
         line.qty = done + still_wanted
+        line.save(update_fields=["qty"])
     elif done:
-        line.qty, line.status = done, PickLine.Status.PICKED if line.picked_qty else PickLine.Status.FAILED
+        to = PickLine.Status.PICKED if line.picked_qty else PickLine.Status.FAILED
+        pick_line_transition(line=line, to=to, actor=actor, reason=reason, extra={"qty": done})
     else:
-        line.status = PickLine.Status.CANCELLED
-    line.save(update_fields=["qty", "status"])
+        pick_line_transition(line=line, to=PickLine.Status.CANCELLED, actor=actor, reason=reason)
 
 
 def _after(session: PickSession, reply: StationReply) -> StationReply:
@@ -237,12 +245,12 @@ def pick_session_finish_if_done(session: PickSession) -> bool:
         return True
     if session.lines.filter(status=PickLine.Status.OPEN).exists():
         return False
-    session.status, session.completed_at, session.pending_qty = PickSession.Status.DONE, timezone.now(), None
-    session.save(update_fields=["status", "completed_at", "pending_qty"])
-    wave = Wave.objects.select_for_update().get(pk=session.wave_id)
+    pick_session_transition(session=session, to=PickSession.Status.DONE, actor=None, reason="nothing left to pick",
+                            extra={"completed_at": timezone.now(), "pending_qty": None})
+    wave = Wave.objects.select_for_update(of=("self",), no_key=True).get(pk=session.wave_id)
     if not wave.sessions.filter(status__in=LIVE_SESSION).exists() and wave.status == Wave.Status.OPEN:
-        wave.status, wave.completed_at = Wave.Status.DONE, timezone.now()
-        wave.save(update_fields=["status", "completed_at"])
+        wave_transition(wave=wave, to=Wave.Status.DONE, actor=None, reason="every session picked",
+                        extra={"completed_at": timezone.now()})
     return True
 
 
@@ -294,8 +302,7 @@ def pick_work_stop(*, order, actor, reason: str) -> int:
                              reason=f"order cancelled: {reason}", reference=f"pick:{line.session_id}")
                 put_back += qty
         if line.status == PickLine.Status.OPEN or line.picked_qty:
-            line.status = PickLine.Status.CANCELLED
-            line.save(update_fields=["status"])
+            pick_line_transition(line=line, to=PickLine.Status.CANCELLED, actor=actor, reason=f"order cancelled: {reason}")
     for session in PickSession.objects.filter(lines__slot__fulfillment_order__order=order, status__in=LIVE_SESSION).distinct():
         pick_session_finish_if_done(session)
     return put_back

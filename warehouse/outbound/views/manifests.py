@@ -23,8 +23,10 @@ def manifests(request):
                .select_related("warehouse", "fulfillment_order__order").order_by("warehouse__code", "carrier", "id"))
     groups = [{"warehouse": warehouse, "carrier": carrier, "shipments": list(rows)}
               for (warehouse, carrier), rows in groupby(waiting, key=lambda s: (s.warehouse, s.carrier))]
+    in_flight = (Shipment.objects.filter(status__in=[Shipment.Status.AWAITING_LABEL, Shipment.Status.VOIDING])
+                 .select_related("warehouse", "fulfillment_order__order").order_by("updated_at")[:100])
     closed = Manifest.objects.select_related("warehouse", "closed_by")[:30]
-    return render(request, "warehouse/manifests.html", {"groups": groups, "closed": closed})
+    return render(request, "warehouse/manifests.html", {"groups": groups, "in_flight": in_flight, "closed": closed})
 
 
 @require_POST

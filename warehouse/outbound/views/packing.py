@@ -10,8 +10,8 @@ from orders.models import FulfillmentOrder
 from shipping.models import Shipment
 from layout.models import Bin, Warehouse
 from warehouse.models import Pack
-from warehouse.outbound.services.pack_station import pack_station_scan
 from warehouse.outbound.selectors import pack_lines
+from warehouse.outbound.services.pack_station import pack_station_scan_step
 from warehouse.outbound.services.packing_slips import packing_slip_pdf
 from warehouse.views.stations import render_station, submitted_scan
 from core.access import area_required
@@ -35,7 +35,7 @@ def pack_station_submit(request, code, station):
     warehouse = get_object_or_404(Warehouse, code=code)
     pack_bin = _station(warehouse, station)
     reply = submitted_scan(request, station="pack",
-                           action=lambda raw: pack_station_scan(warehouse=warehouse, pack_bin=pack_bin, raw=raw, actor=request.user))
+                           action=lambda raw: pack_station_scan_step(warehouse=warehouse, pack_bin=pack_bin, raw=raw, actor=request.user))
     return _render(request, warehouse, pack_bin, reply=reply)
 
 
