@@ -25,8 +25,6 @@ def test_a_warehouse_without_pack_stations_starts_at_the_origin():
     assert pack_out_point(warehouse.id) == (0.0, 0.0)
 
 
-def test_storage_kinds_are_the_ones_putaway_and_waves_use():
-    from warehouse.inbound.services.putaway_suggest import STORAGE_BIN_KINDS
-
-    assert Bin.STORAGE_KINDS == STORAGE_BIN_KINDS
+def test_storage_kinds_are_shelves_and_pallets_never_mobile_bins():
+    assert set(Bin.STORAGE_KINDS) == {Bin.Kind.SHELF, Bin.Kind.PALLET}
     assert not set(Bin.STORAGE_KINDS) & set(Bin.MOBILE_KINDS)

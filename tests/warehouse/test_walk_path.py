@@ -93,7 +93,7 @@ def test_beats_bin_code_order_on_the_demo_floor():
 @pytest.mark.django_db
 def test_benchmark_layout_is_the_demo_layout():
     from layout.models import Bin
-    from warehouse.inbound.selectors import pack_out_point
+    from layout.selectors import pack_out_point
     from demo.data import seed_layout
 
     for warehouse in seed_layout():

@@ -24,3 +24,16 @@ class BinOutput(serializers.ModelSerializer):
             "id", "warehouse", "zone", "zone_kind", "code", "barcode", "kind", "walk_x", "walk_y", "aisle",
             "pick_sequence", "capacity", "is_pickable", "is_active",
         ]
+
+
+# What every scan station's REST endpoint takes and answers (receiving, putaway, picking, packing).
+class ScanInput(serializers.Serializer):
+    scan_id = serializers.UUIDField(help_text="Made by the client, one per scan; a retry re-sends the same id")
+    code = serializers.CharField(max_length=200, allow_blank=True)
+
+
+class StationReplyOutput(serializers.Serializer):
+    ok = serializers.BooleanField()
+    message = serializers.CharField()
+    data = serializers.DictField()
+    replayed = serializers.BooleanField()

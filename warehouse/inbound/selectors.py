@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from inventory.models import BinStock, Condition, Movement, MovementKind
 from layout.models import Bin, Zone
+from layout.selectors import pack_out_point
 from warehouse.models import PutawayTask
 
-STORAGE_BIN_KINDS = (Bin.Kind.SHELF, Bin.Kind.PALLET)
 VELOCITY_DAYS = 30
 
 
@@ -36,7 +36,7 @@ def zone_kind_for(condition: str) -> str:
 
 def putaway_bins(warehouse_id: int, condition: str):
     return Bin.objects.filter(
-        warehouse_id=warehouse_id, is_active=True, kind__in=STORAGE_BIN_KINDS, zone__kind=zone_kind_for(condition)
+        warehouse_id=warehouse_id, is_active=True, kind__in=Bin.STORAGE_KINDS, zone__kind=zone_kind_for(condition)
     )
 
 
@@ -66,13 +66,6 @@ def is_fast_mover(product, warehouse_id: int) -> tuple[bool, int]:
     picked = units_picked_recently(product.pk, warehouse_id)
     per_day = getattr(settings, "PUTAWAY_FAST_MOVER_UNITS_PER_DAY", 1)
     return (product.velocity_class == "A" or picked >= per_day * VELOCITY_DAYS), picked
-
-
-def pack_out_point(warehouse_id: int) -> tuple[float, float]:
-    stations = list(Bin.objects.filter(warehouse_id=warehouse_id, kind=Bin.Kind.PACK_STATION).values_list("walk_x", "walk_y"))
-    if not stations:
-        return 0.0, 0.0
-    return sum(x for x, _ in stations) / len(stations), sum(y for _, y in stations) / len(stations)
 
 
 def suggest_putaway_bin(task: PutawayTask) -> Suggestion | None:

@@ -17,7 +17,7 @@ from inventory.models import BinStock, Condition, Product, Reservation
 from layout.models import Bin, Warehouse
 from orders.models import FulfillmentLine, FulfillmentOrder, OrderLine
 from shipping.models import Shipment
-from warehouse.inbound.selectors import STORAGE_BIN_KINDS
+
 from warehouse.models import CartonItem, CartonType, Pack, PackingSlipTemplate, PickLine, PickSession, Wave
 
 DONE_LINES = [PickLine.Status.PICKED, PickLine.Status.FAILED]
@@ -60,7 +60,7 @@ def plan_bins(reservation: Reservation, qty: int, *, exclude_bin_ids=()) -> list
     rows = (
         BinStock.objects.filter(
             product_id=reservation.product_id, bin__warehouse_id=reservation.warehouse_id, bin__is_active=True,
-            bin__is_pickable=True, bin__kind__in=STORAGE_BIN_KINDS, condition=Condition.SELLABLE, is_flagged=False,
+            bin__is_pickable=True, bin__kind__in=Bin.STORAGE_KINDS, condition=Condition.SELLABLE, is_flagged=False,
             qty__gt=0,
         )
         .exclude(bin_id__in=list(exclude_bin_ids)).select_related("bin")

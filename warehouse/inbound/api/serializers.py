@@ -59,18 +59,6 @@ class ReceiptOpenInput(serializers.Serializer):
     dock_bin = serializers.CharField(required=False, help_text="Dock bin code; the warehouse's first dock when omitted")
 
 
-class ScanInput(serializers.Serializer):
-    scan_id = serializers.UUIDField(help_text="Made by the client, one per scan; a retry re-sends the same id")
-    code = serializers.CharField(max_length=200, allow_blank=True)
-
-
-class StationReplyOutput(serializers.Serializer):
-    ok = serializers.BooleanField()
-    message = serializers.CharField()
-    data = serializers.DictField()
-    replayed = serializers.BooleanField()
-
-
 class ReceiptCloseInput(serializers.Serializer):
     complete = serializers.BooleanField(default=True, help_text="False: more deliveries will come for this PO")
 

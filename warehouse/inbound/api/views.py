@@ -23,9 +23,8 @@ from warehouse.inbound.api.serializers import (
     ReceiptOpenInput,
     ReceiptOutput,
     ReceivingExceptionOutput,
-    ScanInput,
-    StationReplyOutput,
 )
+from warehouse.api.serializers import ScanInput, StationReplyOutput
 from layout.models import Bin, Warehouse
 from warehouse.models import PurchaseOrder, PutawayTask, Receipt, ReceivingException
 from warehouse.inbound.services.purchase_orders import ExpectedLine, InvalidPurchaseOrder, purchase_order_create, purchase_orders_import

@@ -17,7 +17,7 @@ from warehouse.inbound.services.lifecycle import putaway_task_transition, receip
 from warehouse.locks import claim_putaway_task, lock_bin_for_putaway, lock_putaway_task, lock_receipt
 from warehouse.models import PutawayOverrideReason, PutawayStep, PutawayTask, Receipt
 from warehouse.scanning import ScanKind, parse_scan
-from warehouse.inbound.selectors import STORAGE_BIN_KINDS, suggest_putaway_bin, zone_kind_for
+from warehouse.inbound.selectors import suggest_putaway_bin, zone_kind_for
 from warehouse.services.scan_match import scan_names_product
 from warehouse.services.station_scans import StationReply
 from core.errors import Conflict, DomainError
@@ -143,7 +143,7 @@ def check_putaway_bin(task: PutawayTask, to_bin: Bin, qty: int) -> None:
     if not to_bin.is_active:
         raise PutawayRefused(f"bin {to_bin.code} is inactive")
     wanted = zone_kind_for(task.condition)
-    if to_bin.kind not in STORAGE_BIN_KINDS or to_bin.zone.kind != wanted:
+    if to_bin.kind not in Bin.STORAGE_KINDS or to_bin.zone.kind != wanted:
         what = "sellable" if task.condition == Condition.SELLABLE else task.get_condition_display().lower()
         raise PutawayRefused(f"{to_bin.code} is a {to_bin.zone.get_kind_display().lower()} {to_bin.get_kind_display().lower()}: "
                              f"{what} units go to a {dict(to_bin.zone.Kind.choices)[wanted].lower()} shelf or pallet")

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from orders.models import FulfillmentOrder
 from shipping.models import Manifest, Shipment
 from shipping.services.shipments import manifest_close
-from warehouse.inbound.api.serializers import ScanInput, StationReplyOutput
+from warehouse.api.serializers import ScanInput, StationReplyOutput
 from warehouse.outbound.api.packing_serializers import (
     CartonTypeOutput,
     ManifestCloseInput,

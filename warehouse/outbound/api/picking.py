@@ -12,7 +12,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from warehouse.inbound.api.serializers import ScanInput, StationReplyOutput
+from warehouse.api.serializers import ScanInput, StationReplyOutput
 from warehouse.outbound.api.picking_serializers import (
     CountTaskCompleteInput,
     CountTaskOutput,

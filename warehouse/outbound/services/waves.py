@@ -11,7 +11,7 @@ from inventory.models import Reservation
 from orders.models import FulfillmentOrder
 from layout.models import Warehouse
 from warehouse.models import PickLine, PickSession, PickSlot, PickStrategy, Wave
-from warehouse.inbound.selectors import pack_out_point
+from layout.selectors import pack_out_point
 from warehouse.outbound.selectors import PlannedPick, plan_bins, wave_candidates
 from warehouse.outbound.services.walk_path import route_length, sequence_stops
 from core.errors import DomainError
