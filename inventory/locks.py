@@ -41,3 +41,12 @@ def lock_or_create_bin_stock(*, product_id: int, bin, condition: str, lot: str, 
 
 def lock_reservation(reservation_id: int) -> Reservation:
     return Reservation.objects.select_for_update(of=("self",)).get(pk=reservation_id)
+
+
+def lock_stock_levels(*, product_ids, warehouse_id: int) -> list[StockLevel]:
+    """Several products' levels in one warehouse, by primary key: for a use case that moves several
+    products, taken before its first stock operation (each operation then re-locks its own row)."""
+    return list(
+        StockLevel.objects.select_for_update(of=("self",))  # the same lock mode as lock_stock_level
+        .filter(product_id__in=list(product_ids), warehouse_id=warehouse_id).order_by("pk")
+    )

@@ -60,3 +60,13 @@ def sweep_outbox() -> int:
     for message_id in ids:
         deliver_outbox.delay(message_id)
     return len(ids)
+
+
+@shared_task(name="orders.sweep_fulfillment_cancels", ignore_result=True)
+def sweep_fulfillment_cancels() -> int:
+    """Cancel requests the warehouse has not answered within two minutes are queued again."""
+    import datetime as dt
+
+    from orders.services.cancellation import fulfillment_cancels_enqueue_stuck
+
+    return fulfillment_cancels_enqueue_stuck(older_than=dt.timedelta(minutes=2))

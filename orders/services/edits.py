@@ -14,16 +14,16 @@ from django.db import transaction
 
 from inventory.models import Product
 from orders.exceptions import IllegalTransition
+from orders.locks import lock_order
 from orders.models import FulfillmentOrder, HoldKind, Order, OrderLine
 from orders.services.allocation import order_allocate, order_release_reservations
 from orders.services.intake import system_holds_evaluate
 from orders.services.timeline import hold_release_kind, order_event, order_transition
-from orders.state import FINAL, PICKING_STARTED
+from orders.state import FINAL, FULFILLMENT_LABELLED, FULFILLMENT_PICKING_STARTED, PICKING_STARTED
 from core.errors import DomainError, PermissionDenied
 from core.roles import may_use
 
 ADDRESS_FIELDS = ("name", "company", "line1", "line2", "city", "region", "postal_code", "country", "phone")
-LIVE_PICK_SESSION = ("open", "claimed")
 
 
 class EditRefused(DomainError):
@@ -42,19 +42,20 @@ def address_editable(order: Order) -> tuple[bool, str]:
     """The address can still be corrected after picking, until a label is bought."""
     if order.status in FINAL:
         return False, f"the order is {order.get_status_display().lower()}"
-    if order.fulfillment_orders.filter(status__in=[FulfillmentOrder.Status.PACKED, FulfillmentOrder.Status.SHIPPED]).exists():
+    if order.fulfillment_orders.filter(status__in=FULFILLMENT_LABELLED).exists():
         return False, "a label has been bought; void it first"
     return True, "no label bought yet"
 
 
 def editable(order: Order) -> tuple[bool, str]:
+    """Decided from the statuses the warehouse reported (`fulfillment_transition`); the caller holds the
+    order's lock, so a wave planned or a picker starting after this answer waits for the edit to commit."""
     if order.status in FINAL:
         return False, f"the order is {order.get_status_display().lower()}"
-    if order.status in PICKING_STARTED or order.fulfillment_orders.filter(
-        status__in=[FulfillmentOrder.Status.PICKING, FulfillmentOrder.Status.PACKED]
-    ).exists():
+    statuses = set(order.fulfillment_orders.values_list("status", flat=True))
+    if order.status in PICKING_STARTED or statuses & FULFILLMENT_PICKING_STARTED:
         return False, "picking has started; cancel the order instead"
-    if order.fulfillment_orders.filter(pick_slots__session__status__in=LIVE_PICK_SESSION).exists():
+    if FulfillmentOrder.Status.IN_WAVE in statuses:
         return False, "the warehouse has planned it into a pick wave; ask them to take it out first"
     return True, "nothing has been picked yet"
 
@@ -63,8 +64,8 @@ def editable(order: Order) -> tuple[bool, str]:
 def order_edit_address(*, order: Order, address: dict, actor, reason: str) -> Order:
     """Before picking the order is routed again (the nearest warehouse may change); after picking the
     units stay where they are and only the holds are looked at again (an address hold is released)."""
-    picking = not editable(order)[0]
     order = _locked_editable(order, actor, reason, check=address_editable)
+    picking = not editable(order)[0]
     unknown = set(address) - set(ADDRESS_FIELDS)
     if unknown:
         raise EditRefused(f"unknown address field(s): {', '.join(sorted(unknown))}")
@@ -132,7 +133,7 @@ def _locked_editable(order: Order, actor, reason: str, check=editable) -> Order:
         raise PermissionDenied("your role may not edit orders")
     if not (reason or "").strip():
         raise EditRefused("a reason is required")
-    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    order = lock_order(order.pk)
     ok, why = check(order)
     if not ok:
         raise IllegalTransition(f"order {order.order_number} cannot be edited: {why}")

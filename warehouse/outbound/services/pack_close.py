@@ -8,7 +8,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from orders.locks import lock_for_fulfillments
 from orders.models import FulfillmentOrder
+from orders.services.fulfillments import fulfillment_transition
 from orders.services.holds import order_hold_for_address
 from shipping.addresses import verify
 from shipping.carriers.base import Parcel, is_international
@@ -20,8 +22,12 @@ from warehouse.services.station_scans import StationReply
 
 @transaction.atomic
 def pack_close(*, pack: Pack, actor) -> StationReply:
+    lock_for_fulfillments([Pack.objects.values_list("fulfillment_order_id", flat=True).get(pk=pack.pk)])
     pack = Pack.objects.select_for_update(of=("self",)).select_related(
         "fulfillment_order__order__merchant", "fulfillment_order__warehouse", "tote", "pack_bin").get(pk=pack.pk)
+    if pack.fulfillment_order.status != FulfillmentOrder.Status.PICKING:
+        raise PackRefused(f"{pack.fulfillment_order.order.order_number} is "
+                          f"{pack.fulfillment_order.get_status_display().lower()}: do not label it; set the cartons aside")
     missing = [line for line in pack_lines(pack) if line.missing > 0]
     if missing:
         raise PackRefused("missing: " + ", ".join(f"{line.missing} x {line.product.sku}" for line in missing)
@@ -48,7 +54,8 @@ def pack_close(*, pack: Pack, actor) -> StationReply:
                                       parcel=_parcel(carton), items=items))
     pack.status, pack.packed_at, pack.pending_qty = Pack.Status.LABELLED, timezone.now(), None
     pack.save(update_fields=["status", "packed_at", "pending_qty"])
-    FulfillmentOrder.objects.filter(pk=fulfillment.pk).update(status=FulfillmentOrder.Status.PACKED, updated_at=timezone.now())
+    fulfillment_transition(fulfillment=fulfillment, to=FulfillmentOrder.Status.PACKED, actor=actor,
+                           reason=f"packed and labelled at {pack.pack_bin.code}")
     labels = ", ".join(f"{s.carrier} {s.service} {s.tracking_number}" for s in shipments)
     return StationReply(True, f"{order.order_number} packed in {len(shipments)} carton(s): {labels}",
                         {"shipments": [s.pk for s in shipments], "pack_id": pack.pk})

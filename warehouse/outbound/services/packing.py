@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F, Sum
-from django.utils import timezone
 
 from inventory.models import Product, Reservation
 from inventory.services.stock import stock_move
+from orders.locks import lock_for_fulfillments
 from orders.models import FulfillmentOrder, OrderLine
+from orders.services.fulfillments import fulfillment_transition
 from layout.models import Bin, Warehouse
 from warehouse.models import Carton, CartonItem, CartonType, Pack, PickSession, PickSlot
 from warehouse.scanning import ScanKind, parse_scan
@@ -113,6 +114,7 @@ def _fulfillment_for(warehouse: Warehouse, raw: str) -> tuple[FulfillmentOrder, 
 def pack_scan(*, pack: Pack, raw: str, actor) -> StationReply:
     """One scan at the pack station: an item, `x3` then an item, BOX:<code> for the carton type, W:<grams>
     or 1.2kg for the weight, CMD:NEWBOX for another carton, CMD:DONE to close and label, CMD:RELEASE."""
+    lock_for_fulfillments([pack.fulfillment_order_id])  # lock order: order, fulfillment order, then the pack
     pack = _locked_own_pack(pack, actor)
     text = (raw or "").strip()
     carton = pack.cartons.filter(status=Carton.Status.OPEN).order_by("-number").first() or _new_carton(pack)
@@ -248,6 +250,8 @@ def pack_void(*, shipment, actor) -> Pack:
         shipment_void(shipment=other, actor=actor)
     pack.status = Pack.Status.CANCELLED
     pack.save(update_fields=["status"])
-    FulfillmentOrder.objects.filter(pk=pack.fulfillment_order_id).update(status=FulfillmentOrder.Status.PICKING,
-                                                                         updated_at=timezone.now())
+    fulfillment = FulfillmentOrder.objects.get(pk=pack.fulfillment_order_id)
+    if fulfillment.status == FulfillmentOrder.Status.PACKED:  # a cancel in progress keeps its own status
+        fulfillment_transition(fulfillment=fulfillment, to=FulfillmentOrder.Status.PICKING, actor=actor,
+                               reason="labels voided: waiting at pack-out to be packed again")
     return pack

@@ -7,11 +7,10 @@ Pick failures (bin empty, short, damaged) live in `warehouse.outbound.services.p
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from inventory.models import BinStock
-from inventory.services.reservations import stock_pick, stock_unpick
+from inventory.services.reservations import stock_pick
 from orders.services.fulfillment_progress import fulfillment_picking_started
 from layout.models import Bin, Warehouse
 from warehouse.models import PickLine, PickSession, PickSlot, Wave
@@ -123,8 +122,11 @@ def current_line(session: PickSession) -> PickLine | None:
 def pick_scan(*, session: PickSession, raw: str, actor) -> StationReply:
     """One scan at the pick station: the bin, the item, `x3` before the item for multiples, or a command
     (CMD:EMPTY / CMD:SHORT / CMD:DAMAGED opens a pick failure, CMD:RELEASE gives the session back)."""
-    from warehouse.outbound.services.pick_failures import pick_fail
+    from warehouse.outbound.services.pick_failures import pick_fail, pick_fail_lock_orders
 
+    command = (raw or "").strip().upper()
+    if command.startswith("CMD:") and command[4:] in FAILURE_COMMANDS and (pending := current_line(session)):
+        pick_fail_lock_orders(pending)  # a failure reports to the OMS: orders are locked before the session
     session = _locked_own_session(session, actor)
     line = current_line(session)
     if line is None:
@@ -276,30 +278,3 @@ def pick_station_scan(*, warehouse: Warehouse, raw: str, actor) -> StationReply:
     line = current_line(session)
     where = f"go to {line.bin.code}" if line else "nothing left to pick"
     return StationReply(True, f"Session {session} claimed ({session.slots.count()} order(s)): {where}", {"session_id": session.pk})
-
-
-@transaction.atomic
-def pick_work_stop(*, order, actor, reason: str) -> int:
-    """An order is cancelled after picking started: its open pick lines stop and picked units go from the
-    tote back to the bin they came from, through the ledger. Returns the units put back."""
-    lines = (
-        PickLine.objects.select_for_update(of=("self",)).select_related("reservation", "bin", "slot__tote", "session")
-        .filter(slot__fulfillment_order__order=order).filter(Q(status=PickLine.Status.OPEN) | Q(picked_qty__gt=0))
-        .order_by("id")
-    )
-    put_back = 0
-    for line in lines:
-        if line.picked_qty and line.slot.tote_id:
-            reservation = line.reservation
-            reservation.refresh_from_db()
-            qty = min(line.picked_qty, reservation.picked_qty)
-            if qty:
-                stock_unpick(reservation=reservation, from_bin=line.slot.tote, to_bin=line.bin, qty=qty, actor=actor,
-                             reason=f"order cancelled: {reason}", reference=f"pick:{line.session_id}")
-                put_back += qty
-        if line.status == PickLine.Status.OPEN or line.picked_qty:
-            line.status = PickLine.Status.CANCELLED
-            line.save(update_fields=["status"])
-    for session in PickSession.objects.filter(lines__slot__fulfillment_order__order=order, status__in=LIVE_SESSION).distinct():
-        pick_session_finish_if_done(session)
-    return put_back

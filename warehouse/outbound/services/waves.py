@@ -11,6 +11,7 @@ from django.db.models import F, Sum
 
 from inventory.models import BinStock, Condition, Reservation
 from orders.models import FulfillmentOrder
+from orders.services.fulfillment_progress import fulfillment_planned
 from layout.models import Bin, Warehouse
 from warehouse.models import PickLine, PickSession, PickSlot, PickStrategy, Wave
 from warehouse.inbound.services.putaway_suggest import STORAGE_BIN_KINDS, pack_out_point
@@ -73,6 +74,8 @@ def wave_plan(
         for start in range(0, len(fulfillments), size):
             group = fulfillments[start:start + size]
             _session(wave, [(f, pick) for f in group for pick in planned[f.pk]])
+    for f in sorted(fulfillments, key=lambda f: f.pk):
+        fulfillment_planned(fulfillment_order_id=f.pk, actor=actor, wave=str(wave))
     if shortfalls:
         wave.note = "No pickable stock found for: " + ", ".join(shortfalls)
         wave.save(update_fields=["note"])
