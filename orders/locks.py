@@ -46,3 +46,15 @@ def lock_for_fulfillments(fulfillment_ids) -> list[FulfillmentOrder]:
     order_ids = FulfillmentOrder.objects.filter(pk__in=ids).values_list("order_id", flat=True)
     lock_orders(set(order_ids))
     return lock_fulfillments(ids)
+
+
+def try_lock_for_fulfillments(fulfillment_ids) -> bool:
+    """As `lock_for_fulfillments`, but never waits: False when another transaction holds one of the rows
+    (a claim skips that work for now, as SKIP LOCKED queues do)."""
+    ids = sorted(set(fulfillment_ids))
+    order_ids = sorted(set(FulfillmentOrder.objects.filter(pk__in=ids).values_list("order_id", flat=True)))
+    orders = Order.objects.select_for_update(of=("self",), no_key=True, skip_locked=True).filter(pk__in=order_ids)
+    if len(list(orders.order_by("pk").values_list("pk", flat=True))) != len(order_ids):
+        return False
+    rows = FulfillmentOrder.objects.select_for_update(of=("self",), no_key=True, skip_locked=True).filter(pk__in=ids)
+    return len(list(rows.order_by("pk").values_list("pk", flat=True))) == len(ids)

@@ -1,5 +1,5 @@
 """Cancellation racing the warehouse, in real threads on PostgreSQL with a barrier start, many rounds: a pick
-failure on the order's line, and the pack close of the order. Whoever wins, nobody deadlocks, the order ends
+failure on the order's line, the pack close of the order, a picker claiming its session. Whoever wins, nobody deadlocks, the order ends
 cancelled with every unit back on a shelf, labels voided, the storefront told once, and the stock
 invariants hold."""
 
@@ -21,7 +21,9 @@ from tests.warehouse.packing import carton_types, picked
 from tests.warehouse.picking import build_pick_site, planned_and_claimed, product, put, released
 from warehouse.outbound.services.cancellation import fulfillment_cancel
 from warehouse.outbound.services.packing import pack_scan, pack_start
-from warehouse.outbound.services.picking import pick_scan
+from warehouse.models import PickSession
+from warehouse.outbound.services.picking import pick_claim_next, pick_scan
+from warehouse.outbound.services.waves import wave_plan
 
 ROUNDS = 20
 
@@ -110,3 +112,24 @@ def test_a_cancel_racing_the_pack_close_of_the_same_order(ps):
         assert BinStock.objects.get(product=shirt, bin__kind=Bin.Kind.SHELF, qty__gt=0).qty == 2
         assert_stock_invariants()
     assert outcomes  # which side won each round is up to the scheduler; every round ended the same way
+
+
+def test_a_picker_claiming_the_session_racing_the_cancel_of_its_order(ps):
+    for n in range(ROUNDS):
+        shirt = product(ps)
+        put(shirt, ps.shelves[n % len(ps.shelves)], 2)
+        order = released(ps, [(shirt, 2)])
+        wave_plan(warehouse=ps.warehouse, actor=ps.manager)
+        picker = UserFactory(role=roles.PICKER)
+
+        def race(i, picker=picker, order=order):
+            if i == 0:
+                return pick_claim_next(warehouse=ps.warehouse, actor=picker)
+            return cancel_and_let_the_warehouse_stop(order)
+
+        results = run_in_threads(race, 2)
+        assert_no_deadlock(results)
+        assert results[1] == "cancelled", results
+        assert_cancelled_everything_back(order, shirt)
+        assert not PickSession.objects.filter(status__in=[PickSession.Status.OPEN, PickSession.Status.CLAIMED]).exists()
+        assert_stock_invariants()

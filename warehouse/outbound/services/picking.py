@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from inventory.models import BinStock
 from inventory.services.reservations import stock_pick
+from orders.locks import lock_for_fulfillments, try_lock_for_fulfillments
 from orders.services.fulfillment_progress import fulfillment_picking_started
 from layout.models import Bin, Warehouse
 from warehouse.models import PickLine, PickSession, PickSlot, Wave
@@ -22,6 +23,7 @@ from core.roles import may_use
 
 LIVE_SESSION = (PickSession.Status.OPEN, PickSession.Status.CLAIMED)
 FAILURE_COMMANDS = {"EMPTY": "bin_empty", "SHORT": "short", "DAMAGED": "damaged"}
+CLAIM_CANDIDATES = 50  # sessions looked at per claim; the rest are being claimed by other pickers right now
 
 
 class PickRefused(DomainError):
@@ -41,10 +43,17 @@ def pick_claim_next(*, warehouse: Warehouse, actor) -> PickSession | None:
     mine = PickSession.objects.filter(warehouse=warehouse, status=PickSession.Status.CLAIMED, picker=actor).first()
     if mine:
         return mine
-    session = (
-        PickSession.objects.filter(warehouse=warehouse, status=PickSession.Status.OPEN)
-        .order_by("-priority", "ship_by", "id").select_for_update(skip_locked=True, of=("self",)).first()
-    )
+    waiting = PickSession.objects.filter(warehouse=warehouse, status=PickSession.Status.OPEN).order_by("-priority", "ship_by", "id")
+    session = None
+    for candidate in waiting.values_list("pk", flat=True)[:CLAIM_CANDIDATES]:
+        # Claiming reports to the OMS (picking started): the orders behind the session are locked before
+        # the session (the global lock order), without waiting: a session whose order is busy (being
+        # cancelled, or claimed by another picker this instant) is left for the next claim.
+        if not try_lock_for_fulfillments(PickSlot.objects.filter(session_id=candidate).values_list("fulfillment_order_id", flat=True)):
+            continue
+        session = waiting.filter(pk=candidate).select_for_update(skip_locked=True, of=("self",)).first()
+        if session is not None:
+            break
     if session is None:
         return None
     _assign_totes(session)
@@ -92,6 +101,7 @@ def pick_session_release(*, session: PickSession, actor) -> PickSession:
 @transaction.atomic
 def pick_session_assign(*, session: PickSession, picker, actor) -> PickSession:
     """A manager hands an open or abandoned session to a named picker."""
+    lock_for_fulfillments(PickSlot.objects.filter(session_id=session.pk).values_list("fulfillment_order_id", flat=True))
     session = PickSession.objects.select_for_update().get(pk=session.pk)
     if session.status not in LIVE_SESSION:
         raise Conflict(f"pick session {session} is {session.get_status_display().lower()}")
