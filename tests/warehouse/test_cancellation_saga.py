@@ -298,3 +298,21 @@ def test_an_order_with_one_part_in_the_warehouse_and_one_not_is_cancelled_when_t
     assert StockLevel.objects.get(product=shirt, warehouse=ps.warehouse).allocated == 0
     assert_stock_invariants()
 
+
+
+def test_customer_service_sees_the_cancel_requested_until_the_warehouse_reports(client, ps, agent):
+    from django.urls import reverse
+
+    shirt = product(ps)
+    put(shirt, ps.shelves[0], 5)
+    order = released(ps, [(shirt, 1)])
+    wave_plan(warehouse=ps.warehouse, actor=ps.manager)
+    client.force_login(agent)
+    page = client.post(reverse("orders:order_action", args=[order.pk]), {"action": "cancel", "reason": "fraud"},
+                       follow=True).content.decode()
+    assert "cancel requested: the warehouse is stopping its work" in page and "Cancel requested" in page
+    asked_the_warehouse(order)
+    warehouse_acts_on_cancels(order)
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    assert "Cancelled" in client.get(reverse("orders:order_detail", args=[order.pk])).content.decode()
