@@ -21,12 +21,18 @@ from orders.models import (
     RoutingPolicy,
     ServiceLevel,
 )
-from orders.state import FINAL, PICKING_STARTED, SHIPPED_OR_LATER
+from orders.state import (
+    FINAL,
+    FULFILLMENT_LABELLED,
+    FULFILLMENT_PICKING_STARTED,
+    FULFILLMENT_WMS_WORK,
+    PICKING_STARTED,
+    SHIPPED_OR_LATER,
+)
 
 REQUIRED_ADDRESS_FIELDS = ("name", "line1", "city", "postal_code", "country")
 COUNTRIES_NEEDING_REGION = {"US", "CA", "AU"}
 PAYMENT_HOLD_STATUSES = {PaymentStatus.PENDING, PaymentStatus.PARTIALLY_PAID}
-LIVE_PICK_SESSION = ("open", "claimed")
 
 
 def orders_visible_to(user) -> QuerySet[Order]:
@@ -84,27 +90,32 @@ def cancellable(order: Order) -> tuple[bool, str]:
         return False, "the order has already shipped; start a return instead"
     if order.status == Order.Status.CANCELLED:
         return False, "the order is already cancelled"
-    return True, "picking has started: picked units will go back to stock" if order.status in (
-        Order.Status.IN_PROGRESS, Order.Status.PARTIALLY_SHIPPED) else "nothing has been picked yet"
+    statuses = set(order.fulfillment_orders.values_list("status", flat=True))
+    if FulfillmentOrder.Status.CANCEL_REQUESTED in statuses:
+        return True, "already being cancelled: the warehouse is stopping its work"
+    if statuses & FULFILLMENT_WMS_WORK:
+        return True, "the warehouse has started: it stops the work, puts units back and voids labels first"
+    return True, "nothing has been picked yet"
 
 
 def address_editable(order: Order) -> tuple[bool, str]:
     """The address can still be corrected after picking, until a label is bought."""
     if order.status in FINAL:
         return False, f"the order is {order.get_status_display().lower()}"
-    if order.fulfillment_orders.filter(status__in=[FulfillmentOrder.Status.PACKED, FulfillmentOrder.Status.SHIPPED]).exists():
+    if order.fulfillment_orders.filter(status__in=FULFILLMENT_LABELLED).exists():
         return False, "a label has been bought; void it first"
     return True, "no label bought yet"
 
 
 def editable(order: Order) -> tuple[bool, str]:
+    """Decided from the statuses the warehouse reported (`fulfillment_transition`); callers that act on the
+    answer hold the order's lock, so a wave planned or a picker starting after it waits for their commit."""
     if order.status in FINAL:
         return False, f"the order is {order.get_status_display().lower()}"
-    if order.status in PICKING_STARTED or order.fulfillment_orders.filter(
-        status__in=[FulfillmentOrder.Status.PICKING, FulfillmentOrder.Status.PACKED]
-    ).exists():
+    statuses = set(order.fulfillment_orders.values_list("status", flat=True))
+    if order.status in PICKING_STARTED or statuses & FULFILLMENT_PICKING_STARTED:
         return False, "picking has started; cancel the order instead"
-    if order.fulfillment_orders.filter(pick_slots__session__status__in=LIVE_PICK_SESSION).exists():
+    if FulfillmentOrder.Status.IN_WAVE in statuses:
         return False, "the warehouse has planned it into a pick wave; ask them to take it out first"
     return True, "nothing has been picked yet"
 

@@ -1,5 +1,7 @@
-"""The order lifecycle: every allowed status change, in one table."""
+"""The order and fulfillment order lifecycles: every allowed status change, in one table each."""
 
+from core.lifecycle import Lifecycle
+from orders.models import FulfillmentStatus
 from orders.models import OrderStatus as S
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -26,3 +28,30 @@ FINAL = frozenset({S.SHIPPED, S.DELIVERED, S.CANCELLED})
 
 def can_transition(current: str, target: str) -> bool:
     return target in TRANSITIONS[current]
+
+
+# The fulfillment order: the part of an order one warehouse ships. The WMS reports its progress through
+# `orders.services.fulfillments.fulfillment_transition`; the OMS decides only from these statuses.
+F = FulfillmentStatus
+FULFILLMENT = Lifecycle("fulfillment order", FulfillmentStatus, {
+    F.ALLOCATED: {F.RELEASED, F.CANCELLED},
+    # -> SHIPPED: a fulfillment the storefront or a 3PL reports shipped without our pick and pack.
+    F.RELEASED: {F.IN_WAVE, F.PICKING, F.SHIPPED, F.CANCELLED},
+    # -> RELEASED: taken out of its wave before a picker started; -> CANCEL_REQUESTED: pick lines exist.
+    F.IN_WAVE: {F.PICKING, F.RELEASED, F.SHIPPED, F.CANCEL_REQUESTED},
+    F.PICKING: {F.PACKED, F.SHIPPED, F.CANCEL_REQUESTED},
+    # -> PICKING: its labels were voided; the units wait at pack-out to be packed again.
+    F.PACKED: {F.PICKING, F.SHIPPED, F.CANCEL_REQUESTED},
+    # -> SHIPPED: the carrier collected it before the warehouse could stop it (the cancel is refused);
+    # -> PACKED: refused while another carrier still has a carton of it to collect.
+    F.CANCEL_REQUESTED: {F.CANCELLED, F.SHIPPED, F.PACKED},
+    F.SHIPPED: set(),
+    F.CANCELLED: set(),
+})
+
+# The warehouse has work for it (pick lines, picked units, cartons, labels): cancelling asks the warehouse.
+FULFILLMENT_WMS_WORK = frozenset({F.IN_WAVE, F.PICKING, F.PACKED, F.CANCEL_REQUESTED})
+# Units have been picked or the picker is on the way: edits of lines are refused.
+FULFILLMENT_PICKING_STARTED = frozenset({F.PICKING, F.PACKED, F.CANCEL_REQUESTED})
+FULFILLMENT_LABELLED = frozenset({F.PACKED, F.SHIPPED})
+FULFILLMENT_FINAL = FULFILLMENT.final

@@ -128,3 +128,11 @@ def sweep_backorders() -> int:
 
     product_ids = backordered_product_ids_in_stock()
     return backorders_allocate(product_ids=product_ids) if product_ids else 0
+@shared_task(name="orders.sweep_fulfillment_cancels", ignore_result=True)
+def sweep_fulfillment_cancels() -> int:
+    """Cancel requests the warehouse has not answered within two minutes are queued again."""
+    import datetime as dt
+
+    from orders.services.cancellation import fulfillment_cancels_enqueue_stuck
+
+    return fulfillment_cancels_enqueue_stuck(older_than=dt.timedelta(minutes=2))

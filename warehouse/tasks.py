@@ -1,8 +1,19 @@
 from celery import shared_task
+from django.db import OperationalError
 
+from shipping.exceptions import CarrierError
+from warehouse.outbound.services.cancellation import CancelNotReady, fulfillment_cancel
 from warehouse.outbound.services.pack_close import pack_closes_sweep
 
 
 @shared_task(name="warehouse.sweep_pack_closes", ignore_result=True, acks_late=True)
 def sweep_pack_closes() -> dict[str, int]:
     return pack_closes_sweep()
+
+
+# Retried on a carrier outage, a deadlock victim or labels still being bought; the beat sweep
+# (orders.sweep_fulfillment_cancels) queues it again after that, and running twice is harmless.
+@shared_task(name="warehouse.fulfillment_cancel", ignore_result=True, acks_late=True,
+             autoretry_for=(CarrierError, OperationalError, CancelNotReady), retry_backoff=2, max_retries=6)
+def fulfillment_cancel_task(fulfillment_id: int) -> str:
+    return fulfillment_cancel(fulfillment_id=fulfillment_id, actor="warehouse")

@@ -30,6 +30,8 @@ app.conf.beat_schedule = {
     "orders-pull-storefronts": {"task": "orders.pull_all_channels", "schedule": crontab(minute="*/5")},
     # Storefront sync-back: delivers outbox messages that are due and have no task queued.
     "orders-outbox-sweep": {"task": "orders.sweep_outbox", "schedule": 60.0},
+    # Cancellation saga: fulfillment orders left waiting in cancel_requested get the warehouse's task again.
+    "orders-fulfillment-cancel-sweep": {"task": "orders.sweep_fulfillment_cancels", "schedule": 60.0},
     # Carrier scans: delivered and exception states reach the order and the storefront.
     "shipping-poll-tracking": {"task": "shipping.poll_tracking", "schedule": crontab(minute="*/30")},
     # Deliveries whose processing task was lost (broker down, worker killed) are queued again.

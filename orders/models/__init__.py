@@ -1,5 +1,5 @@
 from orders.models.channel import STOREFRONT_KINDS, Channel, ChannelKind
-from orders.models.fulfillment import FulfillmentLine, FulfillmentOrder, RoutingPolicy, RoutingRule
+from orders.models.fulfillment import FulfillmentLine, FulfillmentOrder, FulfillmentStatus, RoutingPolicy, RoutingRule
 from orders.models.inbox import InboxDelivery
 from orders.models.order import (
     HoldKind,
@@ -21,6 +21,7 @@ __all__ = [
     "ChannelKind",
     "FulfillmentLine",
     "FulfillmentOrder",
+    "FulfillmentStatus",
     "HoldKind",
     "IdempotencyKey",
     "InboxDelivery",

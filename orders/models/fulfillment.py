@@ -32,20 +32,31 @@ class RoutingPolicy(models.Model):
         return rules or [RoutingRule.NEAREST]
 
 
+class FulfillmentStatus(models.TextChoices):
+    """Its lifecycle: `orders.state.FULFILLMENT`; changed only by `orders.services.fulfillments.fulfillment_transition`."""
+
+    ALLOCATED = "allocated", "Allocated"
+    RELEASED = "released", "Released to the warehouse"
+    IN_WAVE = "in_wave", "Planned into a pick wave"
+    PICKING = "picking", "Picking"
+    PACKED = "packed", "Packed and labelled"
+    CANCEL_REQUESTED = "cancel_requested", "Cancel requested"
+    SHIPPED = "shipped", "Shipped"
+    CANCELLED = "cancelled", "Cancelled"
+
+
 class FulfillmentOrder(models.Model):
     """The part of an order one warehouse must ship: the WMS's unit of outbound work."""
 
-    class Status(models.TextChoices):
-        ALLOCATED = "allocated", "Allocated"
-        RELEASED = "released", "Released to the warehouse"
-        PICKING = "picking", "Picking"
-        PACKED = "packed", "Packed"
-        SHIPPED = "shipped", "Shipped"
-        CANCELLED = "cancelled", "Cancelled"
+    Status = FulfillmentStatus
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="fulfillment_orders")
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="fulfillment_orders")
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ALLOCATED)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ALLOCATED)
+    # Set while the warehouse has been asked to stop its work and has not reported back yet.
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=500, blank=True)
+    cancel_notify_storefront = models.BooleanField(default=True)
     ship_by = models.DateTimeField(null=True, blank=True)
     released_at = models.DateTimeField(null=True, blank=True)
     carrier = models.CharField(max_length=64, blank=True)
@@ -64,11 +75,14 @@ class FulfillmentOrder(models.Model):
                 name="fulfillment_one_open_per_order_warehouse",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["allocated", "released", "picking", "packed", "shipped", "cancelled"]),
-                name="fulfillment_status_valid",
+                condition=Q(status__in=FulfillmentStatus.values), name="fulfillment_status_valid",
             ),
         ]
-        indexes = [models.Index(fields=["warehouse", "status", "ship_by"])]
+        indexes = [
+            models.Index(fields=["warehouse", "status", "ship_by"]),
+            models.Index(fields=["cancel_requested_at"], condition=Q(cancel_requested_at__isnull=False),
+                         name="fulfillment_cancel_pending"),
+        ]
 
     def __str__(self) -> str:
         return f"FO-{self.pk} {self.order.order_number}@{self.warehouse.code}"

@@ -15,6 +15,7 @@ from orders.models import FulfillmentLine, FulfillmentOrder, Order, OrderLine, O
 from orders.locks import lock_order
 from orders.routing import candidates_for, plan
 from orders.selectors import policy_for, reserved_by_line, ship_by_for
+from orders.services.fulfillments import fulfillment_transition
 from orders.services.outbox import outbox_lines, outbox_record
 from orders.services.timeline import order_event, order_transition
 from layout.models import Warehouse
@@ -22,7 +23,8 @@ from layout.models import Warehouse
 ALLOCATABLE = (Order.Status.PENDING, Order.Status.BACKORDERED, Order.Status.PARTIALLY_ALLOCATED)
 PROMISED_DAYS = {ServiceLevel.STANDARD: 5, ServiceLevel.EXPEDITED: 2, ServiceLevel.OVERNIGHT: 1}
 PRIORITY = {ServiceLevel.STANDARD: 0, ServiceLevel.EXPEDITED: 10, ServiceLevel.OVERNIGHT: 20}
-OPEN_FULFILLMENT = (FulfillmentOrder.Status.ALLOCATED, FulfillmentOrder.Status.RELEASED, FulfillmentOrder.Status.PICKING)
+OPEN_FULFILLMENT = (FulfillmentOrder.Status.ALLOCATED, FulfillmentOrder.Status.RELEASED, FulfillmentOrder.Status.IN_WAVE,
+                    FulfillmentOrder.Status.PICKING)
 
 
 @transaction.atomic
@@ -30,6 +32,8 @@ def order_allocate(*, order_id: int, actor="routing") -> Order:
     order = lock_order(order_id, related=("merchant",))  # the merchant is read, not locked: orders reference it
     if order.status not in ALLOCATABLE:
         return order
+    if order.fulfillment_orders.filter(cancel_requested_at__isnull=False).exists():
+        return order  # being cancelled: the warehouse is stopping its work, nothing new is reserved
     policy = policy_for(order.merchant)
     lines = [line for line in order.lines.select_related("product") if line.product_id and line.open_qty > 0]
     reserved = reserved_by_line(line.pk for line in lines)
@@ -134,9 +138,9 @@ def fulfillment_release(*, order: Order, actor) -> list[FulfillmentOrder]:
     released = list(order.fulfillment_orders.filter(status=FulfillmentOrder.Status.ALLOCATED))
     if not released:
         return []
-    FulfillmentOrder.objects.filter(pk__in=[f.pk for f in released]).update(
-        status=FulfillmentOrder.Status.RELEASED, released_at=now
-    )
+    for fulfillment in sorted(released, key=lambda f: f.pk):
+        fulfillment_transition(fulfillment=fulfillment, to=FulfillmentOrder.Status.RELEASED, actor=actor,
+                               reason="released to the warehouse", extra={"released_at": now})
     order_transition(
         order=order, to=Order.Status.RELEASED, actor=actor,
         reason=f"released to {', '.join(sorted(f.warehouse.code for f in released))}",
@@ -159,19 +163,24 @@ def orders_release_batch(*, actor, warehouse: Warehouse | None = None, limit: in
     return released
 
 
-def order_release_reservations(*, order: Order, actor, reason: str) -> int:
-    """Give back every unpicked reserved unit of the order. Caller holds the order lock."""
+def order_release_reservations(*, order: Order, actor, reason: str, keep_warehouse_ids=()) -> int:
+    """Give back every unpicked reserved unit of the order (but those in `keep_warehouse_ids`, where the
+    warehouse still has work to stop first). Caller holds the order lock."""
     released = 0
     line_ids = list(order.lines.values_list("pk", flat=True))
-    for reservation in Reservation.objects.filter(order_line_id__in=line_ids, qty__gt=0).select_related("product").order_by("product_id", "warehouse_id"):
+    reservations = (Reservation.objects.filter(order_line_id__in=line_ids, qty__gt=0)
+                    .exclude(warehouse_id__in=list(keep_warehouse_ids)).select_related("product"))
+    for reservation in reservations.order_by("product_id", "warehouse_id"):
         released += stock_release(reservation=reservation, actor=actor, reason=reason).qty
-    for fulfillment in order.fulfillment_orders.filter(status__in=[FulfillmentOrder.Status.ALLOCATED, FulfillmentOrder.Status.RELEASED]):
+    for fulfillment in order.fulfillment_orders.filter(
+        status__in=[FulfillmentOrder.Status.ALLOCATED, FulfillmentOrder.Status.RELEASED]
+    ).exclude(warehouse_id__in=list(keep_warehouse_ids)).order_by("pk"):
         still = Reservation.objects.filter(order_line_id__in=line_ids, warehouse=fulfillment.warehouse).aggregate(
             n=Sum(F("qty") + F("picked_qty"))
         )["n"]
         if not still:
-            fulfillment.status = FulfillmentOrder.Status.CANCELLED
-            fulfillment.save(update_fields=["status", "updated_at"])
+            fulfillment_transition(fulfillment=fulfillment, to=FulfillmentOrder.Status.CANCELLED, actor=actor,
+                                   reason=f"nothing reserved there any more: {reason}")
     if released:
         order_event(order=order, kind="reservations_released", actor=actor, message=f"Released {released} reserved unit(s): {reason}")
     return released

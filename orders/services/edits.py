@@ -14,11 +14,13 @@ from django.db import transaction
 
 from inventory.models import Product
 from orders.exceptions import IllegalTransition
-from orders.models import HoldKind, Order, OrderLine
+from orders.locks import lock_order
+from orders.models import FulfillmentOrder, HoldKind, Order, OrderLine
 from orders.selectors import address_editable, editable
 from orders.services.allocation import order_allocate, order_release_reservations
 from orders.services.intake import system_holds_evaluate
 from orders.services.timeline import hold_release_kind, order_event, order_transition
+from orders.state import FINAL, FULFILLMENT_LABELLED, FULFILLMENT_PICKING_STARTED, PICKING_STARTED
 from core.errors import DomainError, PermissionDenied
 from core.roles import may_use
 
@@ -41,8 +43,8 @@ class LineChange:
 def order_edit_address(*, order: Order, address: dict, actor, reason: str) -> Order:
     """Before picking the order is routed again (the nearest warehouse may change); after picking the
     units stay where they are and only the holds are looked at again (an address hold is released)."""
-    picking = not editable(order)[0]
     order = _locked_editable(order, actor, reason, check=address_editable)
+    picking = not editable(order)[0]
     unknown = set(address) - set(ADDRESS_FIELDS)
     if unknown:
         raise EditRefused(f"unknown address field(s): {', '.join(sorted(unknown))}")
@@ -110,7 +112,7 @@ def _locked_editable(order: Order, actor, reason: str, check=editable) -> Order:
         raise PermissionDenied("your role may not edit orders")
     if not (reason or "").strip():
         raise EditRefused("a reason is required")
-    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    order = lock_order(order.pk)
     ok, why = check(order)
     if not ok:
         raise IllegalTransition(f"order {order.order_number} cannot be edited: {why}")

@@ -6,20 +6,29 @@ from django.db import transaction
 
 from inventory.models import Reservation
 from inventory.services.reservations import stock_release
-from orders.locks import lock_fulfillment_order, lock_order
+from orders.locks import lock_fulfillment, lock_order
 from orders.models import FulfillmentLine, FulfillmentOrder, Order, OrderLine
+from orders.services.fulfillments import fulfillment_transition
 from orders.services.timeline import order_event, order_transition
 
 
 @transaction.atomic
+def fulfillment_planned(*, fulfillment_order_id: int, actor, wave: str) -> FulfillmentOrder:
+    """The warehouse planned it into a pick wave: line edits stop, a cancel now asks the warehouse."""
+    fulfillment = FulfillmentOrder.objects.get(pk=fulfillment_order_id)
+    return fulfillment_transition(fulfillment=fulfillment, to=FulfillmentOrder.Status.IN_WAVE, actor=actor,
+                                  reason=f"planned into wave {wave}")
+
+
+@transaction.atomic
 def fulfillment_picking_started(*, fulfillment_order_id: int, actor) -> FulfillmentOrder:
-    # Order, then fulfillment order (the house lock order); the warehouse is read, never locked.
-    order = lock_order(FulfillmentOrder.objects.values_list("order_id", flat=True).get(pk=fulfillment_order_id))
-    fulfillment = lock_fulfillment_order(fulfillment_order_id, related=("warehouse",))
-    if fulfillment.status == FulfillmentOrder.Status.RELEASED:
-        fulfillment.status = FulfillmentOrder.Status.PICKING
-        fulfillment.save(update_fields=["status", "updated_at"])
-    if order.status == Order.Status.RELEASED:
+    order_id = FulfillmentOrder.objects.values_list("order_id", flat=True).get(pk=fulfillment_order_id)
+    order = lock_order(order_id)
+    fulfillment = lock_fulfillment(fulfillment_order_id)
+    if fulfillment.status in (FulfillmentOrder.Status.RELEASED, FulfillmentOrder.Status.IN_WAVE):
+        fulfillment = fulfillment_transition(fulfillment=fulfillment, to=FulfillmentOrder.Status.PICKING, actor=actor,
+                                             reason="a picker started")
+    if order.status == Order.Status.RELEASED and fulfillment.cancel_requested_at is None:
         order_transition(order=order, to=Order.Status.IN_PROGRESS, actor=actor,
                          reason=f"picking started in {fulfillment.warehouse.code}")
     return fulfillment
@@ -39,11 +48,16 @@ def order_line_resource(*, order_line_id: int, warehouse_id: int, qty: int, acto
         stock_release(reservation=reservation, actor=actor, qty=give_back, reason=reason)
     fulfillment_line = FulfillmentLine.objects.filter(
         order_line_id=order_line_id, fulfillment_order__warehouse_id=warehouse_id,
-        fulfillment_order__status__in=[FulfillmentOrder.Status.RELEASED, FulfillmentOrder.Status.PICKING],
+        fulfillment_order__status__in=[FulfillmentOrder.Status.RELEASED, FulfillmentOrder.Status.IN_WAVE,
+                                       FulfillmentOrder.Status.PICKING, FulfillmentOrder.Status.CANCEL_REQUESTED],
     ).first()
     if fulfillment_line:
         fulfillment_line.qty = max(fulfillment_line.qty - give_back, 0)
         fulfillment_line.save(update_fields=["qty"])
+    if order.fulfillment_orders.filter(cancel_requested_at__isnull=False).exists():
+        words = f"{give_back} x {line.sku} given back; not re-sourced: the order is being cancelled"
+        order_event(order=order, kind="resourced", actor=actor, message=f"{reason}. {words}")
+        return words
     waiting_status = Order.Status.PARTIALLY_ALLOCATED
     if order.status in (Order.Status.IN_PROGRESS, Order.Status.RELEASED, Order.Status.ALLOCATED):
         order_transition(order=order, to=waiting_status, actor=actor, reason=f"{line.sku}: {reason}")

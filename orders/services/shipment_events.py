@@ -12,10 +12,13 @@ from django.utils import timezone
 
 from orders.exceptions import IllegalTransition, ShipmentError
 from orders.models import FulfillmentLine, FulfillmentOrder, Order, OutboxKind
+from orders.services.fulfillments import fulfillment_transition
 from orders.services.outbox import outbox_lines, outbox_record
 from orders.services.timeline import order_event, order_transition
 
-SHIPPABLE = (FulfillmentOrder.Status.RELEASED, FulfillmentOrder.Status.PICKING, FulfillmentOrder.Status.PACKED)
+# CANCEL_REQUESTED: the carrier collected it before the warehouse could stop it; the cancel will be refused.
+SHIPPABLE = (FulfillmentOrder.Status.RELEASED, FulfillmentOrder.Status.IN_WAVE, FulfillmentOrder.Status.PICKING,
+             FulfillmentOrder.Status.PACKED, FulfillmentOrder.Status.CANCEL_REQUESTED)
 
 
 @transaction.atomic
@@ -46,11 +49,12 @@ def order_mark_shipped(
     parcel = _parcel_lines(fulfillment, lines)
 
     now = timezone.now()
-    fulfillment.status = FulfillmentOrder.Status.SHIPPED
-    fulfillment.carrier, fulfillment.service = carrier.strip(), (service or "").strip()
-    fulfillment.tracking_number, fulfillment.tracking_url = tracking_number, (tracking_url or "").strip()
-    fulfillment.shipped_at = now
-    fulfillment.save(update_fields=["status", "carrier", "service", "tracking_number", "tracking_url", "shipped_at", "updated_at"])
+    fulfillment = fulfillment_transition(
+        fulfillment=fulfillment, to=FulfillmentOrder.Status.SHIPPED, actor=actor,
+        reason=f"left {fulfillment.warehouse.code} via {carrier.strip()} {tracking_number}",
+        extra={"carrier": carrier.strip(), "service": (service or "").strip(), "tracking_number": tracking_number,
+               "tracking_url": (tracking_url or "").strip(), "shipped_at": now},
+    )
     for line, qty in parcel:
         FulfillmentLine.objects.filter(fulfillment_order=fulfillment, order_line=line).update(shipped_qty=F("shipped_qty") + qty)
     target = Order.Status.SHIPPED if _everything_shipped(order) else Order.Status.PARTIALLY_SHIPPED

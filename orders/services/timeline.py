@@ -4,7 +4,7 @@ from core.actors import actor_label
 
 from orders.exceptions import HoldError, IllegalTransition
 from orders.models import Order, OrderEvent, OrderHold
-from orders.state import can_transition
+from orders.state import FULFILLMENT_PICKING_STARTED, can_transition
 
 
 def order_event(*, order: Order, kind: str, message: str, actor=None, **data) -> OrderEvent:
@@ -57,7 +57,7 @@ def hold_release_kind(*, order: Order, kind: str, actor, reason: str) -> bool:
                 actor=actor, hold=kind)
     if order.status == Order.Status.ON_HOLD and not OrderHold.objects.filter(order=order, released_at__isnull=True).exists():
         # Held at pack-out (units already picked): back to the warehouse, not to allocation.
-        picked = order.fulfillment_orders.filter(status__in=["picking", "packed"]).exists()
+        picked = order.fulfillment_orders.filter(status__in=FULFILLMENT_PICKING_STARTED).exists()
         order_transition(order=order, to=Order.Status.IN_PROGRESS if picked else Order.Status.PENDING, actor=actor,
                          reason="all holds released")
     return True

@@ -68,7 +68,11 @@ def order_action(request, pk):
     action, reason = request.POST.get("action"), request.POST.get("reason", "").strip()
     try:
         if action == "cancel":
-            order_cancel(order=order, actor=request.user, reason=reason or "cancelled by customer service")
+            order = order_cancel(order=order, actor=request.user, reason=reason or "cancelled by customer service")
+            if order.status != Order.Status.CANCELLED:
+                messages.success(request, "cancel requested: the warehouse is stopping its work; "
+                                          "the order is cancelled when it reports back")
+                return redirect("orders:order_detail", pk=pk)
         elif action == "hold":
             order_hold_place(order=order, kind=request.POST.get("kind", HoldKind.MANUAL), reason=reason, actor=request.user)
         elif action == "release":

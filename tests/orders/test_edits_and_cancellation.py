@@ -11,6 +11,7 @@ from orders.exceptions import IllegalTransition
 from orders.models import FulfillmentOrder, Order, RoutingPolicy
 from orders.services.allocation import order_allocate
 from orders.services.cancellation import order_cancel
+from tests.warehouse.cancelling import order_cancel_through_warehouse
 from orders.services.edits import EditRefused, LineChange, order_edit_address, order_edit_lines
 from orders.services.shipment_events import order_mark_shipped
 from tests.factories import BinFactory, ProductFactory, UserFactory, WarehouseFactory, ZoneFactory
@@ -154,7 +155,7 @@ def test_cancel_when_released_and_planned_into_a_wave_stops_the_pick_lines(agent
     put(shirt, ps.shelves[0], 5)
     order = released(ps, [(shirt, 2)])
     wave_plan(warehouse=ps.warehouse, actor=ps.manager)
-    order_cancel(order=order, actor=agent, reason="fraud")
+    order_cancel_through_warehouse(order=order, actor=agent, reason="fraud")
     assert set(PickLine.objects.values_list("status", flat=True)) == {"cancelled"}
     assert StockLevel.objects.get(product=shirt, warehouse=ps.warehouse).allocated == 0
     assert_stock_invariants()
@@ -168,7 +169,7 @@ def test_cancel_in_progress_puts_picked_units_back_and_after_shipping_is_refused
     session = planned_and_claimed(ps)
     pick_scan(session=session, raw="BIN:A-01-01-A", actor=ps.picker)
     pick_scan(session=session, raw=shirt.sku, actor=ps.picker)
-    order_cancel(order=order, actor=agent, reason="customer changed mind")
+    order_cancel_through_warehouse(order=order, actor=agent, reason="customer changed mind")
     assert BinStock.objects.get(bin=ps.shelves[0], product=shirt).qty == 5
     level = StockLevel.objects.get(product=shirt, warehouse=ps.warehouse)
     assert (level.on_hand, level.allocated) == (5, 0)

@@ -7,7 +7,7 @@ import pytest
 
 from inventory.models import BinStock, Movement, Reservation, StockLevel
 from orders.models import FulfillmentOrder, Order
-from orders.services.cancellation import order_cancel
+from tests.warehouse.cancelling import order_cancel_through_warehouse
 from tests.factories import UserFactory
 from tests.inventory.invariants import assert_stock_invariants
 from tests.warehouse.inbound import gtin_of
@@ -186,7 +186,7 @@ def test_cancelling_after_picking_started_stops_the_work_and_puts_picked_units_b
     scan(session, "x2", ps)
     scan(session, shirt.sku, ps)
 
-    order_cancel(order=order, actor=ps.manager, reason="customer changed their mind")
+    order_cancel_through_warehouse(order=order, actor=ps.manager, reason="customer changed their mind")
 
     assert BinStock.objects.get(bin=ps.shelves[0], product=shirt).qty == 5
     assert not BinStock.objects.filter(bin__kind="tote", qty__gt=0).exists()

@@ -25,7 +25,9 @@ from django.utils import timezone
 
 from core.errors import DomainError
 from core.lifecycle import IllegalTransition
+from orders.locks import lock_for_fulfillments
 from orders.models import FulfillmentOrder
+from orders.services.fulfillments import fulfillment_transition
 from orders.services.holds import order_hold_for_address
 from shipping.addresses import verify
 from shipping.carriers.base import Parcel, is_international
@@ -62,9 +64,14 @@ def pack_close_begin(*, pack: Pack, actor) -> StationReply:
     """Step 1, inside the caller's transaction. The reply's `then` buys the labels once it has committed."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("pack_close_begin runs inside the scan's transaction")
+    # Order, then fulfillment order, then the pack (the house lock order): a cancel racing this close waits.
+    lock_for_fulfillments([Pack.objects.values_list("fulfillment_order_id", flat=True).get(pk=pack.pk)])
     pack = _locked(pack.pk)
     if pack.status != Pack.Status.OPEN:
         raise PackRefused(f"{pack} is {pack.get_status_display().lower()}")
+    if pack.fulfillment_order.status != FulfillmentOrder.Status.PICKING:
+        raise PackRefused(f"{pack.fulfillment_order.order.order_number} is "
+                          f"{pack.fulfillment_order.get_status_display().lower()}: do not label it; set the cartons aside")
     missing = [line for line in pack_lines(pack) if line.missing > 0]
     if missing:
         raise PackRefused("missing: " + ", ".join(f"{line.missing} x {line.product.sku}" for line in missing)
@@ -112,6 +119,7 @@ def pack_close_labels(*, pack: Pack, actor) -> StationReply:
 @transaction.atomic
 def pack_close_finish(*, pack: Pack, actor) -> StationReply:
     """Step 3: every carton is labelled, so the units go to the pack station and the pack is labelled."""
+    lock_for_fulfillments([Pack.objects.values_list("fulfillment_order_id", flat=True).get(pk=pack.pk)])
     pack = _locked(pack.pk)
     shipments = list(Shipment.objects.filter(carton__pack=pack, status__in=LIVE_SHIPMENT)
                      .exclude(status=Shipment.Status.VOIDING).order_by("carton__number", "id"))
@@ -126,7 +134,10 @@ def pack_close_finish(*, pack: Pack, actor) -> StationReply:
     pack_transition(pack=pack, to=Pack.Status.LABELLED, actor=actor, reason="every carton labelled",
                     extra={"packed_at": timezone.now(), "pending_qty": None, "closing_since": None})
     fulfillment = pack.fulfillment_order
-    FulfillmentOrder.objects.filter(pk=fulfillment.pk).update(status=FulfillmentOrder.Status.PACKED, updated_at=timezone.now())
+    # A cancel requested while the labels were bought keeps its request: its task voids them and puts the units back.
+    if fulfillment.status == FulfillmentOrder.Status.PICKING:
+        fulfillment_transition(fulfillment=fulfillment, to=FulfillmentOrder.Status.PACKED, actor=actor,
+                               reason=f"packed and labelled at {pack.pack_bin.code}")
     return _packed(pack, shipments)
 
 

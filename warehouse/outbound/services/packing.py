@@ -12,12 +12,14 @@ import re
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from inventory.models import Product
 from inventory.services.stock import stock_move
-from orders.models import FulfillmentOrder
+from orders.locks import lock_for_fulfillments
+from orders.models import FulfillmentOrder, OrderLine
+from orders.services.fulfillments import fulfillment_transition
 from layout.models import Bin, Warehouse
 from warehouse.models import Carton, CartonItem, CartonType, Pack, PickSession, PickSlot
 from warehouse.outbound.selectors import PackLine, carton_suggest, pack_lines
@@ -97,6 +99,7 @@ def pack_scan(*, pack: Pack, raw: str, actor) -> StationReply:
 @transaction.atomic
 def pack_scan_step(*, pack: Pack, raw: str, actor) -> StationReply:
     """The scan's own transaction; a close leaves the label purchase in the reply's `then`."""
+    lock_for_fulfillments([pack.fulfillment_order_id])  # lock order: order, fulfillment order, then the pack
     pack = _locked_own_pack(pack, actor)
     text = (raw or "").strip()
     carton = pack.cartons.filter(status=Carton.Status.OPEN).order_by("-number").first() or _new_carton(pack)
@@ -223,6 +226,7 @@ def pack_void(*, shipment, actor) -> Pack:
 def _pack_cancel_voided(pack_id: int, actor) -> Pack:
     from shipping.models import Shipment
 
+    lock_for_fulfillments([Pack.objects.values_list("fulfillment_order_id", flat=True).get(pk=pack_id)])
     pack = Pack.objects.select_for_update(of=("self",), no_key=True).get(pk=pack_id)
     if pack.status == Pack.Status.CANCELLED:
         return pack
@@ -230,6 +234,8 @@ def _pack_cancel_voided(pack_id: int, actor) -> Pack:
     if live.exists():
         raise Conflict(f"{pack} still has a label that is not voided")
     pack_transition(pack=pack, to=Pack.Status.CANCELLED, actor=actor, reason="labels voided")
-    FulfillmentOrder.objects.filter(pk=pack.fulfillment_order_id).update(status=FulfillmentOrder.Status.PICKING,
-                                                                         updated_at=timezone.now())
+    fulfillment = FulfillmentOrder.objects.get(pk=pack.fulfillment_order_id)
+    if fulfillment.status == FulfillmentOrder.Status.PACKED:  # a cancel in progress keeps its own status
+        fulfillment_transition(fulfillment=fulfillment, to=FulfillmentOrder.Status.PICKING, actor=actor,
+                               reason="labels voided: waiting at pack-out to be packed again")
     return pack

@@ -18,7 +18,8 @@ from inventory.models import BinStock, Condition
 from inventory.services.flags import stock_flag
 from inventory.services.levels import stock_level_lock
 from orders.services.fulfillment_progress import order_line_note, order_line_resource
-from warehouse.models import Discrepancy, DiscrepancyKind, PickLine, PickSession
+from orders.locks import lock_for_fulfillments
+from warehouse.models import Discrepancy, DiscrepancyKind, PickLine, PickSession, PickSlot
 from warehouse.outbound.services.lifecycles import pick_line_transition
 from warehouse.outbound.services.picking import (
     LIVE_SESSION,
@@ -41,6 +42,7 @@ class PickFailure:
 def pick_fail(*, line: PickLine, kind: str, actor, found_qty: int = 0) -> PickFailure:
     """`found_qty`: for a short pick, the units that were there (picked now); for damaged, how many
     damaged units the picker saw. The rest of the line fails and is re-sourced."""
+    pick_fail_lock_orders(line)
     session = _locked_own_session(line.session, actor)
     line = PickLine.objects.select_for_update(of=("self",)).select_related("bin", "product").get(pk=line.pk)
     if line.session_id != session.pk or line.status != PickLine.Status.OPEN:
@@ -73,6 +75,18 @@ def pick_fail(*, line: PickLine, kind: str, actor, found_qty: int = 0) -> PickFa
     return PickFailure(discrepancy, f"{what}: discrepancy D-{discrepancy.pk} raised, bin flagged. {outcomes.get(line.pk, '')}".strip())
 
 
+def pick_fail_lock_orders(line: PickLine) -> None:
+    """A failure touches every open line at the bin, in any live session, and the orders behind them
+    (re-sourcing reports to the OMS): their orders and fulfillment orders are locked first, before any
+    session or line (the global lock order), so a failure never deadlocks with a cancellation."""
+    fulfillment_ids = set(
+        PickLine.objects.filter(product_id=line.product_id, bin_id=line.bin_id, status=PickLine.Status.OPEN,
+                                session__status__in=LIVE_SESSION).values_list("slot__fulfillment_order_id", flat=True)
+    )
+    fulfillment_ids |= set(PickSlot.objects.filter(session_id=line.session_id).values_list("fulfillment_order_id", flat=True))
+    lock_for_fulfillments(fulfillment_ids)
+
+
 def _sellable_in_bin(line: PickLine) -> int:
     return BinStock.objects.filter(product_id=line.product_id, bin_id=line.bin_id, condition=Condition.SELLABLE).aggregate(
         n=Sum("qty"))["n"] or 0
@@ -81,7 +95,7 @@ def _sellable_in_bin(line: PickLine) -> int:
 def _open_lines_at(line: PickLine) -> list[PickLine]:
     """Every open pick line sent to this product in this bin, in any live session: none of them can be picked now."""
     return list(
-        PickLine.objects.select_for_update(of=("self",)).select_related("bin", "slot", "reservation", "session")
+        PickLine.objects.select_for_update(of=("self",)).select_related("bin", "slot__fulfillment_order", "reservation", "session")
         .filter(product_id=line.product_id, bin_id=line.bin_id, status=PickLine.Status.OPEN, session__status__in=LIVE_SESSION)
         .order_by("-session__priority", "session_id", "sequence")
     )
@@ -100,6 +114,8 @@ def _fail_and_resource(line: PickLine, *, actor, reason: str) -> str:
     # this line gives the difference back to routing instead of taking stock promised to other orders.
     level = stock_level_lock(product_id=line.product_id, warehouse_id=line.session.warehouse_id)
     give_back = min(max(-level.available, 0), failed)
+    if line.slot.fulfillment_order.cancel_requested_at is not None:
+        give_back = failed  # being cancelled: nothing more is picked for it
     picks = plan_bins(reservation, failed - give_back, exclude_bin_ids=[line.bin_id]) if failed > give_back else []
     here = sum(p.qty for p in picks)
     give_back = failed - here

@@ -7,11 +7,11 @@ Pick failures (bin empty, short, damaged) live in `warehouse.outbound.services.p
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from inventory.models import BinStock
-from inventory.services.reservations import stock_pick, stock_unpick
+from inventory.services.reservations import stock_pick
+from orders.locks import lock_for_fulfillments, try_lock_for_fulfillments
 from orders.services.fulfillment_progress import fulfillment_picking_started
 from layout.models import Bin, Warehouse
 from warehouse.models import PickLine, PickSession, PickSlot, Wave
@@ -25,6 +25,7 @@ from core.roles import may_use
 
 LIVE_SESSION = (PickSession.Status.OPEN, PickSession.Status.CLAIMED)
 FAILURE_COMMANDS = {"EMPTY": "bin_empty", "SHORT": "short", "DAMAGED": "damaged"}
+CLAIM_CANDIDATES = 50  # sessions looked at per claim; the rest are being claimed by other pickers right now
 
 
 class PickRefused(DomainError):
@@ -44,10 +45,17 @@ def pick_claim_next(*, warehouse: Warehouse, actor) -> PickSession | None:
     mine = PickSession.objects.filter(warehouse=warehouse, status=PickSession.Status.CLAIMED, picker=actor).first()
     if mine:
         return mine
-    session = (
-        PickSession.objects.filter(warehouse=warehouse, status=PickSession.Status.OPEN)
-        .order_by("-priority", "ship_by", "id").select_for_update(skip_locked=True, of=("self",)).first()
-    )
+    waiting = PickSession.objects.filter(warehouse=warehouse, status=PickSession.Status.OPEN).order_by("-priority", "ship_by", "id")
+    session = None
+    for candidate in waiting.values_list("pk", flat=True)[:CLAIM_CANDIDATES]:
+        # Claiming reports to the OMS (picking started): the orders behind the session are locked before
+        # the session (the global lock order), without waiting: a session whose order is busy (being
+        # cancelled, or claimed by another picker this instant) is left for the next claim.
+        if not try_lock_for_fulfillments(PickSlot.objects.filter(session_id=candidate).values_list("fulfillment_order_id", flat=True)):
+            continue
+        session = waiting.filter(pk=candidate).select_for_update(skip_locked=True, of=("self",)).first()
+        if session is not None:
+            break
     if session is None:
         return None
     _assign_totes(session)
@@ -97,6 +105,7 @@ def pick_session_release(*, session: PickSession, actor) -> PickSession:
 @transaction.atomic
 def pick_session_assign(*, session: PickSession, picker, actor) -> PickSession:
     """A manager hands an open or abandoned session to a named picker."""
+    lock_for_fulfillments(PickSlot.objects.filter(session_id=session.pk).values_list("fulfillment_order_id", flat=True))
     session = PickSession.objects.select_for_update().get(pk=session.pk)
     if session.status not in LIVE_SESSION:
         raise Conflict(f"pick session {session} is {session.get_status_display().lower()}")
@@ -125,8 +134,11 @@ def pick_session_assign(*, session: PickSession, picker, actor) -> PickSession:
 def pick_scan(*, session: PickSession, raw: str, actor) -> StationReply:
     """One scan at the pick station: the bin, the item, `x3` before the item for multiples, or a command
     (CMD:EMPTY / CMD:SHORT / CMD:DAMAGED opens a pick failure, CMD:RELEASE gives the session back)."""
-    from warehouse.outbound.services.pick_failures import pick_fail
+    from warehouse.outbound.services.pick_failures import pick_fail, pick_fail_lock_orders
 
+    command = (raw or "").strip().upper()
+    if command.startswith("CMD:") and command[4:] in FAILURE_COMMANDS and (pending := current_line(session)):
+        pick_fail_lock_orders(pending)  # a failure reports to the OMS: orders are locked before the session
     session = _locked_own_session(session, actor)
     line = current_line(session)
     if line is None:
@@ -280,29 +292,3 @@ def pick_station_scan(*, warehouse: Warehouse, raw: str, actor) -> StationReply:
     line = current_line(session)
     where = f"go to {line.bin.code}" if line else "nothing left to pick"
     return StationReply(True, f"Session {session} claimed ({session.slots.count()} order(s)): {where}", {"session_id": session.pk})
-
-
-@transaction.atomic
-def pick_work_stop(*, order, actor, reason: str) -> int:
-    """An order is cancelled after picking started: its open pick lines stop and picked units go from the
-    tote back to the bin they came from, through the ledger. Returns the units put back."""
-    lines = (
-        PickLine.objects.select_for_update(of=("self",)).select_related("reservation", "bin", "slot__tote", "session")
-        .filter(slot__fulfillment_order__order=order).filter(Q(status=PickLine.Status.OPEN) | Q(picked_qty__gt=0))
-        .order_by("id")
-    )
-    put_back = 0
-    for line in lines:
-        if line.picked_qty and line.slot.tote_id:
-            reservation = line.reservation
-            reservation.refresh_from_db()
-            qty = min(line.picked_qty, reservation.picked_qty)
-            if qty:
-                stock_unpick(reservation=reservation, from_bin=line.slot.tote, to_bin=line.bin, qty=qty, actor=actor,
-                             reason=f"order cancelled: {reason}", reference=f"pick:{line.session_id}")
-                put_back += qty
-        if line.status == PickLine.Status.OPEN or line.picked_qty:
-            pick_line_transition(line=line, to=PickLine.Status.CANCELLED, actor=actor, reason=f"order cancelled: {reason}")
-    for session in PickSession.objects.filter(lines__slot__fulfillment_order__order=order, status__in=LIVE_SESSION).distinct():
-        pick_session_finish_if_done(session)
-    return put_back

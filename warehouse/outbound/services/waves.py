@@ -9,7 +9,8 @@ from django.db import transaction
 
 from inventory.models import Reservation
 from orders.models import FulfillmentOrder
-from layout.models import Warehouse
+from orders.services.fulfillment_progress import fulfillment_planned
+from layout.models import Bin, Warehouse
 from warehouse.models import PickLine, PickSession, PickSlot, PickStrategy, Wave
 from layout.selectors import pack_out_point
 from warehouse.outbound.selectors import PlannedPick, plan_bins, wave_candidates
@@ -54,6 +55,8 @@ def wave_plan(
         for start in range(0, len(fulfillments), size):
             group = fulfillments[start:start + size]
             _session(wave, [(f, pick) for f in group for pick in planned[f.pk]])
+    for f in sorted(fulfillments, key=lambda f: f.pk):
+        fulfillment_planned(fulfillment_order_id=f.pk, actor=actor, wave=str(wave))
     if shortfalls:
         wave.note = "No pickable stock found for: " + ", ".join(shortfalls)
         wave.save(update_fields=["note"])
