@@ -51,3 +51,20 @@ def orders_awaiting_release(warehouse=None) -> QuerySet[Order]:
         waiting["fulfillment_orders__warehouse"] = warehouse
     return (Order.objects.filter(status=Order.Status.ALLOCATED, **waiting).distinct()
             .order_by("-priority", F("ship_by").asc(nulls_last=True), "id"))
+
+
+def shipped_qty_by_line(order_id: int) -> dict[int, int]:
+    """Units of each order line that left a warehouse (what a customer can send back)."""
+    from django.db.models import Sum
+
+    from orders.models import FulfillmentLine
+
+    rows = (FulfillmentLine.objects.filter(fulfillment_order__order_id=order_id, shipped_qty__gt=0)
+            .values("order_line_id").annotate(n=Sum("shipped_qty")))
+    return {row["order_line_id"]: row["n"] for row in rows}
+
+
+def shipping_warehouse_ids(order_id: int) -> list[int]:
+    """Warehouses that shipped this order, the first shipment first."""
+    return list(FulfillmentOrder.objects.filter(order_id=order_id, status=FulfillmentOrder.Status.SHIPPED)
+                .order_by("shipped_at", "pk").values_list("warehouse_id", flat=True).distinct())
