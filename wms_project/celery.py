@@ -23,4 +23,6 @@ app.conf.beat_schedule = {
     "orders-outbox-sweep": {"task": "orders.sweep_outbox", "schedule": 60.0},
     # Carrier scans: delivered and exception states reach the order and the storefront.
     "shipping-poll-tracking": {"task": "shipping.poll_tracking", "schedule": crontab(minute="*/30")},
+    "returns-propose-flush": {"task": "returns.propose_flush_batches", "schedule": crontab(hour=4, minute=15)},
+    "returns-label-sweep": {"task": "returns.sweep_return_labels", "schedule": crontab(minute="*/10")},
 }

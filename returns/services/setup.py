@@ -41,3 +41,30 @@ def _create(warehouse: Warehouse) -> None:
                 })
     except IntegrityError:  # a concurrent first use made them
         pass
+
+
+DEFAULT_REASONS = (
+    ("wrong_size", "Wrong size"),
+    ("damaged_in_transit", "Arrived damaged"),
+    ("defective", "Defective / does not work"),
+    ("not_as_described", "Not as described"),
+    ("changed_mind", "Changed mind"),
+    ("wrong_item_sent", "Wrong item sent"),
+    ("late", "Arrived too late"),
+)
+DEFAULT_GRADES = (  # code, label, sellable, default disposition, station key
+    ("like_new", "Like New", True, "restock", "F1"),
+    ("good", "Good", True, "restock", "F2"),
+    ("damaged", "Damaged", False, "liquidate", "F3"),
+)
+
+
+def returns_defaults_ensure() -> None:
+    """The reason codes and grades every merchant starts with (idempotent; the migration made them too)."""
+    from returns.models import Grade, ReasonCode
+
+    for code, label in DEFAULT_REASONS:
+        ReasonCode.objects.get_or_create(merchant=None, code=code, defaults={"label": label})
+    for code, label, sellable, disposition, key in DEFAULT_GRADES:
+        Grade.objects.get_or_create(merchant=None, code=code, defaults={
+            "label": label, "sellable": sellable, "disposition": disposition, "key": key})

@@ -11,6 +11,7 @@ from layout.models import Bin, Warehouse, Zone
 from orders.models import FulfillmentLine, FulfillmentOrder, Order
 from returns.models import ReturnAuthorization
 from returns.services.rmas import RequestedLine, rma_create
+from returns.services.setup import returns_defaults_ensure
 from tests.factories import BinFactory, MerchantFactory, ProductFactory, UserFactory, WarehouseFactory, ZoneFactory
 from tests.orders.factories import ChannelFactory, order_with_lines
 
@@ -27,6 +28,7 @@ class ReturnSite:
 
 
 def build_return_site(*, products: int = 2) -> ReturnSite:
+    returns_defaults_ensure()  # transactional tests flush what the migration made
     warehouse = WarehouseFactory(address_line1="100 Dock Rd")
     storage = ZoneFactory(warehouse=warehouse, code="STOR", kind=Zone.Kind.STORAGE)
     shelves = [BinFactory(zone=storage, code=f"A-01-{n:02d}-A", walk_x=10 * n, pick_sequence=n) for n in range(1, 4)]
