@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from returns.models import FlushBatch, ReturnAuthorization, ReturnParcel, ReturnUnit
 from returns.exceptions import ReturnNotFound
+from returns.models import FlushBatch, ReturnAuthorization, ReturnParcel, ReturnUnit
 
 
 def _lock(qs):

@@ -4,7 +4,13 @@ the order and the units expected. 4x6 inches, PDF and ZPL, on the shipping label
 from __future__ import annotations
 
 from returns.models import ReturnAuthorization
-from shipping.labels import MARGIN, Text, barcode_element, render_elements_pdf, render_elements_zpl
+from shipping.labels import (
+    MARGIN,
+    Text,
+    barcode_element,
+    render_elements_pdf,
+    render_elements_zpl,
+)
 
 
 def _elements(rma: ReturnAuthorization) -> list:

@@ -14,7 +14,14 @@ from inventory.services.stock import stock_change_condition, stock_move
 from layout.models import Bin
 from returns.exceptions import ReturnRefused
 from returns.locks import lock_rma, lock_unit
-from returns.models import Disposition, DispositionRule, Grade, ReturnLine, ReturnUnit, UnitStatus
+from returns.models import (
+    Disposition,
+    DispositionRule,
+    Grade,
+    ReturnLine,
+    ReturnUnit,
+    UnitStatus,
+)
 from returns.services.receiving import maybe_graded
 from returns.services.setup import returns_bins
 
@@ -68,6 +75,8 @@ def unit_grade(*, unit: ReturnUnit, grade_code: str, actor, disposition: str | N
         raise ReturnRefused(f"unknown disposition {disposition!r} (one of {', '.join(Disposition.values)})")
     if disposition == Disposition.RESTOCK and not grade.sellable:
         raise ReturnRefused(f"a {grade.label} unit cannot go back on the shelf")
+    if unit.product_id is None and disposition == Disposition.RESTOCK:
+        raise ReturnRefused("an item that is not the merchant's product cannot be restocked")
     reference, bins = f"rma:{rma.number}", returns_bins(rma.warehouse)
     destination = None
     if unit.product_id is not None:

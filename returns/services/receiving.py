@@ -14,7 +14,16 @@ from inventory.services.stock import stock_receive
 from layout.models import Warehouse
 from returns.exceptions import ReturnRefused
 from returns.locks import lock_parcel, lock_rma
-from returns.models import ParcelStatus, ReturnAuthorization, ReturnEvent, ReturnLine, ReturnParcel, ReturnUnit, RmaStatus, UnitStatus
+from returns.models import (
+    ParcelStatus,
+    ReturnAuthorization,
+    ReturnEvent,
+    ReturnLine,
+    ReturnParcel,
+    ReturnUnit,
+    RmaStatus,
+    UnitStatus,
+)
 from returns.services.setup import returns_bins
 from returns.state import rma_transition
 from shipping.tracking_numbers import normalize
@@ -34,7 +43,10 @@ def rma_for_scan(scan: Scan) -> ReturnAuthorization | None:
 def parcel_receive(*, warehouse: Warehouse, raw: str, actor, note: str = "") -> ReturnParcel:
     """Whatever is on the parcel. Matched: the RMA is received and the parcel opens for grading.
     Anything else (a drop-off label, a third-party returns label, an RMA already closed): kept, unmatched."""
-    scan = parse_parcel_scan(raw)
+    try:
+        scan = parse_parcel_scan(raw)
+    except ScanError as exc:
+        raise ReturnRefused(str(exc)) from None
     if scan.kind in (ScanKind.GTIN, ScanKind.GS1, ScanKind.SSCC, ScanKind.QTY, ScanKind.BIN, ScanKind.TOTE,
                      ScanKind.COMMAND, ScanKind.PO):
         raise ReturnRefused("that is not a parcel label: scan the RMA code or the carrier label on the parcel")
@@ -82,9 +94,12 @@ def parcel_match(*, parcel: ReturnParcel, rma: ReturnAuthorization, actor) -> Re
 
 def product_for_scan(merchant_id: int, raw: str) -> tuple[Product | None, str]:
     """(product, the barcode or SKU text). Another merchant's barcode is not this return's product."""
-    scan = parse_scan(raw)
+    try:
+        scan = parse_scan(raw)
+    except ScanError as exc:
+        raise ReturnRefused(str(exc)) from None
     if not scan.is_product:
-        raise ScanError("scan the item's barcode")
+        raise ReturnRefused("scan the item's barcode")
     if scan.gtin:
         barcode = ProductBarcode.objects.filter(merchant_id=merchant_id, gtin=scan.gtin).select_related("product").first()
         return (barcode.product if barcode else None), scan.gtin
@@ -144,5 +159,7 @@ def maybe_graded(rma: ReturnAuthorization, actor, *, force: bool = False) -> Non
         return
     complete = not ReturnLine.objects.filter(rma=rma).exclude(graded_qty=F("qty")).exists()
     if complete or (force and not ReturnParcel.objects.filter(rma=rma, status=ParcelStatus.OPEN).exists()):
+        if complete:  # nothing more can come out of an open parcel of this return
+            ReturnParcel.objects.filter(rma=rma, status=ParcelStatus.OPEN).update(status=ParcelStatus.DONE)
         rma_transition(rma=rma, to=RmaStatus.GRADED, actor=actor,
                        reason="every unit graded" if complete else "parcel finished, some units never came")

@@ -14,7 +14,13 @@ from orders.services.outbox import outbox_lines, outbox_record
 from orders.services.replacements import order_create_replacement
 from returns.exceptions import ReturnRefused
 from returns.locks import lock_order_row, lock_rma
-from returns.models import Resolution, ReturnAuthorization, ReturnEvent, ReturnLine, RmaStatus
+from returns.models import (
+    Resolution,
+    ReturnAuthorization,
+    ReturnEvent,
+    ReturnLine,
+    RmaStatus,
+)
 from returns.state import rma_transition
 
 CENT = Decimal("0.01")

@@ -12,7 +12,14 @@ from orders.models import FulfillmentLine, FulfillmentOrder, Order
 from returns.models import ReturnAuthorization
 from returns.services.rmas import RequestedLine, rma_create
 from returns.services.setup import returns_defaults_ensure
-from tests.factories import BinFactory, MerchantFactory, ProductFactory, UserFactory, WarehouseFactory, ZoneFactory
+from tests.factories import (
+    BinFactory,
+    MerchantFactory,
+    ProductFactory,
+    UserFactory,
+    WarehouseFactory,
+    ZoneFactory,
+)
 from tests.orders.factories import ChannelFactory, order_with_lines
 
 

@@ -12,7 +12,13 @@ from inventory.exceptions import InsufficientStock
 from inventory.models import BinStock, Condition, Movement, MovementKind
 from returns.exceptions import FlushRefused, SecondPersonRequired
 from returns.models import FlushBatch, FlushStatus
-from returns.services.flush import FlushItem, flush_batch_approve, flush_batch_create, flush_batch_execute, flush_batch_propose
+from returns.services.flush import (
+    FlushItem,
+    flush_batch_approve,
+    flush_batch_create,
+    flush_batch_execute,
+    flush_batch_propose,
+)
 from returns.services.grading import unit_grade
 from returns.services.receiving import parcel_receive, unit_receive
 from returns.services.setup import returns_bins

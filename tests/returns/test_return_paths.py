@@ -9,9 +9,21 @@ from core.lifecycle import IllegalTransition
 from inventory.models import BinStock, Condition, Movement, MovementKind, StockLevel
 from orders.models import Order, OutboxMessage
 from returns.exceptions import OverReturn, ReturnRefused
-from returns.models import DispositionRule, Grade, ParcelStatus, ReturnAuthorization, ReturnParcel, RmaStatus
+from returns.models import (
+    DispositionRule,
+    Grade,
+    ParcelStatus,
+    ReturnAuthorization,
+    ReturnParcel,
+    RmaStatus,
+)
 from returns.services.grading import unit_grade
-from returns.services.receiving import parcel_finish, parcel_match, parcel_receive, unit_receive
+from returns.services.receiving import (
+    parcel_finish,
+    parcel_match,
+    parcel_receive,
+    unit_receive,
+)
 from returns.services.resolutions import rma_resolve
 from returns.services.rmas import RequestedLine, rma_cancel, rma_create
 from returns.services.setup import returns_bins
