@@ -53,10 +53,12 @@ def rma_resolve(*, rma: ReturnAuthorization, actor) -> ReturnAuthorization:
         raise ReturnRefused(f"return {rma.number} has no accepted units: nothing to refund or replace")
     extra: dict = {}
     if rma.resolution in (Resolution.EXCHANGE, Resolution.WARRANTY):
-        wanted = [((line.exchange_sku or line.order_line.sku) if rma.resolution == Resolution.EXCHANGE else line.order_line.sku, qty)
-                  for line, qty in pairs]
+        wanted: dict[str, int] = {}
+        for line, qty in pairs:
+            sku = (line.exchange_sku or line.order_line.sku) if rma.resolution == Resolution.EXCHANGE else line.order_line.sku
+            wanted[sku] = wanted.get(sku, 0) + qty
         replacement = order_create_replacement(
-            original=rma.order, lines=wanted, reference=rma.number, actor=actor,
+            original=rma.order, lines=list(wanted.items()), reference=rma.number, actor=actor,
             reason=f"{Resolution(rma.resolution).label.lower()} for return {rma.number}")
         extra["replacement_order"] = replacement
         message = f"Replacement order {replacement.order_number} created"
