@@ -8,7 +8,12 @@ from core import roles
 from core.errors import DomainError
 from inventory.models import BinStock
 from returns.models import FlushStatus, ReturnAuthorization, ReturnUnit
-from returns.services.flush import FlushItem, flush_batch_approve, flush_batch_create, flush_batch_execute
+from returns.services.flush import (
+    FlushItem,
+    flush_batch_approve,
+    flush_batch_create,
+    flush_batch_execute,
+)
 from returns.services.grading import unit_grade
 from returns.services.receiving import parcel_receive, unit_receive
 from returns.services.rmas import RequestedLine, rma_create
