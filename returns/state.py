@@ -6,7 +6,13 @@ from django.utils import timezone
 
 from core.actors import actor_label
 from core.lifecycle import Lifecycle
-from returns.models import FlushBatch, FlushStatus, ReturnAuthorization, RmaStatus
+from returns.models import (
+    FlushBatch,
+    FlushStatus,
+    ReturnAuthorization,
+    ReturnEvent,
+    RmaStatus,
+)
 
 S = RmaStatus
 RMA = Lifecycle("return", RmaStatus, {
@@ -38,8 +44,6 @@ def rma_transition(*, rma: ReturnAuthorization, to: str, actor, reason: str = ""
         fields[_STAMPS[to]] = timezone.now()
     previous = RMA.apply(rma, to, extra=fields, label=rma.number or str(rma.pk))
     if previous != to:
-        from returns.models import ReturnEvent
-
         ReturnEvent.objects.create(rma=rma, kind="status", message=f"{RmaStatus(previous).label} → {RmaStatus(to).label}"
                                    + (f": {reason}" if reason else ""), actor_label=actor_label(actor))
     return previous

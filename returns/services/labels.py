@@ -79,7 +79,7 @@ def _parcel_for(rma: ReturnAuthorization) -> Parcel:
     lines = list(rma.lines.select_related("product"))
     weight = sum(line.product.weight_g * line.qty for line in lines) + 150  # box and filling
     side = max([line.product.length_mm for line in lines] + [200])
-    return Parcel(weight_g=max(weight, 100), length_mm=side, width_mm=max([l.product.width_mm for l in lines] + [150]),
+    return Parcel(weight_g=max(weight, 100), length_mm=side, width_mm=max([line.product.width_mm for line in lines] + [150]),
                   height_mm=max(sum(line.product.height_mm * line.qty for line in lines), 50))
 
 

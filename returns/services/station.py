@@ -51,8 +51,8 @@ def return_station_scan(*, warehouse, state: dict | None, raw: str, actor) -> St
                             _state(parcel_id, unit_id, grade_code, notes, state.get("proposal") or ""))
     if parcel_id is None:
         return _parcel(warehouse, raw, actor)
-    parcel = ReturnParcel.objects.select_related("rma").get(pk=parcel_id)
-    if parcel.status != ParcelStatus.OPEN:
+    parcel = ReturnParcel.objects.select_related("rma").filter(pk=parcel_id).first()
+    if parcel is None or parcel.status != ParcelStatus.OPEN:
         return StationReply(True, "The parcel is done. Scan the next parcel.", _state())
     scan = parse_scan(text) if text else None
     command = scan.code if scan is not None and scan.kind == ScanKind.COMMAND else ""
@@ -70,7 +70,10 @@ def return_station_scan(*, warehouse, state: dict | None, raw: str, actor) -> St
             return StationReply(True, f"WRONG ITEM: {what} is not expected on {parcel.rma.number}. Grade it anyway: {grades}",
                                 {**_state(parcel.pk, unit.pk), "wrong_item": True, "sku": what})
         return StationReply(True, f"{what}: grade it ({grades})", {**_state(parcel.pk, unit.pk), "sku": what})
-    unit = ReturnUnit.objects.select_related("rma__warehouse", "product", "line__reason").get(pk=unit_id)
+    unit = ReturnUnit.objects.select_related("rma__warehouse", "product", "line__reason").filter(
+        pk=unit_id, parcel=parcel, status=UnitStatus.PENDING).first()
+    if unit is None:
+        return StationReply(True, "That unit is already graded. Scan the next item.", _state(parcel.pk))
     if command == "CANCEL":
         return StationReply(True, "Grade dropped: grade the unit again.", _state(parcel.pk, unit.pk))
     if not grade_code:
