@@ -45,6 +45,10 @@ AREAS: dict[str, frozenset[str]] = {
     "discrepancies": frozenset({WAREHOUSE_MANAGER, INVENTORY_CONTROLLER}),
     "packing": frozenset({PACKER, WAREHOUSE_MANAGER}),
     "returns": frozenset({RETURNS_PROCESSOR, WAREHOUSE_MANAGER}),
+    # RMAs: customer service opens and follows them, merchants for their own orders.
+    "rma": frozenset({CUSTOMER_SERVICE, OPS_MANAGER, WAREHOUSE_MANAGER, RETURNS_PROCESSOR, MERCHANT}),
+    # Build and approve inventory flush batches (a second person approves).
+    "returns_flush": frozenset({WAREHOUSE_MANAGER, INVENTORY_CONTROLLER, OPS_MANAGER}),
     "inventory": frozenset({INVENTORY_CONTROLLER, WAREHOUSE_MANAGER, OPS_MANAGER}),
     "inventory_adjust": frozenset({INVENTORY_CONTROLLER, WAREHOUSE_MANAGER}),
     "layout": frozenset({WAREHOUSE_MANAGER}),

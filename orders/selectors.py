@@ -288,3 +288,18 @@ def waiting_work_summary(*, now: dt.datetime | None = None) -> dict:
         "deliveries_parked": parked,
         "orders_pending": orders["n"], "oldest_pending_order_seconds": age(orders["oldest"]),
     }
+def shipped_qty_by_line(order_id: int) -> dict[int, int]:
+    """Units of each order line that left a warehouse (what a customer can send back)."""
+    from django.db.models import Sum
+
+    from orders.models import FulfillmentLine
+
+    rows = (FulfillmentLine.objects.filter(fulfillment_order__order_id=order_id, shipped_qty__gt=0)
+            .values("order_line_id").annotate(n=Sum("shipped_qty")))
+    return {row["order_line_id"]: row["n"] for row in rows}
+
+
+def shipping_warehouse_ids(order_id: int) -> list[int]:
+    """Warehouses that shipped this order, the first shipment first."""
+    return list(FulfillmentOrder.objects.filter(order_id=order_id, status=FulfillmentOrder.Status.SHIPPED)
+                .order_by("shipped_at", "pk").values_list("warehouse_id", flat=True).distinct())

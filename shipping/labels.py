@@ -213,3 +213,31 @@ def _zpl(element: Element) -> str:
             # Mode A: the printer picks the Code 128 subsets (C for digit runs), as reportlab does.
             return f"^FO{x},{y}^BY{module}^BCN,{height},N,N,N,A^FD{data}^FS\n"
     raise TypeError(f"not a label element: {element!r}")
+
+
+# --- other 4x6 documents (return slips) on the same grid -----------------------------------------------
+
+def barcode_element(data: str, *, top: int, height: int) -> Barcode:
+    """A centred Code 128 with its quiet zones, as on the shipping label."""
+    return _barcode(data, top=top, height=height)
+
+
+def render_elements_pdf(pages: Sequence[Sequence[Element]], *, title: str) -> bytes:
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(4 * inch, 6 * inch), pageCompression=1)
+    canvas.setTitle(title)
+    for elements in pages:
+        for element in elements:
+            _draw_pdf(canvas, element)
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def render_elements_zpl(pages: Sequence[Sequence[Element]]) -> str:
+    out = []
+    for elements in pages:
+        out.append(f"^XA\n^CI28\n^PW{WIDTH}\n^LL{HEIGHT}\n^LH0,0\n")
+        out += [_zpl(element) for element in elements]
+        out.append("^XZ\n")
+    return "".join(out)

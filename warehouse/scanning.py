@@ -19,6 +19,7 @@ from biip.gs1_messages import GS1Message
 from biip.sscc import Sscc
 
 from inventory.gtin import InvalidBarcode, check_digit_words, gtin_normalize
+from shipping import tracking_numbers
 
 GS = "\x1d"
 SYMBOLOGY_PREFIX = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
@@ -39,6 +40,7 @@ class ScanKind(str, Enum):
     QTY = "qty"
     COMMAND = "command"  # station command sheets: CMD:DAMAGED, CMD:DONE, ...
     SKU = "sku"
+    TRACKING = "tracking"  # a carrier tracking number, read only where parcels are scanned (parse_parcel_scan)
 
 
 class ScanError(ValueError):
@@ -57,6 +59,7 @@ class Scan:
     sscc: str | None = None
     code: str | None = None  # bin / tote / PO / RMA code, or the SKU text
     qty: int | None = None
+    carrier: str | None = None  # UPS, USPS or FedEx for a tracking number
 
     @property
     def is_product(self) -> bool:
@@ -96,6 +99,37 @@ def parse_scan(raw: str) -> Scan:
         if len(text) >= 16 and text[:2] in ("01", "02"):
             return _gs1(raw, text)
     return Scan(kind=ScanKind.SKU, raw=raw, code=text)
+
+
+_IMPB_ROUTING = re.compile(r"^420(?:\d{5}|\d{9})(9[1-5]\d{20})$")  # USPS label: ZIP routing, then the IMpb
+_CARRIER_SHAPES = (
+    (re.compile(r"^1Z[0-9A-Z]{16}$"), "UPS"),
+    (re.compile(r"^9[1-5]\d{20}$"), "USPS"),
+    (re.compile(r"^[A-Z]{2}\d{9}US$"), "USPS"),
+    (re.compile(r"^\d{12}$"), "FedEx"),
+)
+
+
+def parse_parcel_scan(raw: str) -> Scan:
+    """What is scanned on a parcel (returns bench): our labels first, then carrier tracking numbers, which
+    must have their carrier's structure and check digit. A 12-digit number here is a FedEx number, not a
+    UPC: nobody scans a product barcode off the outside of a parcel."""
+    if raw is None or not raw.strip():
+        raise ScanError("nothing was scanned")
+    text = raw.strip("\r\n\t ")
+    label = _label(text)
+    if label:
+        return label
+    number = tracking_numbers.normalize(text)
+    routed = _IMPB_ROUTING.match(number)
+    if routed:
+        number = routed.group(1)
+    for shape, carrier in _CARRIER_SHAPES:
+        if shape.match(number):
+            if not tracking_numbers.is_valid(carrier, number):
+                raise ScanError(f"{number} looks like a {carrier} tracking number but its check digit is wrong: scan it again")
+            return Scan(kind=ScanKind.TRACKING, raw=raw, code=number, carrier=carrier)
+    return parse_scan(raw)
 
 
 def _label(text: str) -> Scan | None:

@@ -42,4 +42,6 @@ app.conf.beat_schedule = {
     "warehouse-pack-close-sweep": {"task": "warehouse.sweep_pack_closes", "schedule": 120.0},
     # Voids asked of the carrier whose answer was never recorded: asked again.
     "shipping-void-sweep": {"task": "shipping.sweep_voids", "schedule": 120.0},
+    "returns-propose-flush": {"task": "returns.propose_flush_batches", "schedule": crontab(hour=4, minute=15)},
+    "returns-label-sweep": {"task": "returns.sweep_return_labels", "schedule": crontab(minute="*/10")},
 }

@@ -238,6 +238,14 @@ SPECTACULAR_SETTINGS = {
         "ReceivingExceptionKindEnum": "warehouse.models.inbound.ExceptionKind",
         "DiscrepancyKindEnum": "warehouse.models.picking.DiscrepancyKind",
         "PickSessionStatusEnum": "warehouse.models.picking.PickSession.Status",
+        "ReturnStatusEnum": "returns.models.RmaStatus",
+        "ReturnLabelStatusEnum": "returns.models.LabelStatus",
+        "ReturnParcelStatusEnum": "returns.models.ParcelStatus",
+        "ReturnUnitStatusEnum": "returns.models.UnitStatus",
+        "FlushBatchStatusEnum": "returns.models.FlushStatus",
+        "ReturnResolutionEnum": "returns.models.Resolution",
+        "DiscrepancyResolutionEnum": "warehouse.models.picking.Discrepancy.Resolution",
+        "ReturnDispositionEnum": "returns.models.Disposition",
     },
 }
 

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("inventory.api.urls")),
     path("", include("warehouse.api.urls")),
     path("", include("orders.api.urls")),
+    path("", include("returns.api.urls")),
     path("auth/", include("wms_project.auth_urls")),
 ]
 
@@ -23,6 +24,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("inventory/", include("inventory.urls")),
     path("warehouse/", include("warehouse.urls")),
+    path("returns/", include("returns.urls")),
     path("api/v1/", include(api_v1)),
     path("", include("orders.urls", namespace="orders")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

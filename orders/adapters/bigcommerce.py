@@ -40,6 +40,7 @@ TOPICS = {"store/order/created": "order.created", "store/order/updated": "order.
 # v2 order status ids (GET /v2/order_statuses). Ids not listed are paid: 2 Shipped, 3 Partially Shipped,
 # 8 Awaiting Pickup, 9 Awaiting Shipment, 10 Completed, 11 Awaiting Fulfillment, 14 Partially Refunded.
 CANCELLED = 5
+PARTIALLY_REFUNDED = 14
 PAYMENT_BY_STATUS = {
     0: "pending",  # Incomplete
     1: "pending",  # Pending: checkout not finished
@@ -259,6 +260,26 @@ class BigCommerceClient:
 
     def push_cancelled(self, external_id: str, payload: Mapping[str, Any]) -> str:
         return self._set_status(external_id, CANCELLED)
+
+    def push_refunded(self, external_id: str, payload: Mapping[str, Any]) -> str:
+        """BigCommerce refunds money only through a payment-provider refund quote, which is the merchant's
+        call: the order gets a staff note with the amount and the lines, and, for a refund, the
+        Partially Refunded status."""
+        path = f"/v2/orders/{urllib.parse.quote(str(external_id), safe='')}"
+        order, _ = self.http.request("GET", path)
+        if not isinstance(order, dict):
+            raise PeerError(f"BigCommerce returned no order {external_id}", status=502)
+        kind = "Store credit" if payload.get("resolution") == "store_credit" else "Refund"
+        note = (f"{kind} of {payload.get('amount')} {payload.get('currency')} for return {payload.get('rma')}: "
+                + ", ".join(f"{line['qty']} x {line['sku']}" for line in payload.get("lines") or []))
+        notes = order.get("staff_notes") or ""
+        if f"return {payload.get('rma')}:" in notes:
+            return f"already noted for {payload.get('rma')}"
+        body: dict[str, Any] = {"staff_notes": f"{notes}\n{note}".strip()}
+        if kind == "Refund":
+            body["status_id"] = PARTIALLY_REFUNDED
+        self.http.request("PUT", path, body=body)
+        return note
 
     def _set_status(self, external_id: str, status_id: int, *, only_from: set[int] | None = None) -> str:
         path = f"/v2/orders/{urllib.parse.quote(str(external_id), safe='')}"

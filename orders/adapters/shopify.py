@@ -177,6 +177,10 @@ ORDER_CANCEL = (
     "orderCancelUserErrors { field message code } } }"
 )
 FULFILLABLE = {"OPEN", "IN_PROGRESS"}
+ORDER_REFUNDS = "query($id: ID!) { order(id: $id) { refunds { id note } } }"
+REFUND_CREATE = (
+    "mutation($input: RefundInput!) { refundCreate(input: $input) { refund { id } userErrors { field message } } }"
+)
 
 
 def _gid(kind: str, value: Any) -> str:
@@ -295,6 +299,30 @@ class ShopifyClient:
             raise PeerError(f"Shopify refused the cancellation: {result['orderCancelUserErrors'][0].get('message')}",
                             status=422)
         return f"cancel job {(result.get('job') or {}).get('id')}"
+
+    def push_refunded(self, external_id: str, payload: Mapping[str, Any]) -> str:
+        """refundCreate for the returned line items, without restock (stock is ours). Store credit goes to
+        the customer's store credit account as the refund method. The RMA number in the note makes a
+        second delivery find the first refund instead of refunding twice."""
+        note = f"Return {payload.get('rma')}: {payload.get('reason') or 'returned'}"[:255]
+        order = self._graphql(ORDER_REFUNDS, {"id": _gid("Order", external_id)}).get("order") or {}
+        if any((refund.get("note") or "").startswith(f"Return {payload.get('rma')}:") for refund in order.get("refunds") or []):
+            return f"already refunded for {payload.get('rma')}"
+        refund_input: dict[str, Any] = {
+            "orderId": _gid("Order", external_id), "note": note, "notify": True,
+            "refundLineItems": [{"lineItemId": _gid("LineItem", line["external_line_id"]), "quantity": line["qty"],
+                                 "restockType": "NO_RESTOCK"} for line in payload.get("lines") or []],
+        }
+        amount = {"amount": payload.get("amount"), "currencyCode": payload.get("currency") or "USD"}
+        if payload.get("resolution") == "store_credit":
+            refund_input["refundMethods"] = [{"storeCreditRefund": {"amount": amount}}]
+        else:
+            refund_input["transactions"] = [{"amount": payload.get("amount"), "kind": "REFUND", "gateway": "manual",
+                                             "orderId": _gid("Order", external_id)}]
+        result = self._graphql(REFUND_CREATE, {"input": refund_input})["refundCreate"]
+        if result["userErrors"]:
+            raise PeerError(f"Shopify refused the refund: {result['userErrors'][0].get('message')}", status=422)
+        return f"refund {(result.get('refund') or {}).get('id')}"
 
     def _order_state(self, external_id: str) -> dict[str, Any]:
         order = self._graphql(ORDER_STATE_QUERY, {"id": _gid("Order", external_id)}).get("order")

@@ -224,6 +224,24 @@ class WooCommerceClient:
                               customer_note=False)
         return f"{status}; {note}"
 
+    def push_refunded(self, external_id: str, payload: Mapping[str, Any]) -> str:
+        """A refund: an order refund record (api_refund false: the money moves through the merchant's
+        gateway as they decide), found again by the RMA number on a second delivery. Store credit has no
+        core WooCommerce record: a customer note says it was issued."""
+        rma = payload.get("rma")
+        if payload.get("resolution") == "store_credit":
+            return self._add_note(external_id, f"Store credit of {payload.get('amount')} {payload.get('currency')} issued "
+                                  f"for return {rma}.", customer_note=True)
+        refunds, _ = self.http.request("GET", f"{self._order_path(external_id)}/refunds")
+        if any(isinstance(r, dict) and f"Return {rma}" in (r.get("reason") or "") for r in refunds or []):
+            return f"already refunded for {rma}"
+        body, _ = self.http.request("POST", f"{self._order_path(external_id)}/refunds", body={
+            "amount": payload.get("amount"), "reason": f"Return {rma}: {payload.get('reason') or ''}"[:200],
+            "api_refund": False,
+            "line_items": [{"id": line["external_line_id"], "quantity": line["qty"]} for line in payload.get("lines") or []],
+        })
+        return f"refund {(body or {}).get('id')}"
+
     def _order_path(self, external_id: str) -> str:
         return f"{API}/orders/{urllib.parse.quote(str(external_id), safe='')}"
 

@@ -13,6 +13,7 @@ class OutboxKind(models.TextChoices):
     SHIPPED = "shipped", "Shipped"
     DELIVERED = "delivered", "Delivered"
     CANCELLED = "cancelled", "Cancelled"
+    REFUNDED = "refunded", "Refunded (a return)"
 
 
 class OutboxMessage(models.Model):

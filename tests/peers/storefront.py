@@ -56,6 +56,7 @@ class StorefrontPeer:
         self.updates: list[dict[str, Any]] = []
         self.fulfillments: dict[str, list[dict[str, Any]]] = {}  # Shopify
         self.notes: dict[str, list[dict[str, Any]]] = {}  # WooCommerce
+        self.refunds: dict[str, list[dict[str, Any]]] = {}  # WooCommerce
         self.shipments: dict[str, list[dict[str, Any]]] = {}  # BigCommerce
         self.stale_compares = 0  # Shopify: answer the next N stock writes with COMPARE_QUANTITY_STALE
         self.lock = threading.Lock()
@@ -318,6 +319,8 @@ class StorefrontPeer:
     def _woocommerce(self, method: str, path: str, query: dict[str, str], body: Any) -> Reply:
         api = "/wp-json/wc/v3"
         parts = path.removeprefix(api).strip("/").split("/")
+        if parts[0] == "orders" and parts[2:] == ["refunds"]:
+            return self._woocommerce_refunds(method, parts[1], body)
         if parts[0] == "orders" and (parts[2:] == ["notes"] or method == "PUT" and len(parts) == 2):
             return self._woocommerce_sync_back(method, parts, body)
         if method == "GET" and path == f"{api}/orders":
@@ -375,6 +378,24 @@ class StorefrontPeer:
             return 201, note, {}
         return 404, {"code": "rest_no_route", "message": "No route was found matching the URL and request method.",
                      "data": {"status": 404}}, {}
+
+    def _woocommerce_refunds(self, method: str, order_key: str, body: Any) -> Reply:
+        order = self.orders.get(order_key)
+        if order is None:
+            return 404, {"code": "woocommerce_rest_shop_order_invalid_id", "message": "Invalid ID.", "data": {"status": 404}}, {}
+        refunds = self.refunds.setdefault(str(order["id"]), [])
+        if method == "GET":
+            return 200, list(reversed(refunds)), {}
+        line_ids = {str(item["id"]) for item in order.get("line_items", [])}
+        if not isinstance(body, dict) or not body.get("amount") or any(
+                str(item.get("id")) not in line_ids for item in body.get("line_items") or []):
+            return 400, {"code": "woocommerce_rest_invalid_refund", "message": "Invalid refund.", "data": {"status": 400}}, {}
+        refund = {"id": 700 + len(refunds), "amount": body["amount"], "reason": body.get("reason", ""),
+                  "line_items": body.get("line_items") or []}
+        refunds.append(refund)
+        self._update(str(order["id"]), "refund", amount=refund["amount"], reason=refund["reason"],
+                     line_items=refund["line_items"])
+        return 201, refund, {}
 
     def _woo_product(self, sku: str) -> dict[str, Any]:
         product_id = self._product_ids.setdefault(sku, 100 + len(self._product_ids))
@@ -460,8 +481,13 @@ class StorefrontPeer:
         order = self.orders.get(order_id)
         if order is None:
             return 404, [{"status": 404, "message": "The requested resource was not found."}], {}
-        if set(body) != {"status_id"} or body["status_id"] not in names:
+        if not body or set(body) - {"status_id", "staff_notes"} or body.get("status_id", order["status_id"]) not in names:
             return 400, [{"status": 400, "message": "status_id is not a valid order status"}], {}
+        if "staff_notes" in body:
+            order["staff_notes"] = body["staff_notes"]
+            self._update(order_id, "staff_notes", staff_notes=body["staff_notes"])
+        if "status_id" not in body:
+            return 200, self._bare(order), {}
         if body["status_id"] != order["status_id"]:
             self._update(order_id, "status", status_id=body["status_id"], was=order["status_id"])
         order["status_id"], order["status"] = body["status_id"], names[body["status_id"]]
