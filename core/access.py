@@ -36,7 +36,7 @@ class NavItem:
     area: str
 
 
-# Each app appends its pages here; order is the order shown.
+# Every page in the navigation, in the order shown (URL names only: the kernel imports no app).
 NAVIGATION: list[NavItem] = [
     NavItem("Portal", "portal", "portal"),
     NavItem("Products", "inventory:product_list", "catalog"),
@@ -55,12 +55,12 @@ NAVIGATION: list[NavItem] = [
     NavItem("Discrepancies", "warehouse:discrepancy_queue", "discrepancies"),
     NavItem("Packing", "warehouse:pack_index", "packing"),
     NavItem("Manifests", "warehouse:manifests", "packing"),
+    NavItem("Returns", "returns:rma_list", "rma"),
+    NavItem("Returns station", "returns:station_index", "returns"),
+    NavItem("Unexpected parcels", "returns:parcel_queue", "returns"),
+    NavItem("Inventory flush", "returns:flush_list", "returns_flush"),
+    NavItem("Returns insight", "returns:insight", "dashboards"),
 ]
-
-
-def register_nav(item: NavItem) -> None:
-    if item not in NAVIGATION:
-        NAVIGATION.append(item)
 
 
 def navigation_for(user) -> list[dict]:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from warehouse.api import views
+from warehouse.control.api import views as control
 from warehouse.inbound.api import views as inbound
 from warehouse.outbound.api import packing, picking
 
@@ -32,10 +33,10 @@ urlpatterns = [
     path("pick-sessions/<int:pk>/release/", picking.PickSessionRelease.as_view(), name="api-pick-session-release"),
     path("pick-sessions/<int:pk>/assign/", picking.PickSessionAssign.as_view(), name="api-pick-session-assign"),
     path("waves/", picking.WaveList.as_view(), name="api-wave-list"),
-    path("discrepancies/", picking.DiscrepancyList.as_view(), name="api-discrepancy-list"),
-    path("discrepancies/<int:pk>/resolve/", picking.DiscrepancyResolve.as_view(), name="api-discrepancy-resolve"),
-    path("count-tasks/", picking.CountTaskList.as_view(), name="api-count-task-list"),
-    path("count-tasks/<int:pk>/complete/", picking.CountTaskComplete.as_view(), name="api-count-task-complete"),
+    path("discrepancies/", control.DiscrepancyList.as_view(), name="api-discrepancy-list"),
+    path("discrepancies/<int:pk>/resolve/", control.DiscrepancyResolve.as_view(), name="api-discrepancy-resolve"),
+    path("count-tasks/", control.CountTaskList.as_view(), name="api-count-task-list"),
+    path("count-tasks/<int:pk>/complete/", control.CountTaskComplete.as_view(), name="api-count-task-complete"),
     path("packs/<int:pk>/", packing.PackDetail.as_view(), name="api-pack-detail"),
     path("packs/<int:pk>/release/", packing.PackRelease.as_view(), name="api-pack-release"),
     path("carton-types/", packing.CartonTypeList.as_view(), name="api-carton-type-list"),

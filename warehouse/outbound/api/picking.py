@@ -14,10 +14,6 @@ from rest_framework.response import Response
 
 from warehouse.api.serializers import ScanInput, StationReplyOutput
 from warehouse.outbound.api.picking_serializers import (
-    CountTaskCompleteInput,
-    CountTaskOutput,
-    DiscrepancyOutput,
-    DiscrepancyResolveInput,
     PickAssignInput,
     PickConfirmInput,
     PickFailureInput,
@@ -26,9 +22,7 @@ from warehouse.outbound.api.picking_serializers import (
     WavePlanInput,
 )
 from layout.models import Warehouse
-from warehouse.models import CountTask, Discrepancy, PickLine, PickSession, Wave
-from warehouse.control.selectors import discrepancies_for_output, discrepancy_histories_for
-from warehouse.control.services.discrepancies import count_task_complete, discrepancy_resolve
+from warehouse.models import PickLine, PickSession, Wave
 from warehouse.outbound.selectors import pick_sessions_for_output, waves_for_output
 from warehouse.outbound.services.pick_failures import pick_fail
 from warehouse.outbound.services.picking import (
@@ -238,73 +232,3 @@ class WaveList(GenericAPIView):
             waves = waves.filter(status=request.query_params["status"])
         page = self.paginate_queryset(waves)
         return self.get_paginated_response(WaveOutput(page, many=True).data)
-
-
-def _discrepancy_output(rows: Discrepancy | list[Discrepancy], *, many: bool = False) -> dict | list:
-    histories = discrepancy_histories_for(rows if many else [rows])
-    return DiscrepancyOutput(rows, many=many, context={"histories": histories}).data
-
-
-class DiscrepancyList(GenericAPIView):
-    """Discrepancies with the bin's history: last count, last receipt, last putaways and picks."""
-
-    permission_classes = [area_permission("discrepancies")]
-    serializer_class = DiscrepancyOutput
-
-    @extend_schema(parameters=[WAREHOUSE_FILTER, OpenApiParameter("status", str, enum=Discrepancy.Status.values)],
-                   responses=DiscrepancyOutput(many=True), operation_id="v1_discrepancies_list")
-    def get(self, request: Request) -> Response:
-        rows = discrepancies_for_output()
-        if request.query_params.get("warehouse"):
-            rows = rows.filter(warehouse__code=request.query_params["warehouse"])
-        if request.query_params.get("status"):
-            rows = rows.filter(status=request.query_params["status"])
-        page = self.paginate_queryset(rows.order_by("-created_at", "-id"))
-        return self.get_paginated_response(_discrepancy_output(page, many=True))
-
-
-class DiscrepancyResolve(GenericAPIView):
-    """Found (unflag), adjusted to `counted_qty` through the ledger, or recount (a count task goes to the floor)."""
-
-    permission_classes = [area_permission("discrepancies")]
-    serializer_class = DiscrepancyOutput
-
-    @extend_schema(request=DiscrepancyResolveInput, responses={200: DiscrepancyOutput})
-    def post(self, request: Request, pk: int) -> Response:
-        data = DiscrepancyResolveInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        discrepancy = discrepancy_resolve(discrepancy=get_object_or_404(Discrepancy, pk=pk), actor=request.user,
-                                          **data.validated_data)
-        return Response(_discrepancy_output(discrepancies_for_output().get(pk=discrepancy.pk)))
-
-
-class CountTaskList(GenericAPIView):
-    permission_classes = [area_permission("discrepancies")]
-    serializer_class = CountTaskOutput
-
-    @extend_schema(parameters=[WAREHOUSE_FILTER, OpenApiParameter("status", str, enum=CountTask.Status.values)],
-                   responses=CountTaskOutput(many=True), operation_id="v1_count_tasks_list")
-    def get(self, request: Request) -> Response:
-        tasks = CountTask.objects.select_related("warehouse", "bin", "product", "counted_by")
-        if request.query_params.get("warehouse"):
-            tasks = tasks.filter(warehouse__code=request.query_params["warehouse"])
-        if request.query_params.get("status"):
-            tasks = tasks.filter(status=request.query_params["status"])
-        page = self.paginate_queryset(tasks.order_by("created_at", "id"))
-        return self.get_paginated_response(CountTaskOutput(page, many=True).data)
-
-
-class CountTaskComplete(GenericAPIView):
-    """The bin was counted: the ledger follows the count and the flag (and any discrepancy behind it) clears."""
-
-    permission_classes = [area_permission("discrepancies")]
-    serializer_class = CountTaskOutput
-
-    @extend_schema(request=CountTaskCompleteInput, responses={200: CountTaskOutput})
-    def post(self, request: Request, pk: int) -> Response:
-        data = CountTaskCompleteInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        task = count_task_complete(task=get_object_or_404(CountTask, pk=pk), actor=request.user,
-                                   counted_qty=data.validated_data["counted_qty"])
-        return Response(CountTaskOutput(CountTask.objects.select_related("warehouse", "bin", "product", "counted_by")
-                                        .get(pk=task.pk)).data)
