@@ -76,7 +76,7 @@ def availability_changes_take(*, batch: int = 500) -> list[int]:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("availability_changes_take must run inside the reader's transaction")
     taken = list(
-        AvailabilityChange.objects.select_for_update(skip_locked=True)
+        AvailabilityChange.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
         .order_by("changed_at", "pk").values_list("pk", "product_id")[:batch]
     )
     AvailabilityChange.objects.filter(pk__in=[pk for pk, _ in taken]).delete()

@@ -34,14 +34,14 @@ class IntakeResult:
 def order_upsert(*, channel: Channel, normalized: NormalizedOrder, source: str, actor=None) -> IntakeResult:
     """Create the order, or apply a storefront update / cancellation to the existing one."""
     actor = actor or f"{channel.get_kind_display()} {source}"
-    order = Order.objects.select_for_update().filter(channel=channel, external_id=normalized.external_id).first()
+    order = Order.objects.select_for_update(of=("self",), no_key=True).filter(channel=channel, external_id=normalized.external_id).first()
     if order is None:
         try:
             with transaction.atomic():
                 order = _create(channel, normalized, source, actor)
             return IntakeResult(order, True, "created")
         except IntegrityError:  # a concurrent delivery of the same order won the insert
-            order = Order.objects.select_for_update().get(channel=channel, external_id=normalized.external_id)
+            order = Order.objects.select_for_update(of=("self",), no_key=True).get(channel=channel, external_id=normalized.external_id)
     return _update(order, normalized, source, actor)
 
 

@@ -45,7 +45,7 @@ def outbox_record(*, order: Order, kind: str, payload: dict[str, Any]) -> Outbox
     if not channel_can_be_told(channel):
         return None
     # The order lock serializes an order's messages, so max + 1 is this message's place in line.
-    Order.objects.select_for_update().filter(pk=order.pk).values_list("pk", flat=True).get()
+    Order.objects.select_for_update(of=("self",), no_key=True).filter(pk=order.pk).values_list("pk", flat=True).get()
     last = OutboxMessage.objects.filter(order=order).aggregate(n=Max("sequence"))["n"] or 0
     message = OutboxMessage.objects.create(channel=channel, order=order, sequence=last + 1, kind=kind, payload=payload)
     _deliver_after_commit(message.pk)
@@ -80,7 +80,7 @@ def _claim(message_id: int) -> tuple[OutboxMessage, str] | str:
     now = timezone.now()
     with transaction.atomic():
         message = (
-            OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
+            OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
             .select_related("channel", "order").filter(pk=message_id).first()
         )
         if message is None:
@@ -113,7 +113,7 @@ def _push(message: OutboxMessage) -> str:
 
 def _record_success(message_id: int, token: str, result: str) -> str:
     with transaction.atomic():
-        message = OutboxMessage.objects.select_for_update().get(pk=message_id)
+        message = OutboxMessage.objects.select_for_update(of=("self",), no_key=True).get(pk=message_id)
         if message.lease_token != token:
             return "superseded"
         message.status = OutboxMessage.Status.SENT
@@ -142,7 +142,7 @@ def _deliver_successor(order_id: int, sequence: int) -> None:
 
 def _record_failure(message_id: int, token: str, error: str, *, status: int | None, retry_after: float | None) -> str:
     with transaction.atomic():
-        message = OutboxMessage.objects.select_for_update(of=("self",)).select_related("order").get(pk=message_id)
+        message = OutboxMessage.objects.select_for_update(of=("self",), no_key=True).select_related("order").get(pk=message_id)
         if message.lease_token != token:
             return "superseded"
         message.attempts += 1
@@ -176,7 +176,7 @@ def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
 @transaction.atomic
 def outbox_retry(*, message: OutboxMessage, actor) -> OutboxMessage:
     """An operator sends a parked message again (attempts start over), or hurries a pending one."""
-    message = OutboxMessage.objects.select_for_update(of=("self",)).select_related("order").get(pk=message.pk)
+    message = OutboxMessage.objects.select_for_update(of=("self",), no_key=True).select_related("order").get(pk=message.pk)
     if message.status == OutboxMessage.Status.SENT:
         raise OutboxError(f"storefront update {message.pk} was already sent")
     if message.status == OutboxMessage.Status.FAILED:

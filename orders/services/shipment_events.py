@@ -30,9 +30,9 @@ def order_mark_shipped(
     """The fulfillment order left in one parcel. `lines` are (order line id, qty) in the parcel, None meaning
     all of the fulfillment order; units left out are not shipped, and the order stays partially shipped.
     Reporting the same shipment again changes nothing."""
-    order = Order.objects.select_for_update(of=("self",)).select_related("channel").get(pk=order.pk)
+    order = Order.objects.select_for_update(of=("self",), no_key=True).select_related("channel").get(pk=order.pk)
     fulfillment = (
-        FulfillmentOrder.objects.select_for_update(of=("self",)).select_related("warehouse")
+        FulfillmentOrder.objects.select_for_update(of=("self",), no_key=True).select_related("warehouse")
         .filter(pk=fulfillment_order.pk, order=order).first()
     )
     if fulfillment is None:
@@ -102,7 +102,7 @@ def _everything_shipped(order: Order) -> bool:
 @transaction.atomic
 def order_mark_delivered(*, order: Order, actor, delivered_at: dt.datetime | None = None) -> Order:
     """The carrier confirmed delivery of the whole order. Reporting it again changes nothing."""
-    order = Order.objects.select_for_update(of=("self",)).select_related("channel").get(pk=order.pk)
+    order = Order.objects.select_for_update(of=("self",), no_key=True).select_related("channel").get(pk=order.pk)
     if order.status == Order.Status.DELIVERED:
         return order
     delivered_at = delivered_at or timezone.now()

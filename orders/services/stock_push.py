@@ -139,7 +139,7 @@ def _claim(push_id: int) -> tuple[StockPush, str, int] | str:
     now = timezone.now()
     with transaction.atomic():
         push = (
-            StockPush.objects.select_for_update(skip_locked=True, of=("self",))
+            StockPush.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
             .select_related("channel", "product").filter(pk=push_id).first()
         )
         if push is None:

@@ -218,7 +218,7 @@ def manifest_close(*, warehouse, carrier: str, actor) -> Manifest:
     building through the ledger (`stock_ship` from the pack station), and each fulfillment order whose
     cartons are all collected ships (order status, tracking, storefront outbox)."""
     shipments = list(
-        Shipment.objects.select_for_update(of=("self",)).filter(warehouse=warehouse, carrier=carrier, status=S.LABELLED)
+        Shipment.objects.select_for_update(of=("self",), no_key=True).filter(warehouse=warehouse, carrier=carrier, status=S.LABELLED)
         .select_related("fulfillment_order__order", "from_bin").order_by("id")
     )
     if not shipments:

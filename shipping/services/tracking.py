@@ -29,7 +29,7 @@ def tracking_refresh(*, shipment_id: int) -> str:
 
 @transaction.atomic
 def _record(shipment_id: int, events) -> str:
-    shipment = Shipment.objects.select_for_update(of=("self",)).select_related("fulfillment_order__order").get(pk=shipment_id)
+    shipment = Shipment.objects.select_for_update(of=("self",), no_key=True).select_related("fulfillment_order__order").get(pk=shipment_id)
     for event in events:
         TrackingEvent.objects.get_or_create(shipment=shipment, status=event.status, occurred_at=event.occurred_at,
                                             defaults={"description": event.description[:255], "location": event.location[:100]})

@@ -45,7 +45,7 @@ def pack_start(*, warehouse: Warehouse, pack_bin: Bin, raw: str, actor) -> Pack:
     if mine:
         raise PackRefused(f"finish {mine} first (or CMD:RELEASE it)")
     fulfillment, tote = _fulfillment_for(warehouse, raw)
-    fulfillment = FulfillmentOrder.objects.select_for_update().get(pk=fulfillment.pk)
+    fulfillment = FulfillmentOrder.objects.select_for_update(of=("self",), no_key=True).get(pk=fulfillment.pk)
     if fulfillment.status != FulfillmentOrder.Status.PICKING:
         raise PackRefused(f"{fulfillment.order.order_number} is {fulfillment.get_status_display().lower()}, not waiting to be packed")
     live = (Pack.objects.filter(fulfillment_order=fulfillment, status__in=[Pack.Status.OPEN, Pack.Status.CLOSING])
@@ -182,7 +182,7 @@ def pack_release(*, pack: Pack, actor) -> Pack:
 
 
 def _locked_own_pack(pack: Pack, actor) -> Pack:
-    pack = Pack.objects.select_for_update(of=("self",)).select_related(
+    pack = Pack.objects.select_for_update(of=("self",), no_key=True).select_related(
         "fulfillment_order__order", "warehouse", "tote", "pack_bin", "packer").get(pk=pack.pk)
     if pack.status != Pack.Status.OPEN:
         raise PackRefused(f"{pack} is {pack.get_status_display().lower()}")

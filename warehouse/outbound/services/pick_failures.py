@@ -44,7 +44,7 @@ def pick_fail(*, line: PickLine, kind: str, actor, found_qty: int = 0) -> PickFa
     damaged units the picker saw. The rest of the line fails and is re-sourced."""
     pick_fail_lock_orders(line)
     session = _locked_own_session(line.session, actor)
-    line = PickLine.objects.select_for_update(of=("self",)).select_related("bin", "product").get(pk=line.pk)
+    line = PickLine.objects.select_for_update(of=("self",), no_key=True).select_related("bin", "product").get(pk=line.pk)
     if line.session_id != session.pk or line.status != PickLine.Status.OPEN:
         raise PickRefused(f"pick line {line.pk} is not open in this session")
     if kind not in DiscrepancyKind.values:
@@ -95,7 +95,7 @@ def _sellable_in_bin(line: PickLine) -> int:
 def _open_lines_at(line: PickLine) -> list[PickLine]:
     """Every open pick line sent to this product in this bin, in any live session: none of them can be picked now."""
     return list(
-        PickLine.objects.select_for_update(of=("self",)).select_related("bin", "slot__fulfillment_order", "reservation", "session")
+        PickLine.objects.select_for_update(of=("self",), no_key=True).select_related("bin", "slot__fulfillment_order", "reservation", "session")
         .filter(product_id=line.product_id, bin_id=line.bin_id, status=PickLine.Status.OPEN, session__status__in=LIVE_SESSION)
         .order_by("-session__priority", "session_id", "sequence")
     )

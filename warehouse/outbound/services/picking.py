@@ -53,7 +53,7 @@ def pick_claim_next(*, warehouse: Warehouse, actor) -> PickSession | None:
         # cancelled, or claimed by another picker this instant) is left for the next claim.
         if not try_lock_for_fulfillments(PickSlot.objects.filter(session_id=candidate).values_list("fulfillment_order_id", flat=True)):
             continue
-        session = waiting.filter(pk=candidate).select_for_update(skip_locked=True, of=("self",)).first()
+        session = waiting.filter(pk=candidate).select_for_update(skip_locked=True, of=("self",), no_key=True).first()
         if session is not None:
             break
     if session is None:
@@ -91,7 +91,7 @@ def _assign_totes(session: PickSession) -> None:
 def pick_session_release(*, session: PickSession, actor) -> PickSession:
     """Back to the queue: the picker gives it up, or a manager frees an abandoned one. What was picked
     stays in its totes and counts; the next picker carries on from the first line still to pick."""
-    session = PickSession.objects.select_for_update(of=("self",)).select_related("picker").get(pk=session.pk)
+    session = PickSession.objects.select_for_update(of=("self",), no_key=True).select_related("picker").get(pk=session.pk)
     if session.status != PickSession.Status.CLAIMED:
         raise Conflict(f"pick session {session} is {session.get_status_display().lower()}, not being picked")
     if session.picker_id != getattr(actor, "pk", None) and not may_use(actor, "picking_manage"):
@@ -106,7 +106,7 @@ def pick_session_release(*, session: PickSession, actor) -> PickSession:
 def pick_session_assign(*, session: PickSession, picker, actor) -> PickSession:
     """A manager hands an open or abandoned session to a named picker."""
     lock_for_fulfillments(PickSlot.objects.filter(session_id=session.pk).values_list("fulfillment_order_id", flat=True))
-    session = PickSession.objects.select_for_update().get(pk=session.pk)
+    session = PickSession.objects.select_for_update(of=("self",), no_key=True).get(pk=session.pk)
     if session.status not in LIVE_SESSION:
         raise Conflict(f"pick session {session} is {session.get_status_display().lower()}")
     if not may_use(picker, "picking"):
@@ -193,7 +193,7 @@ def pick_confirm(*, line: PickLine, qty: int, actor, _locked_session: PickSessio
     """Move `qty` units of the line from its bin to its slot's tote, consuming the reservation.
     (`_locked_session`: the caller already holds the session's lock in this transaction.)"""
     session = _locked_session or _locked_own_session(line.session, actor)
-    line = PickLine.objects.select_for_update(of=("self",)).select_related("reservation", "bin", "product", "slot__tote").get(pk=line.pk)
+    line = PickLine.objects.select_for_update(of=("self",), no_key=True).select_related("reservation", "bin", "product", "slot__tote").get(pk=line.pk)
     if line.session_id != session.pk or line.status != PickLine.Status.OPEN:
         raise PickRefused(f"pick line {line.pk} is not open in this session")
     if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
@@ -267,7 +267,7 @@ def pick_session_finish_if_done(session: PickSession) -> bool:
 
 
 def _locked_own_session(session: PickSession, actor) -> PickSession:
-    session = PickSession.objects.select_for_update(of=("self",)).select_related("warehouse", "picker").get(pk=session.pk)
+    session = PickSession.objects.select_for_update(of=("self",), no_key=True).select_related("warehouse", "picker").get(pk=session.pk)
     if session.status != PickSession.Status.CLAIMED:
         raise PickRefused(f"pick session {session} is {session.get_status_display().lower()}: take a session first")
     if session.picker_id != getattr(actor, "pk", None):

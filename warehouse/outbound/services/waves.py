@@ -35,7 +35,7 @@ def wave_plan(
     if fulfillment_ids is not None:
         candidates = candidates.filter(pk__in=list(fulfillment_ids))
     # Two managers planning at once never put one order in two waves.
-    fulfillments = list(candidates.select_for_update(skip_locked=True, of=("self",)).select_related("order")[: max_orders or 500])
+    fulfillments = list(candidates.select_for_update(skip_locked=True, of=("self",), no_key=True).select_related("order")[: max_orders or 500])
     if not fulfillments:
         raise WavePlanningError(f"no released orders waiting in {warehouse.code}")
     wave = Wave.objects.create(warehouse=warehouse, strategy=strategy, ship_by_before=ship_by_before,
