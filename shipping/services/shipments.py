@@ -239,7 +239,7 @@ def manifest_close(*, warehouse, carrier: str, actor) -> Manifest:
         lead = cartons[0]
         order_mark_shipped(order=fulfillment.order, fulfillment_order=fulfillment, carrier=lead.carrier, service=lead.service,
                            tracking_number=lead.tracking_number, tracking_url=lead.tracking_url,
-                           package_tracking_numbers=[s.tracking_number for s in cartons], actor=actor)
+                           package_tracking_numbers=[s.tracking_number for s in cartons if s.tracking_number], actor=actor)
     manifest.pdf = render_manifest(manifest, shipments)
     manifest.save(update_fields=["pdf"])
     return manifest

@@ -22,6 +22,8 @@ ACTOR = "carrier tracking"
 
 def tracking_refresh(*, shipment_id: int) -> str:
     shipment = Shipment.objects.select_related("fulfillment_order__order__merchant").get(pk=shipment_id)
+    if not shipment.tracking_number:
+        return "no label bought yet: nothing to track"
     carrier = carrier_named(carriers_for(shipment.fulfillment_order.order.merchant), shipment.carrier)
     events = carrier.track(shipment.tracking_number)
     return _record(shipment.pk, events)

@@ -151,9 +151,10 @@ def pack_close_undo(*, pack: Pack, actor, reason: str) -> StationReply:
     """A carton could not be labelled: no label of this close may stay bought, and no stock has moved. With no
     transaction open: the reason is recorded first (a crash from here on is finished by the sweep), the
     shipments not yet bought are given up, the bought labels voided at the carrier, and the pack opens again."""
-    pack = _undo_begin(pack.pk, reason)
-    if pack is None:
+    undoing = _undo_begin(pack.pk, reason)
+    if undoing is None:
         return StationReply(False, f"No label bought: {reason}", {"code": "label_failed"})
+    pack = undoing
     shipments = list(Shipment.objects.filter(carton__pack=pack, status__in=LIVE_SHIPMENT).order_by("id"))
     for shipment in shipments:
         if shipment.status == Shipment.Status.AWAITING_LABEL:
