@@ -34,7 +34,7 @@ FLUSH = Lifecycle("flush batch", FlushStatus, {
     F.CANCELLED: set(),
 })
 
-_STAMPS = {S.RECEIVED: "received_at", S.GRADED: "graded_at", S.RESOLVED: "resolved_at"}
+_STAMPS: dict[str, str] = {S.RECEIVED: "received_at", S.GRADED: "graded_at", S.RESOLVED: "resolved_at"}
 
 
 def rma_transition(*, rma: ReturnAuthorization, to: str, actor, reason: str = "", extra: dict | None = None) -> str:

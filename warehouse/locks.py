@@ -29,7 +29,7 @@ def _for_update(queryset: QuerySet, related: Iterable[str] = ()) -> QuerySet:
 
 
 def _lock(model: type[Model], pk: int, related: Iterable[str] = ()):
-    return _for_update(model.objects.filter(pk=pk), related).get()
+    return _for_update(model._default_manager.filter(pk=pk), related).get()
 
 
 def lock_purchase_order(purchase_order_id: int, *, related: Iterable[str] = ()) -> PurchaseOrder:
