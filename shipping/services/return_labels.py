@@ -12,7 +12,7 @@ from django.utils import timezone
 from shipping.carrier_accounts import carrier_named, carriers_for
 from shipping.carriers.base import Address, Parcel
 from shipping.exceptions import ServiceNotOffered
-from shipping.services.shipments import ship_from, ship_to
+from shipping.selectors import ship_from, ship_to
 
 
 @dataclass(frozen=True)
