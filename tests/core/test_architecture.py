@@ -54,7 +54,7 @@ WRONG_IMPORTS = [
     ("layers", "inventory/wrong.py", "import orders.models\n", "inventory.wrong -> orders.models"),
     ("layers", "shipping/wrong.py", "import warehouse.selectors\n", "shipping.wrong -> warehouse.selectors"),
     ("layers", "warehouse/wrong.py", "import returns.apps\n", "warehouse.wrong -> returns.apps"),
-    ("layers", "returns/wrong.py", "import warehouse.scanning\n", "returns.wrong -> warehouse.scanning"),
+    ("layers", "returns/wrong.py", "import demo.data\n", "returns.wrong -> demo.data"),
     ("layers", "warehouse/wrong.py", "from demo.data import seed_layout\n", "warehouse.wrong -> demo.data"),
     ("layers", "demo/wrong.py", "import wms_project.health\n", "demo.wrong -> wms_project.health"),
     (

@@ -3,6 +3,8 @@ failure on the order's line, the pack close of the order, a picker claiming its 
 cancelled with every unit back on a shelf, labels voided, the storefront told once, and the stock
 invariants hold."""
 
+import time
+
 import pytest
 
 from core import roles
@@ -19,7 +21,7 @@ from tests.orders.factories import ChannelFactory
 from tests.warehouse.cancelling import warehouse_acts_on_cancels
 from tests.warehouse.packing import carton_types, picked
 from tests.warehouse.picking import build_pick_site, planned_and_claimed, product, put, released
-from warehouse.outbound.services.cancellation import fulfillment_cancel
+from warehouse.outbound.services.cancellation import CancelNotReady, fulfillment_cancel
 from warehouse.outbound.services.packing import pack_scan, pack_start
 from warehouse.models import PickSession
 from warehouse.outbound.services.picking import pick_claim_next, pick_scan
@@ -41,7 +43,12 @@ def ps(transactional_db):
 def cancel_and_let_the_warehouse_stop(order):
     order_cancel(order=order, actor="customer service", reason="customer asked")
     for fulfillment in FulfillmentOrder.objects.filter(order=order, cancel_requested_at__isnull=False):
-        fulfillment_cancel(fulfillment_id=fulfillment.pk, actor="warehouse")
+        for _ in range(100):  # as the task does: a close buying labels asks it to come back in a moment
+            try:
+                fulfillment_cancel(fulfillment_id=fulfillment.pk, actor="warehouse")
+                break
+            except CancelNotReady:
+                time.sleep(0.1)
     return "cancelled"
 
 
@@ -106,8 +113,10 @@ def test_a_cancel_racing_the_pack_close_of_the_same_order(ps):
         assert_no_deadlock(results)
         assert results[1] == "cancelled", results
         labels = list(Shipment.objects.filter(fulfillment_order__order=order).values_list("status", flat=True))
-        assert set(labels) <= {Shipment.Status.VOIDED}
-        outcomes.add("labelled, then voided" if labels else "refused to label")
+        # No label survives: voided at the carrier, or never bought (the close saw the request and gave up).
+        assert set(labels) <= {Shipment.Status.VOIDED, Shipment.Status.CANCELLED}
+        outcomes.add("labelled, then voided" if Shipment.Status.VOIDED in labels
+                     else "gave up before buying" if labels else "refused to label")
         assert_cancelled_everything_back(order, shirt)
         assert BinStock.objects.get(product=shirt, bin__kind=Bin.Kind.SHELF, qty__gt=0).qty == 2
         assert_stock_invariants()

@@ -43,6 +43,10 @@ def fulfillment_cancel(*, fulfillment_id: int, actor: Actor) -> str:
     fulfillment = FulfillmentOrder.objects.filter(pk=fulfillment_id).first()
     if fulfillment is None or fulfillment.cancel_requested_at is None:
         return "nothing to stop: no cancel request is waiting"
+    if Pack.objects.filter(fulfillment_order_id=fulfillment.pk, status=Pack.Status.CLOSING).exists():
+        # Its close is buying labels right now: the close sees the request and gives up, or finishes; either
+        # way the pack leaves CLOSING soon and this task (retried) then voids what was bought.
+        raise CancelNotReady(f"FO-{fulfillment.pk} is being closed at a pack station")
     refused = _labels_void(fulfillment, actor)
     return _work_stop(fulfillment_id=fulfillment_id, actor=actor, refused=refused)
 

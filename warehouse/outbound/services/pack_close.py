@@ -106,6 +106,8 @@ def pack_close_labels(*, pack: Pack, actor) -> StationReply:
     waiting = (Shipment.objects.filter(carton__pack_id=pack.pk, status=Shipment.Status.AWAITING_LABEL)
                .select_related("carton").order_by("carton__number", "id"))
     for shipment in waiting:
+        if FulfillmentOrder.objects.filter(pk=pack.fulfillment_order_id, cancel_requested_at__isnull=False).exists():
+            return pack_close_undo(pack=pack, actor=actor, reason="the order is being cancelled: no label bought")
         try:
             shipment_label_buy(shipment=shipment, actor=actor)
         except DomainError as exc:
