@@ -74,13 +74,13 @@ step if floors grow.
 def _prepare():
     from django.test import Client
 
+    from core import roles
+    from core.roles import ensure_roles
     from tests.factories import UserFactory
     from tests.warehouse.picking import build_pick_site, product, put, released
     from warehouse.models import PickStrategy
     from warehouse.outbound.services.picking import pick_claim_next
     from warehouse.outbound.services.waves import wave_plan
-    from core import roles
-    from core.roles import ensure_roles
 
     ensure_roles()
     ps = build_pick_site(shelves=STATIONS, totes=STATIONS)

@@ -13,10 +13,10 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from core import roles
 from inventory.models import Merchant, MerchantMembership, Product
 from inventory.services.products import product_create
 from layout.models import Bin, Warehouse, Zone
-from core import roles
 
 DEMO_PASSWORD = "demo-pass-123"
 STAFF_USERS = {
@@ -183,8 +183,8 @@ def seed_inbound(warehouses: list[Warehouse], merchants: list[Merchant]) -> list
 
     from biip.checksums import gs1_standard_check_digit
 
-    from warehouse.models import PurchaseOrder
     from warehouse.inbound.services.purchase_orders import ExpectedLine, purchase_order_create
+    from warehouse.models import PurchaseOrder
 
     numbers = []
     today = dt.date.today()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from layout.models import Bin, Warehouse, Zone
 from core.csv_import import ImportReport, RowInvalid, read_csv_rows, run_import
+from layout.models import Bin, Warehouse, Zone
 
 BIN_CSV_COLUMNS = ("warehouse", "zone", "code")
 TRUE_WORDS = {"1", "true", "yes", "y"}

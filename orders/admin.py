@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from core.errors import DomainError
 from orders.models import (
     Channel,
     FulfillmentLine,
@@ -17,7 +18,6 @@ from orders.models import (
 from orders.services.inbox import inbox_replay
 from orders.services.outbox import outbox_retry
 from orders.services.stock_push import stock_push_retry
-from core.errors import DomainError
 
 
 @admin.register(Channel)

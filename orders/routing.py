@@ -98,7 +98,7 @@ def plan(
 
     if allow_split:
         remaining = dict(needs)
-        left = {key: units for key, units in available.items()}
+        left = dict(available)
         for c in ranked:
             for line_id, (product_id, qty) in list(remaining.items()):
                 take = min(qty, max(left.get((product_id, c.warehouse_id), 0), 0))

@@ -13,7 +13,7 @@ def render_manifest(manifest, shipments) -> bytes:
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=letter)
     canvas.setTitle(f"Manifest {manifest.pk}")
-    width, height = letter
+    _width, height = letter
     y = height - inch
 
     def header():

@@ -12,7 +12,6 @@ from shipping.models import ShippingRule
 from shipping.rules import Choice, Conditions, RateShop, Rule, ShipmentFacts, UseService, choose_rate
 
 
-
 def _codes(text: str) -> frozenset[str]:
     return frozenset(part.strip().upper() for part in (text or "").split(",") if part.strip())
 

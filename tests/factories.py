@@ -8,9 +8,9 @@ from biip.checksums import gs1_standard_check_digit
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from core import roles
 from inventory.models import Merchant, MerchantMembership, Product, ProductBarcode
 from layout.models import Bin, Warehouse, Zone
-from core import roles
 
 
 def make_gtin13(n: int) -> str:

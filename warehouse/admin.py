@@ -3,8 +3,8 @@ from django.contrib import admin
 from warehouse.models import (
     CartonType,
     CountTask,
-    PackingSlipTemplate,
     Discrepancy,
+    PackingSlipTemplate,
     PickLine,
     PickSession,
     PurchaseOrder,

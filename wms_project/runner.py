@@ -65,7 +65,8 @@ class Supervisor:
         return next(part for part in self.parts if part.name == name)
 
     def start(self, part: Part) -> None:
-        output = open(os.path.join(self.log_dir, f"{part.name}.log"), "ab") if self.log_dir else None
+        # The part writes to its log for its whole life, across restarts of this loop: no context manager.
+        output = open(os.path.join(self.log_dir, f"{part.name}.log"), "ab") if self.log_dir else None  # noqa: SIM115
         if self.die_with_parent:
             launch = {"preexec_fn": _own_session_dying_with_parent}
         else:

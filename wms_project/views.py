@@ -5,8 +5,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.access import area_required, navigation_for
-from wms_project.health import system_health
 from core.roles import MERCHANT, roles_of
+from wms_project.health import system_health
 
 
 @require_GET

@@ -4,14 +4,13 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from inventory.gtin import InvalidBarcode, gtin_normalize
-from inventory.api.serializers import ProductInput, ProductOutput
-from inventory.exceptions import InvalidProduct, WrongMerchant
-from inventory.models import Merchant
-from inventory.selectors import products_visible_to
-from inventory.tenancy import merchant_for_actor
-from inventory.services.products import product_create, product_update
 from core.api_permissions import area_permission
+from inventory.api.serializers import ProductInput, ProductOutput
+from inventory.exceptions import InvalidProduct
+from inventory.gtin import InvalidBarcode, gtin_normalize
+from inventory.selectors import products_visible_to
+from inventory.services.products import product_create, product_update
+from inventory.tenancy import merchant_for_actor
 
 
 class ProductList(GenericAPIView):

@@ -4,12 +4,12 @@ from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from core.api_permissions import area_permission
 from inventory.exceptions import InvalidProduct, UnknownSku
 from inventory.models import Movement, StockLevel
 from inventory.selectors import merchant_of, products_visible_to
 from inventory.services.stock import AdjustReason, stock_adjust
 from layout.models import Bin, Warehouse
-from core.api_permissions import area_permission
 
 
 class StockLevelOutput(serializers.Serializer):

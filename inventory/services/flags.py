@@ -7,8 +7,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from inventory.models import BinStock, Condition, Product, StockFlag, StockLevel
 from core.actors import actor_label
+from inventory.models import BinStock, Condition, Product, StockFlag, StockLevel
 from inventory.services.operation import StockOperation, check_bin
 from layout.models import Bin
 

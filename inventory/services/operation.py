@@ -7,8 +7,6 @@ low-stock alerts and the available-to-sell change marks are all derived here, so
 
 from __future__ import annotations
 
-from core.actors import actor_label
-
 import uuid
 from dataclasses import dataclass, field
 
@@ -16,6 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.actors import actor_label
 from inventory import locks
 from inventory.exceptions import InactiveBin, InsufficientStock, InvalidQuantity, WrongMerchant, WrongWarehouse
 from inventory.models import BinStock, Movement, StockLevel

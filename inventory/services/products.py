@@ -5,10 +5,10 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 
-from inventory.gtin import InvalidBarcode, gtin_normalize
-from inventory.exceptions import InvalidProduct
-from inventory.models import Merchant, Product, ProductBarcode
 from core.csv_import import ImportReport, RowInvalid, read_csv_rows, run_import
+from inventory.exceptions import InvalidProduct
+from inventory.gtin import InvalidBarcode, gtin_normalize
+from inventory.models import Merchant, Product, ProductBarcode
 
 EDITABLE_FIELDS = (
     "name",

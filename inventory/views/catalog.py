@@ -1,6 +1,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
+from core.access import area_required
 from inventory.selectors import (
     available_to_sell,
     low_stock_products,
@@ -9,7 +10,6 @@ from inventory.selectors import (
     stock_by_bin,
     stock_by_warehouse,
 )
-from core.access import area_required
 
 
 @area_required("catalog")

@@ -5,14 +5,14 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from core.api_permissions import area_permission
+from core.csv_import import ImportRejected
 from inventory.tenancy import merchant_for_actor
 from orders.api.serializers import OrderDetailOutput, OrderInput, OrderOutput
-from orders.selectors import order_detail_queryset, orders_visible_to
 from orders.exceptions import InvalidOrder
+from orders.selectors import order_detail_queryset, orders_visible_to
 from orders.services.api_intake import order_create_via_api
 from orders.services.csv_intake import orders_import_csv
-from core.csv_import import ImportRejected
-from core.api_permissions import area_permission
 
 
 class OrderList(GenericAPIView):

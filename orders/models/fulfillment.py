@@ -4,8 +4,8 @@ from django.db import models
 from django.db.models import Q
 
 from inventory.models import Merchant
-from orders.models.order import Order, OrderLine
 from layout.models import Warehouse
+from orders.models.order import Order, OrderLine
 
 
 class RoutingRule(models.TextChoices):

@@ -3,7 +3,6 @@ release the work to the warehouse. Backorders fill automatically when stock arri
 
 from __future__ import annotations
 
-
 from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
@@ -11,14 +10,14 @@ from django.utils import timezone
 from inventory.models import Reservation, StockLevel
 from inventory.services.levels import stock_levels_lock
 from inventory.services.reservations import stock_release, stock_reserve
-from orders.models import FulfillmentLine, FulfillmentOrder, Order, OrderLine, OutboxKind, RoutingPolicy, ServiceLevel
+from layout.models import Warehouse
 from orders.locks import lock_order
+from orders.models import FulfillmentLine, FulfillmentOrder, Order, OrderLine, OutboxKind, RoutingPolicy, ServiceLevel
 from orders.routing import candidates_for, plan
 from orders.selectors import policy_for, reserved_by_line, ship_by_for
 from orders.services.fulfillments import fulfillment_transition
 from orders.services.outbox import outbox_lines, outbox_record
 from orders.services.timeline import order_event, order_transition
-from layout.models import Warehouse
 
 ALLOCATABLE = (Order.Status.PENDING, Order.Status.BACKORDERED, Order.Status.PARTIALLY_ALLOCATED)
 PROMISED_DAYS = {ServiceLevel.STANDARD: 5, ServiceLevel.EXPEDITED: 2, ServiceLevel.OVERNIGHT: 1}
@@ -73,7 +72,7 @@ def _reserve_by_plan(order: Order, policy: RoutingPolicy, lines: list[OrderLine]
     # Every level this allocation reserves from, locked at once in primary-key order (the house lock order)
     # before the first reservation, so two allocations (or an allocation and a pick) never wait in a circle.
     stock_levels_lock(keys=((product_id, wh_id) for product_id, wh_id, _, _ in work))
-    for product_id, wh_id, line_id, qty in work:
+    for _product_id, wh_id, line_id, qty in work:
         line = by_id[line_id]
         granted = stock_reserve(
             product=line.product, warehouse=warehouses_by_id[wh_id], qty=qty, order_line_id=line.pk, actor=actor,

@@ -11,12 +11,12 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
+from core.csv_import import ImportRejected, RowError, read_csv_rows
 from inventory.models import Product
 from orders.exceptions import DuplicateOrder
 from orders.models import Channel, Order, PaymentStatus, ServiceLevel
 from orders.services.api_intake import channel_for_direct_intake, normalized_from_api
 from orders.services.intake import order_upsert
-from core.csv_import import ImportRejected, RowError, read_csv_rows
 
 REQUIRED = ("order_number", "ship_name", "ship_line1", "ship_city", "ship_postal_code", "ship_country", "sku", "quantity")
 ADDRESS = ("name", "company", "line1", "line2", "city", "region", "postal_code", "country", "phone")

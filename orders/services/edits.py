@@ -12,17 +12,16 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from core.errors import DomainError, PermissionDenied
+from core.roles import may_use
 from inventory.models import Product
 from orders.exceptions import IllegalTransition
 from orders.locks import lock_order
-from orders.models import FulfillmentOrder, HoldKind, Order, OrderLine
+from orders.models import HoldKind, Order, OrderLine
 from orders.selectors import address_editable, editable
 from orders.services.allocation import order_allocate, order_release_reservations
 from orders.services.intake import system_holds_evaluate
 from orders.services.timeline import hold_release_kind, order_event, order_transition
-from orders.state import FINAL, FULFILLMENT_LABELLED, FULFILLMENT_PICKING_STARTED, PICKING_STARTED
-from core.errors import DomainError, PermissionDenied
-from core.roles import may_use
 
 ADDRESS_FIELDS = ("name", "company", "line1", "line2", "city", "region", "postal_code", "country", "phone")
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from core.errors import PermissionDenied
+from core.roles import may_use
 from orders.exceptions import HoldError
 from orders.locks import lock_order
 from orders.models import HoldKind, Order, OrderHold
 from orders.selectors import order_problems
 from orders.services.intake import order_queue_allocation
 from orders.services.timeline import ensure_not_final, hold_place, hold_release_kind
-from core.errors import PermissionDenied
-from core.roles import may_use
 
 MANUAL_KINDS = (HoldKind.MANUAL, HoldKind.FRAUD_REVIEW)
 

@@ -20,9 +20,8 @@ from django.utils import timezone
 from core.actors import actor_label
 from core.dispatch import Dispatch, enqueue_after_commit
 from core.errors import Conflict
-
-from orders.channels import adapter_for, client_for
 from orders.adapters.base import PayloadError, WebhookEvent
+from orders.channels import adapter_for, client_for
 from orders.models import Channel, InboxDelivery, Order
 from orders.services.cancellation import order_cancel
 from orders.services.intake import order_upsert

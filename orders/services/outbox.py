@@ -20,12 +20,12 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core.actors import actor_label
 from orders.adapters.base import PeerError
 from orders.channels import client_for
 from orders.exceptions import OutboxError
 from orders.models import Order, OutboxKind, OutboxMessage
 from orders.selectors import channel_can_be_told
-from core.actors import actor_label
 from orders.services.timeline import order_event
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from core.actors import actor_label
-
 from orders.exceptions import HoldError, IllegalTransition
 from orders.models import Order, OrderEvent, OrderHold
 from orders.state import FULFILLMENT_PICKING_STARTED, can_transition

@@ -8,6 +8,9 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core.access import area_required
+from core.csv_import import ImportRejected
+from core.errors import DomainError
 from inventory.selectors import merchant_of
 from orders.models import HoldKind, InboxDelivery, Order, OutboxMessage, StockPush
 from orders.selectors import (
@@ -29,9 +32,6 @@ from orders.services.holds import MANUAL_KINDS, order_hold_place, order_hold_rel
 from orders.services.inbox import inbox_replay
 from orders.services.outbox import outbox_retry
 from orders.services.stock_push import stock_push_retry
-from core.access import area_required
-from core.csv_import import ImportRejected
-from core.errors import DomainError
 
 
 @area_required("order_read")

@@ -25,12 +25,27 @@ from typing import Any
 
 from shipping import tracking_numbers
 from shipping.carriers.base import (
-    GRAMS_PER_POUND, MM_PER_INCH, Address, Carrier, CustomsItem, Label, Parcel, Rate, TrackingEvent, TrackingStatus,
+    GRAMS_PER_POUND,
+    MM_PER_INCH,
+    Address,
+    Carrier,
+    CustomsItem,
+    Label,
+    Parcel,
+    Rate,
+    TrackingEvent,
+    TrackingStatus,
     is_international,
 )
 from shipping.carriers.zones import delivery_date
 from shipping.exceptions import (
-    CarrierError, CarrierRejected, CarrierUnavailable, CustomsRequired, ServiceNotOffered, ShippingError, VoidRefused,
+    CarrierError,
+    CarrierRejected,
+    CarrierUnavailable,
+    CustomsRequired,
+    ServiceNotOffered,
+    ShippingError,
+    VoidRefused,
 )
 
 OUNCES_PER_GRAM = Decimal(16) / GRAMS_PER_POUND

@@ -26,13 +26,13 @@ from inventory.services.reservations import stock_ship
 from orders.models import FulfillmentOrder
 from orders.services.shipment_events import order_mark_shipped
 from shipping.carrier_accounts import carrier_named, carriers_for
-from shipping.carriers.base import Address, CustomsItem, Label, Parcel, is_international
+from shipping.carriers.base import CustomsItem, Label, Parcel, is_international
 from shipping.exceptions import VoidRefused
 from shipping.manifest_pdf import render_manifest
 from shipping.models import Manifest, Shipment
 from shipping.rule_facts import choose_for
-from shipping.selectors import ship_from, ship_to
 from shipping.rules import Choice
+from shipping.selectors import ship_from, ship_to
 from shipping.state import SHIPMENT
 
 log = logging.getLogger(__name__)

@@ -3,12 +3,12 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from core.csv_import import ImportRejected
 from inventory.models import Product
 from inventory.services.products import products_import
-from tests.factories import MerchantFactory, WarehouseFactory
 from layout.models import Bin, Zone
 from layout.services import bins_import
-from core.csv_import import ImportRejected
+from tests.factories import MerchantFactory, WarehouseFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -2,16 +2,16 @@
 
 import pytest
 
+from demo.data import seed_demo
+from layout.models import Bin
 from orders.models import Order
 from shipping.models import Shipment
 from shipping.services.shipments import manifest_close
 from tests.inventory.invariants import assert_stock_invariants
-from layout.models import Bin
 from warehouse.models import PickSession
-from warehouse.outbound.services.pack_station import pack_station_scan
 from warehouse.outbound.selectors import current_line
+from warehouse.outbound.services.pack_station import pack_station_scan
 from warehouse.outbound.services.picking import pick_scan, pick_station_scan
-from demo.data import seed_demo
 
 
 @pytest.mark.django_db

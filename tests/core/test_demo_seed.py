@@ -2,11 +2,11 @@
 
 import pytest
 
+from demo.data import seed_demo
 from inventory.models import Movement
 from tests.inventory.invariants import assert_stock_invariants
-from warehouse.models import AsnCarton, PurchaseOrder
 from warehouse.inbound.services.receiving import receipt_open, receiving_scan
-from demo.data import seed_demo
+from warehouse.models import AsnCarton, PurchaseOrder
 
 
 @pytest.mark.django_db

@@ -2,7 +2,6 @@ import pytest
 from django.test import override_settings
 
 
-
 @pytest.mark.django_db(transaction=True)
 def test_healthz_is_200_with_every_part_named_when_all_are_up(client, celery_worker):
     response = client.get("/healthz")

@@ -3,10 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import MerchantFactory, UserFactory, WarehouseFactory, merchant_user
 from core import roles
 from core.access import NAVIGATION
 from core.roles import AREAS
+from tests.factories import MerchantFactory, UserFactory, WarehouseFactory, merchant_user
 
 pytestmark = pytest.mark.django_db
 

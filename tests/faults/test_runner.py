@@ -34,7 +34,8 @@ def test_the_runner_restarts_a_killed_worker_logs_it_and_stops_everything_on_sig
     log_path = tmp_path / "runner.log"
     env = {**system.env, "WMS_RUN_SETUP": "0", "PORT": str(system.port), "WEB_WORKERS": "1", "WORKER_CONCURRENCY": "1"}
     runner = subprocess.Popen([sys.executable, "-m", "wms_project.runner"], env=env, cwd=ROOT,
-                              stdout=open(log_path, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+                              stdout=open(log_path, "wb"),  # noqa: SIM115 - the runner writes to it until it stops
+                              stderr=subprocess.STDOUT, start_new_session=True)
     try:
         def log() -> str:
             return log_path.read_text(errors="replace")

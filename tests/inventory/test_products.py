@@ -1,10 +1,10 @@
 import pytest
 
+from core import roles
 from inventory.exceptions import InvalidProduct
 from inventory.models import Product, ProductBarcode
 from inventory.services.products import product_create, product_update
 from tests.factories import MerchantFactory, ProductFactory, UserFactory, merchant_user
-from core import roles
 
 pytestmark = pytest.mark.django_db
 

@@ -1,9 +1,9 @@
 import pytest
 from rest_framework.authtoken.models import Token
 
+from core import roles
 from inventory.models import Product
 from tests.factories import MerchantFactory, ProductFactory, UserFactory, merchant_user
-from core import roles
 
 pytestmark = pytest.mark.django_db
 

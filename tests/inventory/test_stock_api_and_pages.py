@@ -1,10 +1,10 @@
 import pytest
 from django.urls import reverse
 
+from core import roles
 from inventory.models import Movement
 from inventory.services.stock import stock_receive
 from tests.factories import BinFactory, MerchantFactory, ProductFactory, UserFactory, merchant_user
-from core import roles
 
 pytestmark = pytest.mark.django_db
 

@@ -5,15 +5,15 @@ import time
 
 import pytest
 
+from core.errors import DomainError
 from inventory.exceptions import InsufficientStock
 from inventory.models import BinStock, Reservation, StockLevel
 from inventory.services.reservations import stock_pick, stock_release, stock_reserve
 from inventory.services.stock import stock_adjust, stock_move, stock_receive
+from layout.models import Bin
 from tests.concurrency import run_in_threads
 from tests.factories import BinFactory, ProductFactory, ZoneFactory
 from tests.inventory.invariants import assert_stock_invariants
-from layout.models import Bin
-from core.errors import DomainError
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,14 +6,14 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from core.errors import DomainError
 from inventory.models import BinStock, Movement, Reservation, StockLevel
 from inventory.services.flags import stock_flag, stock_unflag
 from inventory.services.reservations import stock_pick, stock_release, stock_reserve, stock_ship
 from inventory.services.stock import stock_adjust, stock_flush, stock_move, stock_receive
+from layout.models import Bin
 from tests.factories import BinFactory, ProductFactory, ZoneFactory
 from tests.inventory.invariants import assert_stock_invariants
-from layout.models import Bin
-from core.errors import DomainError
 
 QTY = st.integers(min_value=-2, max_value=8)
 

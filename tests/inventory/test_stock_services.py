@@ -11,7 +11,7 @@ from inventory.exceptions import (
     WrongMerchant,
     WrongWarehouse,
 )
-from inventory.models import BinStock, Condition, LowStockAlert, Movement, ReorderRule, StockLevel
+from inventory.models import BinStock, LowStockAlert, Movement, ReorderRule, StockLevel
 from inventory.selectors import (
     available_to_sell,
     available_to_sell_by_sku,
@@ -28,9 +28,9 @@ from inventory.services.stock import (
     stock_move,
     stock_receive,
 )
+from layout.models import Bin
 from tests.factories import BinFactory, MerchantFactory, ProductFactory, UserFactory, ZoneFactory
 from tests.inventory.invariants import assert_stock_invariants
-from layout.models import Bin
 
 pytestmark = pytest.mark.django_db
 

@@ -166,7 +166,7 @@ def test_woocommerce_status_maps_to_payment_and_cancellation(status, paid_at, ex
 
 def test_woocommerce_virtual_order_has_no_ship_to_and_express_shipping_is_expedited():
     data = payload("woocommerce_order")
-    data["shipping"] = {k: "" for k in data["shipping"]}
+    data["shipping"] = dict.fromkeys(data["shipping"], "")
     data["shipping_lines"] = [{"id": 1, "method_title": "Express (1-2 days)", "method_id": "flat_rate", "total": "10.00"}]
     order = woocommerce.normalize(data)
     assert order.ship_to is None and order.service_level == "expedited"

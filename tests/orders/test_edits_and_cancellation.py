@@ -6,23 +6,23 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from core import roles
+from core.errors import PermissionDenied
 from inventory.models import BinStock, Reservation, StockLevel
 from orders.exceptions import IllegalTransition
 from orders.models import FulfillmentOrder, Order, RoutingPolicy
 from orders.services.allocation import order_allocate
 from orders.services.cancellation import order_cancel
-from tests.warehouse.cancelling import order_cancel_through_warehouse
 from orders.services.edits import EditRefused, LineChange, order_edit_address, order_edit_lines
 from orders.services.shipment_events import order_mark_shipped
 from tests.factories import BinFactory, ProductFactory, UserFactory, WarehouseFactory, ZoneFactory
 from tests.inventory.invariants import assert_stock_invariants
 from tests.orders.factories import order_with_lines
+from tests.warehouse.cancelling import order_cancel_through_warehouse
 from tests.warehouse.picking import build_pick_site, planned_and_claimed, product, put, released
 from warehouse.models import PickLine
 from warehouse.outbound.services.picking import pick_claim_next, pick_scan
 from warehouse.outbound.services.waves import wave_plan
-from core import roles
-from core.errors import PermissionDenied
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from core import roles
+from core.csv_import import ImportRejected
+from core.errors import PermissionDenied
 from inventory.models import StockLevel
 from inventory.services.stock import stock_receive
 from orders.adapters.base import NormalizedAddress, NormalizedLine, NormalizedOrder
@@ -20,9 +23,6 @@ from orders.services.intake import order_upsert
 from tests.factories import BinFactory, ProductFactory, UserFactory
 from tests.inventory.invariants import assert_stock_invariants
 from tests.orders.factories import ChannelFactory
-from core import roles
-from core.csv_import import ImportRejected
-from core.errors import PermissionDenied
 
 pytestmark = pytest.mark.django_db
 T0 = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)

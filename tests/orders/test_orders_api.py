@@ -1,9 +1,9 @@
 import pytest
 
+from core import roles
 from orders.models import Order
 from orders.services.allocation import order_allocate
 from tests.factories import MerchantFactory, ProductFactory, UserFactory, merchant_user
-from core import roles
 
 pytestmark = pytest.mark.django_db
 

@@ -108,7 +108,7 @@ def test_shipped_with_tracking_arrives_at_the_storefront_in_its_own_shape(kind):
             assert updates == [{
                 "order": order.external_id, "kind": "fulfillment", "notify": True,
                 "tracking": {"company": "UPS", "number": TRACKING, "url": TRACKING_URL},
-                "lines": {line_id: qty for line_id, qty in by_sku.values()},
+                "lines": dict(by_sku.values()),
             }]
             assert OutboxMessage.objects.get(order=order, kind="allocated").result.startswith("nothing to send")
             assert not peer.requests_to("/fulfillments.json"), "REST fulfillments are legacy"
@@ -204,11 +204,10 @@ def test_a_rolled_back_change_leaves_no_outbox_row_and_schedules_nothing(django_
     with StorefrontPeer("shopify") as peer:
         order = released_order(peer, stocked_channel(peer))
         before = OutboxMessage.objects.count()
-        with django_capture_on_commit_callbacks() as callbacks, pytest.raises(Boom):
-            with transaction.atomic():
-                ship(order)
-                assert OutboxMessage.objects.count() == before + 1
-                raise Boom
+        with django_capture_on_commit_callbacks() as callbacks, pytest.raises(Boom), transaction.atomic():
+            ship(order)
+            assert OutboxMessage.objects.count() == before + 1
+            raise Boom
         assert OutboxMessage.objects.count() == before
         assert callbacks == []
         order.refresh_from_db()

@@ -8,13 +8,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core import roles
 from orders.models import OrderEvent, OutboxMessage
 from orders.services.shipment_events import order_mark_delivered
 from tests.factories import MerchantFactory, UserFactory, merchant_user
 from tests.orders.factories import OutboxMessageFactory
 from tests.orders.test_outbox import released_order, ship, stocked_channel, sweep_until_quiet
 from tests.peers.storefront import StorefrontPeer
-from core import roles
 
 
 def parked(**kwargs):

@@ -3,7 +3,6 @@ import time
 
 import pytest
 from django.conf import settings
-from django.test import Client
 
 from inventory.models import AvailabilityChange, StockLevel
 from inventory.selectors import available_to_sell

@@ -10,6 +10,7 @@ import pytest
 from django.db import connections
 from django.urls import reverse
 
+from core import roles
 from inventory.selectors import available_to_sell
 from inventory.services.stock import stock_adjust, stock_receive
 from orders.models import Channel, Order, StockPush
@@ -19,7 +20,6 @@ from tests.factories import BinFactory, ProductFactory, UserFactory
 from tests.orders.factories import ChannelFactory, order_with_lines, storefront_channel
 from tests.orders.stock_sync import sync_stock_now
 from tests.peers.storefront import StorefrontPeer
-from core import roles
 
 
 def wait_for(condition, *, timeout: float = 60, what: str = "condition"):

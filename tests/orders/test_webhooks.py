@@ -6,11 +6,10 @@ import time
 import pytest
 from django.test import Client
 
-from inventory.models import Product
 from orders.models import Channel, InboxDelivery, Order
 from orders.services.inbox import inbox_process
 from tests.concurrency import run_in_threads
-from tests.factories import MerchantFactory, ProductFactory
+from tests.factories import ProductFactory
 from tests.orders.factories import ChannelFactory
 from tests.orders.storefront import bigcommerce_body, payload, shopify_headers, sign, woocommerce_headers
 from tests.peers.storefront import StorefrontPeer

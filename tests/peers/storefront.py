@@ -321,7 +321,7 @@ class StorefrontPeer:
         parts = path.removeprefix(api).strip("/").split("/")
         if parts[0] == "orders" and parts[2:] == ["refunds"]:
             return self._woocommerce_refunds(method, parts[1], body)
-        if parts[0] == "orders" and (parts[2:] == ["notes"] or method == "PUT" and len(parts) == 2):
+        if parts[0] == "orders" and (parts[2:] == ["notes"] or (method == "PUT" and len(parts) == 2)):
             return self._woocommerce_sync_back(method, parts, body)
         if method == "GET" and path == f"{api}/orders":
             since = _iso(query["modified_after"], naive_is_utc=True) if query.get("modified_after") else None

@@ -12,7 +12,12 @@ import pytest
 from shipping.carriers.base import TrackingStatus
 from shipping.carriers.easypost_like import EasyPostLike
 from shipping.exceptions import (
-    CarrierRejected, CarrierUnavailable, CustomsRequired, ServiceNotOffered, ShippingError, VoidRefused,
+    CarrierRejected,
+    CarrierUnavailable,
+    CustomsRequired,
+    ServiceNotOffered,
+    ShippingError,
+    VoidRefused,
 )
 from shipping.tracking_numbers import is_valid
 from tests.shipping.conftest import ATLANTA, BERLIN, SHOEBOX, T_SHIRTS, WAREHOUSE

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from core import roles
 from orders.models import Order, OutboxMessage
 from shipping.carrier_accounts import _accounts
 from shipping.models import Shipment, TrackingEvent
@@ -14,7 +15,6 @@ from tests.factories import UserFactory
 from tests.warehouse.packing import carton_types, picked
 from tests.warehouse.picking import build_pick_site, product
 from warehouse.outbound.services.packing import pack_scan, pack_start
-from core import roles
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from biip.checksums import gs1_standard_check_digit
 
-from tests.factories import BinFactory, MerchantFactory, ProductFactory, UserFactory, WarehouseFactory, ZoneFactory
-from layout.models import Bin, Warehouse, Zone
-from warehouse.models import PurchaseOrder
-from warehouse.inbound.services.purchase_orders import ExpectedLine, purchase_order_create
 from core import roles
+from layout.models import Bin, Warehouse, Zone
+from tests.factories import BinFactory, MerchantFactory, ProductFactory, UserFactory, WarehouseFactory, ZoneFactory
+from warehouse.inbound.services.purchase_orders import ExpectedLine, purchase_order_create
+from warehouse.models import PurchaseOrder
 
 
 @dataclass

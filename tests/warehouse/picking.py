@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core import roles
 from inventory.services.stock import stock_receive
+from layout.models import Bin
 from orders.models import Order
 from orders.services.allocation import order_allocate
 from tests.factories import BinFactory, ProductFactory, UserFactory
 from tests.orders.factories import ChannelFactory, order_with_lines
 from tests.warehouse.inbound import Site, build_site
-from layout.models import Bin
 from warehouse.models import PickSession, PickStrategy
 from warehouse.outbound.services.picking import pick_claim_next
 from warehouse.outbound.services.waves import wave_plan
-from core import roles
 
 
 @dataclass

@@ -21,9 +21,9 @@ from tests.orders.factories import ChannelFactory
 from tests.warehouse.cancelling import warehouse_acts_on_cancels
 from tests.warehouse.packing import carton_types, picked
 from tests.warehouse.picking import build_pick_site, planned_and_claimed, product, put, released
+from warehouse.models import PickSession
 from warehouse.outbound.services.cancellation import CancelNotReady, fulfillment_cancel
 from warehouse.outbound.services.packing import pack_scan, pack_start
-from warehouse.models import PickSession
 from warehouse.outbound.services.picking import pick_claim_next, pick_scan
 from warehouse.outbound.services.waves import wave_plan
 
@@ -96,7 +96,7 @@ def test_a_pick_failure_racing_the_cancel_of_the_same_order(ps):
 
 def test_a_cancel_racing_the_pack_close_of_the_same_order(ps):
     outcomes = set()
-    for n in range(ROUNDS):
+    for _ in range(ROUNDS):
         shirt = product(ps)
         order, tote = picked(ps, [(shirt, 2)])
         packer = UserFactory(role=roles.PACKER)

@@ -266,8 +266,8 @@ def test_manifested_the_cancel_is_refused_with_the_reason_and_nothing_changes(ps
 
 
 def test_an_order_with_one_part_in_the_warehouse_and_one_not_is_cancelled_when_the_warehouse_reports(ps, agent):
-    from orders.services.allocation import order_allocate
     from orders.models import RoutingPolicy
+    from orders.services.allocation import order_allocate
     from tests.factories import WarehouseFactory, ZoneFactory
     from tests.orders.factories import order_with_lines
 

@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core import roles
 from inventory.models import Movement, MovementKind
 from inventory.services.stock import AdjustReason, stock_adjust, stock_move
 from tests.factories import UserFactory
@@ -14,7 +15,6 @@ from warehouse.control.selectors import discrepancy_history
 from warehouse.models import Discrepancy
 from warehouse.outbound.selectors import current_line
 from warehouse.outbound.services.picking import pick_scan
-from core import roles
 
 pytestmark = pytest.mark.django_db
 

@@ -6,14 +6,14 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from core import roles
 from inventory.models import BinStock, Movement
 from tests.concurrency import run_in_threads
 from tests.factories import MerchantFactory, ProductFactory, UserFactory, merchant_user
 from tests.warehouse.inbound import build_site, make_po, new_product, scan_id
-from warehouse.models import PurchaseOrder, PutawayTask, ReceivingException, Receipt, StationScan
 from warehouse.inbound.services.receiving import receipt_open, receiving_scan
+from warehouse.models import PurchaseOrder, PutawayTask, Receipt, ReceivingException, StationScan
 from warehouse.services.station_scans import BadScanId, apply_scan_once
-from core import roles
 
 pytestmark = pytest.mark.django_db
 

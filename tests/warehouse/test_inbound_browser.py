@@ -3,11 +3,11 @@
 import pytest
 
 from inventory.models import BinStock, Condition
+from layout.models import Zone
 from tests.browser import login, wait_station_idle
 from tests.factories import BinFactory, WarehouseFactory, ZoneFactory
 from tests.inventory.invariants import assert_stock_invariants
 from tests.warehouse.inbound import build_site, gtin_of, make_po, new_product
-from layout.models import Zone
 from warehouse.models import PurchaseOrder, PutawayStep, Receipt
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,6 +13,7 @@ import time
 import pytest
 from django.db import connection, transaction
 
+from core import roles
 from inventory.models import BinStock, Movement, StockFlag, StockLevel
 from inventory.services.flags import stock_flag
 from inventory.services.stock import stock_count_set, stock_move, stock_receive
@@ -27,7 +28,6 @@ from warehouse.models import CountTask, Discrepancy, PickLine, PutawayOverrideRe
 from warehouse.outbound.services.pick_failures import pick_fail
 from warehouse.outbound.services.picking import pick_claim_next, pick_confirm, pick_scan
 from warehouse.outbound.services.waves import wave_plan
-from core import roles
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

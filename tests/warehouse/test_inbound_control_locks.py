@@ -10,12 +10,12 @@ from django.db import OperationalError, connection, connections, transaction
 
 from core import roles
 from inventory.models import BinStock
+from inventory.services.stock import stock_receive
 from layout.models import Bin
 from tests.concurrency import run_in_threads
 from tests.factories import BinFactory, ProductFactory, UserFactory
 from tests.inventory.invariants import assert_stock_invariants
 from tests.warehouse.inbound import build_site, make_po
-from inventory.services.stock import stock_receive
 from warehouse import locks
 from warehouse.inbound.services.putaway import PutawayRefused, putaway_claim_next, putaway_confirm
 from warehouse.models import CountTask, Discrepancy, PutawayOverrideReason, PutawayTask, Receipt

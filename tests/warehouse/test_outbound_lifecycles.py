@@ -12,7 +12,11 @@ from shipping.state import SHIPMENT
 from tests.warehouse.outbound_rows import outbound_rows
 from warehouse.models import Carton, Pack, PickLine, PickSession, Wave
 from warehouse.outbound.services.lifecycles import (
-    carton_transition, pack_transition, pick_line_transition, pick_session_transition, wave_transition,
+    carton_transition,
+    pack_transition,
+    pick_line_transition,
+    pick_session_transition,
+    wave_transition,
 )
 from warehouse.outbound.state import CARTON, PACK, PICK_LINE, PICK_SESSION, WAVE
 

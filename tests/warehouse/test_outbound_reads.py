@@ -6,11 +6,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIRequestFactory
 
+from core import roles
+from layout.models import Bin
 from shipping.models import Shipment
 from tests.factories import BinFactory, UserFactory
 from tests.warehouse.packing import carton_types, picked
 from tests.warehouse.picking import build_pick_site, product, put, released
-from layout.models import Bin
 from warehouse.models import Pack, PickLine, PickSession
 from warehouse.outbound.api.packing_serializers import PackOutput
 from warehouse.outbound.api.picking_serializers import PickSessionOutput
@@ -25,7 +26,6 @@ from warehouse.outbound.selectors import (
 from warehouse.outbound.services.packing import pack_scan, pack_start
 from warehouse.outbound.services.picking import pick_claim_next, pick_scan
 from warehouse.outbound.services.waves import wave_plan
-from core import roles
 
 pytestmark = pytest.mark.django_db
 

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
+from core import roles
 from inventory.models import BinStock, Movement
 from orders.models import FulfillmentOrder
 from shipping.exceptions import VoidRefused
@@ -22,7 +23,6 @@ from tests.warehouse.picking import build_pick_site, product
 from warehouse.models import Pack, StationScan
 from warehouse.outbound.services.pack_close import pack_closes_sweep
 from warehouse.outbound.services.packing import pack_scan, pack_scan_step, pack_start, pack_void
-from core import roles
 
 pytestmark = pytest.mark.django_db(transaction=True)
 S = Shipment.Status

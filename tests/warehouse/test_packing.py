@@ -2,7 +2,9 @@
 
 import pytest
 
+from core import roles
 from inventory.models import BinStock, Movement, Reservation, StockLevel
+from layout.models import Bin
 from orders.models import FulfillmentOrder, Order, OutboxMessage
 from shipping import tracking_numbers
 from shipping.models import Shipment
@@ -12,10 +14,8 @@ from tests.inventory.invariants import assert_stock_invariants
 from tests.warehouse.inbound import gtin_of
 from tests.warehouse.packing import carton_types, picked
 from tests.warehouse.picking import build_pick_site, product
-from layout.models import Bin
 from warehouse.models import Pack
 from warehouse.outbound.services.packing import PackRefused, pack_scan, pack_start
-from core import roles
 
 pytestmark = pytest.mark.django_db
 
@@ -141,7 +141,7 @@ def test_voiding_a_label_before_the_manifest_returns_the_order_to_pack(ps, packe
     pack_scan(pack=again, raw=shirt.sku, actor=packer)
     assert pack_scan(pack=again, raw="CMD:DONE", actor=packer).ok
     assert Shipment.objects.filter(status="labelled").count() == 1
-    with pytest.raises(Exception, match="no .* labels waiting"):
+    with pytest.raises(Exception, match=r"no .* labels waiting"):
         manifest_close(warehouse=ps.warehouse, carrier="DHL", actor=ps.manager)
     carrier = Shipment.objects.get(status="labelled").carrier
     manifest_close(warehouse=ps.warehouse, carrier=carrier, actor=ps.manager)

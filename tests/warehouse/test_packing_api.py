@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from core import roles
 from inventory.models import BinStock, Movement
 from orders.models import FulfillmentOrder, Order
 from shipping import tracking_numbers
@@ -15,7 +16,6 @@ from tests.warehouse.inbound import gtin_of
 from tests.warehouse.packing import carton_types, picked
 from tests.warehouse.picking import build_pick_site, product
 from warehouse.models import CartonItem, Pack, StationScan
-from core import roles
 
 pytestmark = pytest.mark.django_db
 

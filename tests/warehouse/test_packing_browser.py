@@ -6,6 +6,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from core import roles
 from inventory.models import BinStock
 from orders.models import Order
 from shipping import tracking_numbers
@@ -16,7 +17,6 @@ from tests.inventory.invariants import assert_stock_invariants
 from tests.warehouse.inbound import gtin_of
 from tests.warehouse.packing import carton_types, picked
 from tests.warehouse.picking import build_pick_site, product
-from core import roles
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

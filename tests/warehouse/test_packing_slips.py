@@ -5,12 +5,12 @@ import subprocess
 import pytest
 from django.urls import reverse
 
+from core import roles
 from tests.factories import UserFactory
 from tests.warehouse.packing import picked
 from tests.warehouse.picking import build_pick_site, product
 from warehouse.models import PackingSlipTemplate
 from warehouse.outbound.services.packing_slips import packing_slip_pdf
-from core import roles
 
 pytestmark = pytest.mark.django_db
 

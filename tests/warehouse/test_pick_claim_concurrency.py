@@ -4,13 +4,13 @@ from collections import Counter
 
 import pytest
 
+from core import roles
 from tests.concurrency import run_in_threads
 from tests.factories import UserFactory
 from tests.warehouse.picking import build_pick_site, product, put, released
 from warehouse.models import PickSession, PickSlot, PickStrategy
 from warehouse.outbound.services.picking import pick_claim_next
 from warehouse.outbound.services.waves import wave_plan
-from core import roles
 
 PICKERS = 20
 

@@ -7,13 +7,13 @@ from orders.models import FulfillmentOrder, Order, OrderEvent
 from tests.factories import BinFactory, WarehouseFactory, ZoneFactory
 from tests.inventory.invariants import assert_stock_invariants
 from tests.warehouse.picking import build_pick_site, planned_and_claimed, product, put, released
-from warehouse.models import CountTask, Discrepancy, PickLine
 from warehouse.control.selectors import discrepancy_history
 from warehouse.control.services.discrepancies import (
     DiscrepancyRefused,
     count_task_complete,
     discrepancy_resolve,
 )
+from warehouse.models import CountTask, Discrepancy, PickLine
 from warehouse.outbound.selectors import current_line
 from warehouse.outbound.services.picking import PickRefused, pick_scan
 

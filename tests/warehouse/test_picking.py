@@ -5,11 +5,12 @@ import uuid
 
 import pytest
 
+from core import roles
 from inventory.models import BinStock, Movement, Reservation, StockLevel
 from orders.models import FulfillmentOrder, Order
-from tests.warehouse.cancelling import order_cancel_through_warehouse
 from tests.factories import UserFactory
 from tests.inventory.invariants import assert_stock_invariants
+from tests.warehouse.cancelling import order_cancel_through_warehouse
 from tests.warehouse.inbound import gtin_of
 from tests.warehouse.picking import build_pick_site, planned_and_claimed, product, put, released
 from warehouse.models import PickLine, PickSession, PickStrategy, StationScan, Wave
@@ -22,9 +23,8 @@ from warehouse.outbound.services.picking import (
     pick_session_release,
     pick_station_scan,
 )
-from warehouse.services.station_scans import apply_scan_once
 from warehouse.outbound.services.waves import WavePlanningError, wave_plan
-from core import roles
+from warehouse.services.station_scans import apply_scan_once
 
 pytestmark = pytest.mark.django_db
 

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from core import roles
 from inventory.models import BinStock, Movement, Reservation, StockFlag
 from tests.factories import UserFactory, merchant_user
 from tests.inventory.invariants import assert_stock_invariants
@@ -12,7 +13,6 @@ from tests.warehouse.inbound import gtin_of
 from tests.warehouse.picking import build_pick_site, product, put, released
 from warehouse.models import CountTask, Discrepancy, PickLine, PickSession, PickStrategy, StationScan, Wave
 from warehouse.outbound.services.waves import wave_plan
-from core import roles
 
 pytestmark = pytest.mark.django_db
 

@@ -5,11 +5,11 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from core import roles
 from inventory.models import BinStock
 from tests.factories import MerchantFactory, UserFactory, merchant_user
 from tests.warehouse.picking import build_pick_site, planned_and_claimed, product, put, released
 from warehouse.models import CountTask, Discrepancy, PickSession, Wave
-from core import roles
 
 pytestmark = pytest.mark.django_db
 

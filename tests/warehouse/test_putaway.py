@@ -5,17 +5,22 @@ import datetime as dt
 
 import pytest
 
+from core import roles
 from inventory.models import BinStock, Condition
 from inventory.services.stock import stock_receive
 from tests.concurrency import run_in_threads
 from tests.factories import BinFactory, UserFactory, WarehouseFactory, ZoneFactory
 from tests.inventory.invariants import assert_stock_invariants
 from tests.warehouse.inbound import build_site, gs1, gtin_of, make_po, new_product
-from layout.models import Zone
-from warehouse.models import PutawayStep, PutawayTask, Receipt
-from warehouse.inbound.services.putaway import PutawayRefused, putaway_claim_next, putaway_confirm, putaway_release, putaway_scan
+from warehouse.inbound.services.putaway import (
+    PutawayRefused,
+    putaway_claim_next,
+    putaway_confirm,
+    putaway_release,
+    putaway_scan,
+)
 from warehouse.inbound.services.receiving import receipt_close, receipt_open, receiving_scan
-from core import roles
+from warehouse.models import PutawayStep, PutawayTask, Receipt
 
 
 def received(site, product, qty, *, lot=None, expiry=None, damaged=False):

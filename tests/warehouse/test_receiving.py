@@ -5,15 +5,14 @@ import datetime as dt
 import pytest
 
 from inventory.models import BinStock, Condition, Movement, StockLevel
+from layout.models import Zone
 from orders.models import Order
 from orders.services.allocation import order_allocate
-from tests.factories import MerchantFactory, ProductFactory, WarehouseFactory, ZoneFactory, BinFactory
+from tests.factories import BinFactory, MerchantFactory, ProductFactory, WarehouseFactory, ZoneFactory
 from tests.inventory.invariants import assert_stock_invariants
 from tests.orders.factories import order_with_lines
 from tests.orders.stock_sync import sync_stock_now
 from tests.warehouse.inbound import build_site, gs1, gtin_of, make_po, new_product, sscc
-from layout.models import Zone
-from warehouse.models import ExceptionKind, PurchaseOrder, PutawayTask, Receipt, ReceivingException
 from warehouse.inbound.services.purchase_orders import ExpectedLine, purchase_order_create
 from warehouse.inbound.services.receiving import (
     OverTolerance,
@@ -23,6 +22,7 @@ from warehouse.inbound.services.receiving import (
     receiving_scan,
     unknown_barcode_map,
 )
+from warehouse.models import ExceptionKind, PurchaseOrder, PutawayTask, Receipt, ReceivingException
 
 pytestmark = pytest.mark.django_db
 

@@ -92,9 +92,9 @@ def test_beats_bin_code_order_on_the_demo_floor():
 
 @pytest.mark.django_db
 def test_benchmark_layout_is_the_demo_layout():
+    from demo.data import seed_layout
     from layout.models import Bin
     from layout.selectors import pack_out_point
-    from demo.data import seed_layout
 
     for warehouse in seed_layout():
         pickable = Bin.objects.filter(warehouse=warehouse, is_pickable=True).values_list("code", "walk_x", "walk_y")

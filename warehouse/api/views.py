@@ -2,9 +2,9 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 
-from warehouse.api.serializers import BinOutput, WarehouseOutput
-from layout.models import Bin, Warehouse
 from core.api_permissions import area_permission
+from layout.models import Bin, Warehouse
+from warehouse.api.serializers import BinOutput, WarehouseOutput
 
 
 class WarehouseList(ListAPIView):

@@ -1,3 +1,4 @@
+from warehouse.models.counts import CountTask
 from warehouse.models.inbound import (
     AsnCarton,
     ExceptionKind,
@@ -13,7 +14,6 @@ from warehouse.models.inbound import (
     ReceiptStatus,
     ReceivingException,
 )
-from warehouse.models.counts import CountTask
 from warehouse.models.packing import Carton, CartonItem, CartonType, Pack, PackingSlipTemplate
 from warehouse.models.picking import (
     Discrepancy,
@@ -27,9 +27,31 @@ from warehouse.models.picking import (
 from warehouse.models.scans import StationScan
 
 __all__ = [
-    "AsnCarton", "ExceptionKind", "InboundKind", "InboundStatus", "PurchaseOrder", "PurchaseOrderLine",
-    "PutawayOverrideReason", "PutawayStatus", "PutawayStep", "PutawayTask", "Receipt", "ReceiptStatus",
-    "ReceivingException", "StationScan",
-    "Carton", "CartonItem", "CartonType", "CountTask", "Discrepancy", "DiscrepancyKind", "Pack", "PackingSlipTemplate",
-    "PickLine", "PickSession", "PickSlot", "PickStrategy", "Wave",
+    "AsnCarton",
+    "Carton",
+    "CartonItem",
+    "CartonType",
+    "CountTask",
+    "Discrepancy",
+    "DiscrepancyKind",
+    "ExceptionKind",
+    "InboundKind",
+    "InboundStatus",
+    "Pack",
+    "PackingSlipTemplate",
+    "PickLine",
+    "PickSession",
+    "PickSlot",
+    "PickStrategy",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "PutawayOverrideReason",
+    "PutawayStatus",
+    "PutawayStep",
+    "PutawayTask",
+    "Receipt",
+    "ReceiptStatus",
+    "ReceivingException",
+    "StationScan",
+    "Wave",
 ]

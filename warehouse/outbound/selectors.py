@@ -17,7 +17,6 @@ from inventory.models import BinStock, Condition, Product, Reservation
 from layout.models import Bin, Warehouse
 from orders.models import FulfillmentLine, FulfillmentOrder, OrderLine
 from shipping.models import Shipment
-
 from warehouse.models import CartonItem, CartonType, Pack, PackingSlipTemplate, PickLine, PickSession, Wave
 
 DONE_LINES = [PickLine.Status.PICKED, PickLine.Status.FAILED]

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
+from core.errors import DomainError
 from warehouse.models import StationScan
 from warehouse.scanning import ScanError
-from core.errors import DomainError
 
 
 class BadScanId(DomainError):

@@ -1,8 +1,8 @@
 from django.shortcuts import get_object_or_404, render
 
+from core.access import area_required
 from layout.models import Warehouse
 from warehouse.selectors import bins_of, warehouses_with_counts
-from core.access import area_required
 
 
 @area_required("layout")

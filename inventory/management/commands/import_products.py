@@ -1,5 +1,5 @@
-from inventory.services.products import products_import
 from core.csv_command import CsvImportCommand
+from inventory.services.products import products_import
 
 
 class Command(CsvImportCommand):

@@ -1,5 +1,5 @@
-from layout.services import bins_import
 from core.csv_command import CsvImportCommand
+from layout.services import bins_import
 
 
 class Command(CsvImportCommand):

@@ -18,7 +18,16 @@ from typing import ClassVar
 
 from shipping import addresses
 from shipping.carriers.base import (
-    GRAMS_PER_POUND, MM_PER_INCH, Address, Carrier, CustomsItem, Label, Parcel, Rate, TrackingEvent, TrackingStatus,
+    GRAMS_PER_POUND,
+    MM_PER_INCH,
+    Address,
+    Carrier,
+    CustomsItem,
+    Label,
+    Parcel,
+    Rate,
+    TrackingEvent,
+    TrackingStatus,
     is_international,
 )
 from shipping.carriers.zones import delivery_date, international_zone, is_delivery_day, us_zone

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from warehouse.models import CountTask, Discrepancy, DiscrepancyKind
+from warehouse.models import CountTask, Discrepancy
 
 
 class BinMovementOutput(serializers.Serializer):

@@ -8,16 +8,15 @@ discrepancy closes when it is counted (see `count_task_complete`).
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
-from inventory.models import BinStock, Condition
+from core.errors import Conflict, DomainError
+from inventory.models import Condition
 from inventory.services.flags import stock_unflag
 from inventory.services.stock import AdjustReason, stock_count_set
 from warehouse.control.services.lifecycle import count_task_transition, discrepancy_transition
 from warehouse.locks import lock_count_task, lock_discrepancy
 from warehouse.models import CountTask, Discrepancy
-from core.errors import Conflict, DomainError
 
 
 class DiscrepancyRefused(DomainError):

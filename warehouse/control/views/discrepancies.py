@@ -6,11 +6,11 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from warehouse.models import CountTask, Discrepancy
-from warehouse.control.selectors import discrepancy_histories_for
-from warehouse.control.services.discrepancies import count_task_complete, discrepancy_resolve
 from core.access import area_required
 from core.errors import DomainError
+from warehouse.control.selectors import discrepancy_histories_for
+from warehouse.control.services.discrepancies import count_task_complete, discrepancy_resolve
+from warehouse.models import CountTask, Discrepancy
 
 
 @area_required("discrepancies")

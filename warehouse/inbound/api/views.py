@@ -9,9 +9,12 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from inventory.tenancy import merchant_for_actor
+from core.api_permissions import area_permission
 from inventory.models import Product
 from inventory.selectors import merchant_of
+from inventory.tenancy import merchant_for_actor
+from layout.models import Bin, Warehouse
+from warehouse.api.serializers import ScanInput, StationReplyOutput
 from warehouse.inbound.api.serializers import (
     ExceptionResolveInput,
     PurchaseOrderInput,
@@ -24,10 +27,12 @@ from warehouse.inbound.api.serializers import (
     ReceiptOutput,
     ReceivingExceptionOutput,
 )
-from warehouse.api.serializers import ScanInput, StationReplyOutput
-from layout.models import Bin, Warehouse
-from warehouse.models import PurchaseOrder, PutawayTask, Receipt, ReceivingException
-from warehouse.inbound.services.purchase_orders import ExpectedLine, InvalidPurchaseOrder, purchase_order_create, purchase_orders_import
+from warehouse.inbound.services.purchase_orders import (
+    ExpectedLine,
+    InvalidPurchaseOrder,
+    purchase_order_create,
+    purchase_orders_import,
+)
 from warehouse.inbound.services.putaway import putaway_claim_next, putaway_confirm, putaway_release, putaway_scan
 from warehouse.inbound.services.receiving import (
     ReceivingRefused,
@@ -37,8 +42,8 @@ from warehouse.inbound.services.receiving import (
     receiving_scan,
     unknown_barcode_map,
 )
+from warehouse.models import PurchaseOrder, PutawayTask, Receipt, ReceivingException
 from warehouse.services.station_scans import StationReply, apply_scan_once
-from core.api_permissions import area_permission
 
 
 def _pos(user):

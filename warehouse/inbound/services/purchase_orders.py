@@ -8,14 +8,14 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from core.csv_import import ImportReport, RowInvalid, read_csv_rows, run_import
+from core.errors import Conflict, DomainError
 from inventory.models import Merchant, Product
 from layout.models import Warehouse
 from warehouse.inbound.services.lifecycle import purchase_order_transition
 from warehouse.locks import lock_purchase_order
 from warehouse.models import AsnCarton, PurchaseOrder, PurchaseOrderLine
 from warehouse.scanning import ScanError, parse_scan
-from core.csv_import import ImportReport, RowInvalid, read_csv_rows, run_import
-from core.errors import Conflict, DomainError
 
 PO_CSV_COLUMNS = ("merchant", "warehouse", "number", "sku", "qty")
 
@@ -135,7 +135,7 @@ def purchase_orders_import(*, source, merchant: Merchant | None = None, actor=No
         current["lines"].append(line)
         return "created"
 
-    report = run_import(rows(), handle)
+    run_import(rows(), handle)  # raises ImportRejected with every bad line; nothing is kept then
     return ImportReport(created=created[0])
 
 

@@ -10,17 +10,17 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from core.errors import Conflict, DomainError
 from inventory.models import BinStock, Condition, MovementKind
 from inventory.services.stock import stock_move
 from layout.models import Bin, Warehouse
+from warehouse.inbound.selectors import suggest_putaway_bin, zone_kind_for
 from warehouse.inbound.services.lifecycle import putaway_task_transition, receipt_transition
 from warehouse.locks import claim_putaway_task, lock_bin_for_putaway, lock_putaway_task, lock_receipt
 from warehouse.models import PutawayOverrideReason, PutawayStep, PutawayTask, Receipt
 from warehouse.scanning import ScanKind, parse_scan
-from warehouse.inbound.selectors import suggest_putaway_bin, zone_kind_for
 from warehouse.services.scan_match import scan_names_product
 from warehouse.services.station_scans import StationReply
-from core.errors import Conflict, DomainError
 
 REASON_KEYS = {
     "1": PutawayOverrideReason.BIN_FULL,

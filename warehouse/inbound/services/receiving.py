@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from core.errors import Conflict, DomainError, NotFound
 from inventory.gtin import InvalidBarcode, gtin_normalize
 from inventory.models import Condition, Movement, MovementKind, Product, ProductBarcode
 from inventory.services.products import product_update
@@ -26,9 +27,8 @@ from warehouse.models import (
     Receipt,
     ReceivingException,
 )
-from warehouse.scanning import Scan, ScanError, ScanKind, parse_scan
+from warehouse.scanning import Scan, ScanKind, parse_scan
 from warehouse.services.station_scans import StationReply
-from core.errors import Conflict, DomainError, NotFound
 
 
 class ReceivingRefused(DomainError):

@@ -9,17 +9,22 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from inventory.models import Merchant, Product
-from inventory.selectors import merchant_of
-from layout.models import Warehouse
-from warehouse.models import PurchaseOrder, PutawayTask, ReceivingException
-from warehouse.selectors import dock_to_stock_summary
-from warehouse.inbound.services.purchase_orders import ExpectedLine, purchase_order_cancel, purchase_order_create, purchase_orders_import
-from warehouse.inbound.services.putaway import putaway_release
-from warehouse.inbound.services.receiving import exception_resolve, unknown_barcode_map
 from core.access import area_required
 from core.csv_import import ImportRejected
 from core.errors import DomainError
+from inventory.models import Merchant, Product
+from inventory.selectors import merchant_of
+from layout.models import Warehouse
+from warehouse.inbound.services.purchase_orders import (
+    ExpectedLine,
+    purchase_order_cancel,
+    purchase_order_create,
+    purchase_orders_import,
+)
+from warehouse.inbound.services.putaway import putaway_release
+from warehouse.inbound.services.receiving import exception_resolve, unknown_barcode_map
+from warehouse.models import PurchaseOrder, PutawayTask, ReceivingException
+from warehouse.selectors import dock_to_stock_summary
 
 
 @area_required("inbound")

@@ -6,12 +6,11 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
-from layout.models import Warehouse
-
-from warehouse.models import PutawayTask
-from warehouse.inbound.services.putaway import REASON_PROMPT, putaway_station_scan
-from warehouse.views.stations import render_station, submitted_scan
 from core.access import area_required
+from layout.models import Warehouse
+from warehouse.inbound.services.putaway import REASON_PROMPT, putaway_station_scan
+from warehouse.models import PutawayTask
+from warehouse.views.stations import render_station, submitted_scan
 
 
 @area_required("receiving")

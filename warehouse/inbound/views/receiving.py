@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.views.decorators.http import require_POST
 
-from warehouse.models import PurchaseOrder, Receipt
-from warehouse.inbound.services.receiving import COMMANDS_HELP, receiving_station_scan
-from warehouse.views.stations import render_station, submitted_scan
 from core.access import area_required
+from warehouse.inbound.services.receiving import COMMANDS_HELP, receiving_station_scan
+from warehouse.models import PurchaseOrder, Receipt
+from warehouse.views.stations import render_station, submitted_scan
 
 SESSION_KEY = "receiving_receipt_id"
 

@@ -16,10 +16,15 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core import roles
+from core.api_permissions import area_permission
+from core.errors import NotFound, PermissionDenied
+from layout.models import Bin, Warehouse
 from orders.models import FulfillmentOrder
 from shipping.models import Manifest, Shipment
 from shipping.services.shipments import manifest_close
 from warehouse.api.serializers import ScanInput, StationReplyOutput
+from warehouse.models import CartonType, Pack
 from warehouse.outbound.api.packing_serializers import (
     CartonTypeOutput,
     ManifestCloseInput,
@@ -27,16 +32,11 @@ from warehouse.outbound.api.packing_serializers import (
     PackOutput,
     ShipmentOutput,
 )
-from layout.models import Bin, Warehouse
-from warehouse.models import CartonType, Pack
 from warehouse.outbound.selectors import pack_reads_for, packs_for_output, shipments_for_output
 from warehouse.outbound.services.pack_station import pack_station_scan_step
 from warehouse.outbound.services.packing import pack_release, pack_void
 from warehouse.outbound.services.packing_slips import packing_slip_pdf
 from warehouse.services.station_scans import StationReply, apply_scan_once
-from core import roles
-from core.api_permissions import area_permission
-from core.errors import NotFound, PermissionDenied
 
 PACKING = area_permission("packing")
 WAREHOUSE_FILTER = OpenApiParameter("warehouse", str, description="Warehouse code")

@@ -12,7 +12,12 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api_permissions import area_permission
+from core.errors import NotFound, PermissionDenied
+from core.roles import may_use
+from layout.models import Warehouse
 from warehouse.api.serializers import ScanInput, StationReplyOutput
+from warehouse.models import PickLine, PickSession, Wave
 from warehouse.outbound.api.picking_serializers import (
     PickAssignInput,
     PickConfirmInput,
@@ -21,8 +26,6 @@ from warehouse.outbound.api.picking_serializers import (
     WaveOutput,
     WavePlanInput,
 )
-from layout.models import Warehouse
-from warehouse.models import PickLine, PickSession, Wave
 from warehouse.outbound.selectors import pick_sessions_for_output, waves_for_output
 from warehouse.outbound.services.pick_failures import pick_fail
 from warehouse.outbound.services.picking import (
@@ -34,11 +37,8 @@ from warehouse.outbound.services.picking import (
     pick_session_assign,
     pick_session_release,
 )
-from warehouse.services.station_scans import StationReply, apply_scan_once
 from warehouse.outbound.services.waves import wave_plan
-from core.api_permissions import area_permission
-from core.errors import NotFound, PermissionDenied
-from core.roles import may_use
+from warehouse.services.station_scans import StationReply, apply_scan_once
 
 PICKING_OR_MANAGE = area_permission("picking") | area_permission("picking_manage")
 WAREHOUSE_FILTER = OpenApiParameter("warehouse", str, description="Warehouse code")

@@ -1,7 +1,14 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from warehouse.models import CountTask, Discrepancy, DiscrepancyKind, PickLine, PickSession, PickSlot, PickStrategy, Wave
+from warehouse.models import (
+    DiscrepancyKind,
+    PickLine,
+    PickSession,
+    PickSlot,
+    PickStrategy,
+    Wave,
+)
 
 
 class PickSlotOutput(serializers.ModelSerializer):

@@ -18,8 +18,8 @@ from django.db import transaction
 
 from core.actors import Actor
 from core.errors import Conflict
-from inventory.services.levels import stock_levels_lock
 from inventory.models import Reservation
+from inventory.services.levels import stock_levels_lock
 from inventory.services.reservations import stock_unpick
 from orders.locks import lock_for_fulfillments
 from orders.models import FulfillmentOrder

@@ -35,7 +35,11 @@ from shipping.exceptions import VoidRefused
 from shipping.models import Shipment
 from shipping.selectors import ship_from, ship_to
 from shipping.services.shipments import (
-    PackedItem, shipment_cancel, shipment_label_buy, shipment_request, shipment_void,
+    PackedItem,
+    shipment_cancel,
+    shipment_label_buy,
+    shipment_request,
+    shipment_void,
 )
 from warehouse.models import Carton, CartonItem, Pack
 from warehouse.outbound.selectors import pack_lines

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.db import transaction
 
 from layout.models import Bin, Warehouse
-
 from warehouse.models import Pack
 from warehouse.outbound.services.packing import pack_scan_step, pack_start
 from warehouse.services.station_scans import StationReply

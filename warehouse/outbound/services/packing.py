@@ -12,22 +12,21 @@ import re
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import F, Sum
-from django.utils import timezone
+from django.db.models import F
 
+from core.errors import Conflict, DomainError
 from inventory.models import Product
 from inventory.services.stock import stock_move
-from orders.locks import lock_for_fulfillments
-from orders.models import FulfillmentOrder, OrderLine
-from orders.services.fulfillments import fulfillment_transition
 from layout.models import Bin, Warehouse
+from orders.locks import lock_for_fulfillments
+from orders.models import FulfillmentOrder
+from orders.services.fulfillments import fulfillment_transition
 from warehouse.models import Carton, CartonItem, CartonType, Pack, PickSession, PickSlot
 from warehouse.outbound.selectors import PackLine, carton_suggest, pack_lines
 from warehouse.outbound.services.lifecycles import carton_transition, pack_transition
 from warehouse.scanning import ScanKind, parse_scan
 from warehouse.services.scan_match import scan_names_product
 from warehouse.services.station_scans import StationReply
-from core.errors import Conflict, DomainError
 
 WEIGHT = re.compile(r"^(?:W:(?P<grams>\d{1,6})|(?P<kg>\d{1,3}(?:\.\d{1,3})?)\s*KG)$", re.I)
 

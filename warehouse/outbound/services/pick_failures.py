@@ -17,9 +17,10 @@ from django.db.models import Sum
 from inventory.models import BinStock, Condition
 from inventory.services.flags import stock_flag
 from inventory.services.levels import stock_level_lock
-from orders.services.fulfillment_progress import order_line_note, order_line_resource
 from orders.locks import lock_for_fulfillments
+from orders.services.fulfillment_progress import order_line_note, order_line_resource
 from warehouse.models import Discrepancy, DiscrepancyKind, PickLine, PickSession, PickSlot
+from warehouse.outbound.selectors import plan_bins
 from warehouse.outbound.services.lifecycles import pick_line_transition
 from warehouse.outbound.services.picking import (
     LIVE_SESSION,
@@ -28,7 +29,6 @@ from warehouse.outbound.services.picking import (
     pick_confirm,
     pick_session_finish_if_done,
 )
-from warehouse.outbound.selectors import plan_bins
 from warehouse.outbound.services.waves import resequence
 
 

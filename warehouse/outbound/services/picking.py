@@ -9,19 +9,19 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import Conflict, DomainError, PermissionDenied
+from core.roles import may_use
 from inventory.models import BinStock
 from inventory.services.reservations import stock_pick
+from layout.models import Bin, Warehouse
 from orders.locks import lock_for_fulfillments, try_lock_for_fulfillments
 from orders.services.fulfillment_progress import fulfillment_picking_started
-from layout.models import Bin, Warehouse
 from warehouse.models import PickLine, PickSession, PickSlot, Wave
 from warehouse.outbound.selectors import current_line
 from warehouse.outbound.services.lifecycles import pick_line_transition, pick_session_transition, wave_transition
 from warehouse.scanning import ScanKind, parse_scan
 from warehouse.services.scan_match import scan_names_product
 from warehouse.services.station_scans import StationReply
-from core.errors import Conflict, DomainError, PermissionDenied
-from core.roles import may_use
 
 LIVE_SESSION = (PickSession.Status.OPEN, PickSession.Status.CLAIMED)
 FAILURE_COMMANDS = {"EMPTY": "bin_empty", "SHORT": "short", "DAMAGED": "damaged"}

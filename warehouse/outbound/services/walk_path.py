@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from itertools import pairwise
 
 Point = tuple[int, int]
 Matrix = list[list[int]]
@@ -76,7 +77,7 @@ def _iterate(dist: Matrix, tour: list[int], max_rounds: int) -> list[int]:
 
 
 def _length(dist: Matrix, tour: list[int]) -> int:
-    return sum(dist[a][b] for a, b in zip(tour, tour[1:]))
+    return sum(dist[a][b] for a, b in pairwise(tour))
 
 
 def _local_search(dist: Matrix, tour: list[int], max_rounds: int) -> list[int]:

@@ -7,15 +7,15 @@ from collections import defaultdict
 
 from django.db import transaction
 
+from core.errors import DomainError
 from inventory.models import Reservation
+from layout.models import Warehouse
+from layout.selectors import pack_out_point
 from orders.models import FulfillmentOrder
 from orders.services.fulfillment_progress import fulfillment_planned
-from layout.models import Bin, Warehouse
 from warehouse.models import PickLine, PickSession, PickSlot, PickStrategy, Wave
-from layout.selectors import pack_out_point
 from warehouse.outbound.selectors import PlannedPick, plan_bins, wave_candidates
 from warehouse.outbound.services.walk_path import route_length, sequence_stops
-from core.errors import DomainError
 
 
 class WavePlanningError(DomainError):

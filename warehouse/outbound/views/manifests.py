@@ -9,12 +9,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from shipping.models import Manifest, Shipment
-from shipping.services.shipments import manifest_close
-from layout.models import Warehouse
-from warehouse.outbound.services.packing import pack_void
 from core.access import area_required
 from core.errors import DomainError
+from layout.models import Warehouse
+from shipping.models import Manifest, Shipment
+from shipping.services.shipments import manifest_close
+from warehouse.outbound.services.packing import pack_void
 
 
 @area_required("packing")

@@ -6,15 +6,15 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
+from core.access import area_required
+from layout.models import Bin, Warehouse
 from orders.models import FulfillmentOrder
 from shipping.models import Shipment
-from layout.models import Bin, Warehouse
 from warehouse.models import Pack
 from warehouse.outbound.selectors import pack_lines
 from warehouse.outbound.services.pack_station import pack_station_scan_step
 from warehouse.outbound.services.packing_slips import packing_slip_pdf
 from warehouse.views.stations import render_station, submitted_scan
-from core.access import area_required
 
 
 @area_required("packing")

@@ -6,13 +6,12 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
+from core.access import area_required
 from layout.models import Warehouse
-
 from warehouse.models import PickLine, PickSession
 from warehouse.outbound.selectors import current_line
 from warehouse.outbound.services.picking import pick_station_scan
 from warehouse.views.stations import render_station, submitted_scan
-from core.access import area_required
 
 FAILURE_KEYS = [("F2", "CMD:EMPTY", "Bin empty"), ("F3", "CMD:SHORT", "Short"), ("F4", "CMD:DAMAGED", "Damaged")]
 

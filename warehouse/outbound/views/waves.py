@@ -12,16 +12,16 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
-from orders.selectors import orders_awaiting_release
-from orders.services.allocation import orders_release_batch
-from layout.models import Warehouse
-from warehouse.models import PickLine, PickSession, PickStrategy
-from warehouse.outbound.services.picking import pick_session_assign, pick_session_release
-from warehouse.outbound.selectors import wave_candidates
-from warehouse.outbound.services.waves import WavePlanningError, wave_plan
 from core.access import area_required
 from core.errors import DomainError
 from core.roles import PICKER, WAREHOUSE_MANAGER
+from layout.models import Warehouse
+from orders.selectors import orders_awaiting_release
+from orders.services.allocation import orders_release_batch
+from warehouse.models import PickLine, PickSession, PickStrategy
+from warehouse.outbound.selectors import wave_candidates
+from warehouse.outbound.services.picking import pick_session_assign, pick_session_release
+from warehouse.outbound.services.waves import WavePlanningError, wave_plan
 
 
 @area_required("picking_manage")
