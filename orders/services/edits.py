@@ -94,7 +94,7 @@ def address_correction_problems(address: dict[str, str], *, changed: set[str]) -
     countries we know, the state and the postal code's format. The region is stored as its code."""
     problems = []
     for field in sorted(changed):
-        limit = Order._meta.get_field(f"ship_{field}").max_length
+        limit = getattr(Order._meta.get_field(f"ship_{field}"), "max_length", None)
         if limit and len(address[field]) > limit:
             problems.append(f"{field.replace('_', ' ')} is {len(address[field])} characters long; at most {limit}")
     country = address["country"]
