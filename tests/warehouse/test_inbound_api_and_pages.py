@@ -193,3 +193,28 @@ def test_concurrent_duplicates_of_one_scan_are_applied_once():
     assert sum(1 for r in replies if not r.replayed) == 1
     assert Receipt.objects.get(pk=receipt.pk).purchase_order.lines.get().received_qty == 1
     assert not ReceivingException.objects.exists() and not PutawayTask.objects.exists()
+
+
+def test_a_po_number_or_supplier_longer_than_its_column_is_refused_on_the_page_and_the_api(client, api_client, site):
+    product = new_product(site)
+    client.force_login(site.manager)
+    page = client.post(reverse("warehouse:po_create"), {
+        "merchant": site.merchant.pk, "warehouse": site.warehouse.pk, "number": "N" * 41, "kind": "po",
+        "tolerance": "10", "lines": f"{product.sku}, 4\n"})
+    assert page.status_code == 200 and "at most 40 characters" in page.content.decode()
+    api_client.force_authenticate(site.manager)
+    api = api_client.post("/api/v1/purchase-orders/", po_body(site, product, supplier="S" * 201), format="json")
+    assert api.status_code == 400 and "200" in api.content.decode()
+    body = "merchant,warehouse,number,sku,qty\n" + f"{site.merchant.code},{site.warehouse.code},{'N' * 41},{product.sku},1\n"
+    csv = api_client.post("/api/v1/purchase-orders/csv/", {"file": io.BytesIO(body.encode())}, format="multipart")
+    assert csv.status_code == 400 and "at most 40 characters" in csv.content.decode()
+    assert not PurchaseOrder.objects.exists()
+
+
+def test_the_warehouse_list_counts_each_bin_and_zone_once(client, site):
+    from layout.models import Bin, Zone
+    from warehouse.selectors import warehouses_with_counts
+
+    row = warehouses_with_counts().get(pk=site.warehouse.pk)
+    assert row.bin_count == Bin.objects.filter(warehouse=site.warehouse).count() > 1
+    assert row.zone_count == Zone.objects.filter(warehouse=site.warehouse).count() > 1

@@ -42,6 +42,8 @@ def purchase_order_create(
     number = (number or "").strip().upper()
     if not number:
         raise InvalidPurchaseOrder("a purchase order needs a number")
+    _fits(PurchaseOrder, "number", number)
+    _fits(PurchaseOrder, "supplier", supplier or "")
     if kind not in PurchaseOrder.Kind.values:
         raise InvalidPurchaseOrder(f"unknown kind {kind!r} (one of {', '.join(PurchaseOrder.Kind.values)})")
     if not 0 <= over_receipt_tolerance_pct <= 100:
@@ -58,6 +60,13 @@ def purchase_order_create(
     )
     _add_lines(po, lines)
     return po
+
+
+def _fits(model, field: str, value: str) -> None:
+    limit = getattr(model._meta.get_field(field), "max_length", None)
+    if limit and len(value) > limit:
+        raise InvalidPurchaseOrder(f"{field.replace('_', ' ')} {value[:20]!r}... is {len(value)} characters long;"
+                                   f" at most {limit} characters")
 
 
 def _add_lines(po: PurchaseOrder, lines: list[ExpectedLine]) -> None:
@@ -78,6 +87,7 @@ def _add_lines(po: PurchaseOrder, lines: list[ExpectedLine]) -> None:
                 raise InvalidPurchaseOrder(str(exc)) from None
             if not sscc:
                 raise InvalidPurchaseOrder(f"{line.sscc!r} is not an SSCC")
+            _fits(AsnCarton, "lot", line.lot or "")
             AsnCarton.objects.create(
                 purchase_order=po, sscc=sscc, product=products[line.sku], qty=line.qty, lot=line.lot, expiry=line.expiry
             )
