@@ -218,3 +218,36 @@ def test_the_warehouse_list_counts_each_bin_and_zone_once(client, site):
     row = warehouses_with_counts().get(pk=site.warehouse.pk)
     assert row.bin_count == Bin.objects.filter(warehouse=site.warehouse).count() > 1
     assert row.zone_count == Zone.objects.filter(warehouse=site.warehouse).count() > 1
+
+
+def test_the_po_csv_error_report_names_each_bad_row_once_with_its_line_and_document(site):
+    from core.csv_import import ImportRejected
+    from warehouse.inbound.services.purchase_orders import purchase_orders_import
+
+    item = new_product(site)
+    make_po(site, [(item, 1)], number="DUP")
+    m, w = site.merchant.code, site.warehouse.code
+    body = (
+        "merchant,warehouse,number,sku,qty,kind\n"
+        f"{m},{w},A-1,{item.sku},1,\n"  # 2
+        f"{m},{w},A-1,NOPE,1,\n"  # 3
+        f"{m},{w},B-1,{item.sku},zero,\n"  # 4
+        f"{m},{w},B-1,{item.sku},1,\n"  # 5
+        f"{m},{w},C-1,{item.sku},1,\n"  # 6
+        f"{m},{w},DUP,{item.sku},1,\n"  # 7
+        f"{m},{w},DUP,{item.sku},2,\n"  # 8
+        f"{m},{w},E-1,{item.sku},0,\n"  # 9
+        f"{m},{w},F-1,{item.sku},1,crate\n"  # 10
+        f"{m},{w},F-1,{item.sku},1,crate\n"  # 11
+    )
+    before = PurchaseOrder.objects.count()
+    with pytest.raises(ImportRejected) as rejected:
+        purchase_orders_import(source=io.BytesIO(body.encode()), actor=site.manager)
+    assert [(e.line, e.message) for e in rejected.value.errors] == [
+        (3, f"unknown SKU 'NOPE' for {m}"),
+        (4, "qty must be a whole number, got 'zero'"),
+        (7, f"{m} already has a purchase order DUP"),
+        (9, "qty must be at least 1, got 0"),
+        (10, "F-1: unknown kind 'crate' (one of po, asn)"),
+    ]
+    assert PurchaseOrder.objects.count() == before

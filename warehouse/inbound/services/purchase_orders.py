@@ -14,7 +14,7 @@ from warehouse.inbound.services.lifecycle import purchase_order_transition
 from warehouse.locks import lock_purchase_order
 from warehouse.models import AsnCarton, PurchaseOrder, PurchaseOrderLine
 from warehouse.scanning import ScanError, parse_scan
-from core.csv_import import ImportReport, RowInvalid, read_csv_rows, run_import
+from core.csv_import import ImportRejected, ImportReport, RowError, RowInvalid, read_csv_rows
 from core.errors import Conflict, DomainError
 
 PO_CSV_COLUMNS = ("merchant", "warehouse", "number", "sku", "qty")
@@ -115,38 +115,52 @@ def purchase_orders_import(*, source, merchant: Merchant | None = None, actor=No
     (YYYY-MM-DD), tolerance_pct, sscc, lot, expiry. `merchant` limits a merchant's own upload to itself.
     Streams: only the current document's lines are held; all-or-nothing like every import.
     """
-    current: dict = {"key": None, "header": None, "lines": []}
-    created = [0]
+    errors: list[RowError] = []
+    created = 0
+    document: dict | None = None  # the document being read: key, header, lines, first line, whether a row was bad
 
-    def flush() -> None:
-        if current["key"] is not None:
-            purchase_order_create(lines=current["lines"], actor=actor, **current["header"])
-            created[0] += 1
-        current.update(key=None, header=None, lines=[])
+    def finish() -> None:
+        """Create the document just read; what refuses it is reported on its first line, by its number."""
+        nonlocal created
+        if document is None or document["bad"]:
+            return
+        try:
+            with transaction.atomic():
+                purchase_order_create(lines=document["lines"], actor=actor, **document["header"])
+        except DomainError as exc:
+            errors.append(RowError(document["line"], f"{document['header']['number']}: {exc}"))
+        else:
+            created += 1
 
-    def rows():
-        yield from read_csv_rows(source, PO_CSV_COLUMNS)
-        yield 0, None  # end of file: create the last document
-
-    def handle(row: dict | None) -> str:
-        if row is None:
-            flush()
-            return "created"
-        header = _header(row, merchant)
-        key = (header["merchant"].pk, header["number"])
-        if key != current["key"]:
-            flush()
-            if PurchaseOrder.objects.filter(merchant=header["merchant"], number=header["number"]).exists():
-                raise RowInvalid(f"{header['merchant'].code} already has a purchase order {header['number']}")
-            current.update(key=key, header=header)
-        line = _line(row)
-        if not Product.objects.filter(merchant=header["merchant"], sku=line.sku).exists():
-            raise RowInvalid(f"unknown SKU {line.sku!r} for {header['merchant'].code}")
-        current["lines"].append(line)
-        return "created"
-
-    report = run_import(rows(), handle)
-    return ImportReport(created=created[0])
+    with transaction.atomic():
+        for line, row in read_csv_rows(source, PO_CSV_COLUMNS):
+            try:
+                header = _header(row, merchant)
+            except RowInvalid as exc:
+                errors.append(RowError(line, str(exc)))
+                continue
+            key = (header["merchant"].pk, header["number"])
+            if document is None or key != document["key"]:
+                finish()
+                exists = PurchaseOrder.objects.filter(merchant=header["merchant"], number=header["number"]).exists()
+                document = {"key": key, "header": header, "lines": [], "line": line, "bad": exists, "exists": exists}
+                if exists:
+                    errors.append(RowError(line, f"{header['merchant'].code} already has a purchase order {header['number']}"))
+            if document["exists"]:
+                continue  # refused as a whole on its first line: its other rows add nothing to the report
+            try:
+                expected = _line(row)
+                if not Product.objects.filter(merchant=header["merchant"], sku=expected.sku).exists():
+                    raise RowInvalid(f"unknown SKU {expected.sku!r} for {header['merchant'].code}")
+            except RowInvalid as exc:
+                errors.append(RowError(line, str(exc)))
+                document["bad"] = True
+                continue
+            document["lines"].append(expected)
+        finish()
+        if errors:
+            raise ImportRejected(errors)
+    return ImportReport(created=created)
 
 
 def _header(row: dict, merchant: Merchant | None) -> dict:
@@ -172,8 +186,11 @@ def _header(row: dict, merchant: Merchant | None) -> dict:
 def _line(row: dict) -> ExpectedLine:
     if not row["sku"]:
         raise RowInvalid("sku is required")
+    qty = _int(row["qty"], "qty")
+    if qty == 0:
+        raise RowInvalid("qty must be at least 1, got 0")
     return ExpectedLine(
-        sku=row["sku"], qty=_int(row["qty"], "qty"), sscc=row.get("sscc", ""), lot=row.get("lot", ""),
+        sku=row["sku"], qty=qty, sscc=row.get("sscc", ""), lot=row.get("lot", ""),
         expiry=_date(row.get("expiry", ""), "expiry"),
     )
 
