@@ -24,6 +24,10 @@ from shipping import tracking_numbers
 GS = "\x1d"
 SYMBOLOGY_PREFIX = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 QTY_PATTERN = re.compile(r"^(?:x|X|QTY:|qty:)(\d{1,5})$")
+# The longest code any label or barcode we read can carry (GS1-128 in its bracketed form fits; the
+# barcode columns are this wide): anything longer is a stuck key or a paste, not a scan.
+MAX_SCAN_LENGTH = 80
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1c\x1e\x1f\x7f]")  # GS (FNC1) is data; CR/LF/tab are trimmed
 LABEL_PREFIXES = {
     "BIN": "bin", "LOC": "bin", "TOTE": "tote", "CART": "tote", "PO": "po", "ASN": "po", "RMA": "rma", "CMD": "command",
 }
@@ -73,9 +77,21 @@ def _gtin(code: str) -> str:
         raise ScanError(str(exc)) from None
 
 
+def scan_input_check(raw: str | None) -> None:
+    """Refuse what no scanner sends before anything reads or stores it: control bytes and over-long input."""
+    text = (raw or "").strip("\r\n\t ")
+    if _CONTROL.search(text):
+        raise ScanError("the scan cannot be read: it holds a control character (a stuck key or a bad scanner setting);"
+                        " scan the label again")
+    if len(text) > MAX_SCAN_LENGTH:
+        raise ScanError(f"the scan is too long to be a label or barcode ({len(text)} characters, at most "
+                        f"{MAX_SCAN_LENGTH}): scan the label again")
+
+
 def parse_scan(raw: str) -> Scan:
     if raw is None or not raw.strip():
         raise ScanError("nothing was scanned")
+    scan_input_check(raw)
     text = raw.strip("\r\n\t ")
     label = _label(text)
     if label:
@@ -116,6 +132,7 @@ def parse_parcel_scan(raw: str) -> Scan:
     UPC: nobody scans a product barcode off the outside of a parcel."""
     if raw is None or not raw.strip():
         raise ScanError("nothing was scanned")
+    scan_input_check(raw)
     text = raw.strip("\r\n\t ")
     label = _label(text)
     if label:

@@ -4,7 +4,7 @@ from layout.models import Bin, Warehouse
 
 
 def warehouses_with_counts() -> QuerySet[Warehouse]:
-    return Warehouse.objects.annotate(bin_count=Count("bins"), zone_count=Count("zones", distinct=True))
+    return Warehouse.objects.annotate(bin_count=Count("bins", distinct=True), zone_count=Count("zones", distinct=True))
 
 
 def bins_of(warehouse: Warehouse) -> QuerySet[Bin]:

@@ -8,6 +8,7 @@ planned the order into a pick wave or started picking, edits are refused with th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -15,6 +16,7 @@ from django.db import transaction
 from core.errors import DomainError, PermissionDenied
 from core.roles import may_use
 from inventory.models import Product
+from orders.adapters.bigcommerce import REGION_CODES
 from orders.exceptions import IllegalTransition
 from orders.locks import lock_order
 from orders.models import HoldKind, Order, OrderLine
@@ -24,6 +26,12 @@ from orders.services.intake import system_holds_evaluate
 from orders.services.timeline import hold_release_kind, order_event, order_transition
 
 ADDRESS_FIELDS = ("name", "company", "line1", "line2", "city", "region", "postal_code", "country", "phone")
+POSTAL_CODES = {  # what a carrier takes; a missing field is left to the address hold, as at intake
+    "US": ("ZIP code", re.compile(r"\d{5}(-\d{4})?"), "12345 or 12345-6789"),
+    "CA": ("postal code", re.compile(r"[A-Z]\d[A-Z] \d[A-Z]\d"), "K1A 0B1"),
+    "AU": ("postcode", re.compile(r"\d{4}"), "2000"),
+}
+REGION_WORDS = {"US": "state", "CA": "province", "AU": "state or territory"}
 
 
 class EditRefused(DomainError):
@@ -47,11 +55,14 @@ def order_edit_address(*, order: Order, address: dict, actor, reason: str) -> Or
     unknown = set(address) - set(ADDRESS_FIELDS)
     if unknown:
         raise EditRefused(f"unknown address field(s): {', '.join(sorted(unknown))}")
+    corrected = {field: getattr(order, f"ship_{field}") for field in ADDRESS_FIELDS}
+    corrected.update({field: _address_value(field, value) for field, value in address.items()})
+    problems = address_correction_problems(corrected, changed=set(address))
+    if problems:
+        raise EditRefused("address not corrected: " + "; ".join(problems))
     changed = {}
-    for field, value in address.items():
-        value = (value or "").strip()
-        if field == "country":
-            value = value.upper()
+    for field in address:
+        value = corrected[field]
         if getattr(order, f"ship_{field}") != value:
             changed[field] = (getattr(order, f"ship_{field}"), value)
             setattr(order, f"ship_{field}", value)
@@ -66,6 +77,43 @@ def order_edit_address(*, order: Order, address: dict, actor, reason: str) -> Or
         order.refresh_from_db()
         return order
     return _route_again(order, actor, reason)
+
+
+def _address_value(field: str, value) -> str:
+    value = " ".join(str(value or "").split())
+    if field == "country":
+        return value.upper()
+    if field == "postal_code":
+        return value.upper()
+    return value
+
+
+def address_correction_problems(address: dict[str, str], *, changed: set[str]) -> list[str]:
+    """What keeps a corrected address from being stored or shipped to: columns, ISO country, and for the
+    countries we know, the state and the postal code's format. The region is stored as its code."""
+    problems = []
+    for field in sorted(changed):
+        limit = getattr(Order._meta.get_field(f"ship_{field}"), "max_length", None)
+        if limit and len(address[field]) > limit:
+            problems.append(f"{field.replace('_', ' ')} is {len(address[field])} characters long; at most {limit}")
+    country = address["country"]
+    if country and not re.fullmatch(r"[A-Z]{2}", country):
+        problems.append(f"the country must be a two-letter ISO code such as US or DE, not {country!r}")
+    regions = REGION_CODES.get(country)
+    if regions and address["region"] and {"region", "country"} & changed:
+        code = address["region"].replace(".", "").upper()
+        if code not in regions.values():
+            code = regions.get(address["region"].lower(), "")
+        if code:
+            address["region"] = code
+        else:
+            problems.append(f"{address['region']!r} is not a {country} {REGION_WORDS[country]}")
+    rule = POSTAL_CODES.get(country)
+    if rule and address["postal_code"] and {"postal_code", "country"} & changed:
+        label, pattern, example = rule
+        if not pattern.fullmatch(address["postal_code"]):
+            problems.append(f"{address['postal_code']!r} is not a valid {country} {label} (expected something like {example})")
+    return problems
 
 
 @transaction.atomic

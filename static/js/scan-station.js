@@ -1,7 +1,10 @@
 /* Scan stations: one input that keeps focus; every Enter becomes a scan with a client-made scan id,
    queued and sent one at a time in order, so scans typed faster than the server answers are neither
-   dropped nor reordered. A scan whose answer is lost is re-sent with the same id: the server applies
-   it once. The answer (an HTML panel) is swapped in through htmx; refusals beep. */
+   dropped nor reordered. The queue is kept in localStorage, so scans waiting survive a reload.
+   Only a lost connection (no answer, or a gateway saying the application is away) re-sends a scan,
+   with the same id: the server applies it once. Any answer from the application, a refusal or an
+   error, is shown in the panel and the queue goes on. The answer (an HTML panel) is swapped in
+   through htmx; refusals beep. */
 (function () {
   "use strict";
 
@@ -38,8 +41,30 @@
     var waiting = station.querySelector("[data-scan-waiting]");
     var csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
     var allowEmpty = form.hasAttribute("data-allow-empty");
-    var queue = [];
+    var storeKey = "scan-station-queue:" + form.action;
+    var queue = restore();
     var busy = false;
+    var lastEmptyAt = 0;
+
+    function restore() {
+      try {
+        var saved = JSON.parse(window.localStorage.getItem(storeKey) || "[]");
+        return Array.isArray(saved) ? saved.filter(function (item) { return item && typeof item.code === "string" && item.scanId; }) : [];
+      } catch (e) { return []; }
+    }
+
+    function persist() {
+      try {
+        if (queue.length) window.localStorage.setItem(storeKey, JSON.stringify(queue));
+        else window.localStorage.removeItem(storeKey);
+      } catch (e) { /* storage full or disabled: the queue still lives in the page */ }
+    }
+
+    function escapeHtml(text) {
+      return text.replace(/[&<>"']/g, function (c) {
+        return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+      });
+    }
 
     function showWaiting(note) {
       var n = queue.length;
@@ -61,11 +86,15 @@
         method: "POST", body: body, credentials: "same-origin",
         headers: { "X-CSRFToken": csrf, "HX-Request": "true" },
       }).then(function (resp) {
-        if (resp.status >= 500) throw new Error("server " + resp.status);
         return resp.text().then(function (text) {
+          // A gateway with nothing behind it: the application never saw the scan, so it is sent again.
+          if ([502, 503, 504].indexOf(resp.status) >= 0 && !text.trim()) throw new Error("server " + resp.status);
           if (resp.ok) return text;
-          return '<div data-scan-result="error">' + (resp.status === 403 ? "Not allowed: " : "Refused: ") +
-            text.replace(/<[^>]*>/g, " ").trim().slice(0, 200) + "</div>";
+          var words = text.replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, " ").replace(/<[^>]*>/g, " ")
+            .replace(/\s+/g, " ").trim().slice(0, 200);
+          var what = resp.status === 403 ? "Not allowed" : resp.status >= 500 ? "The scan failed (" + resp.status + ")" : "Refused";
+          return '<div data-scan-result="error" role="alert">' + escapeHtml(what + ": " + (words || "scan it again or ask a supervisor") +
+            " [" + item.code.slice(0, 40) + "]") + "</div>";
         });
       });
     }
@@ -78,6 +107,7 @@
         try {
           swap(await send(queue[0]));
           queue.shift();
+          persist();
           delay = 500;
           showWaiting();
         } catch (err) {
@@ -94,6 +124,7 @@
     function enqueue(code) {
       station.dataset.idle = "false";
       queue.push({ code: code, scanId: uuid() });
+      persist();
       showWaiting();
       pump();
     }
@@ -102,7 +133,16 @@
       event.preventDefault();
       var code = input.value;
       input.value = "";
-      if (!code.trim() && !allowEmpty) return;
+      if (!code.trim()) {
+        // Where Enter means "confirm" it is sent, but a doubled Enter (a scanner's suffix plus a key
+        // press) must not confirm twice: an empty Enter right after another empty one is dropped.
+        var now = Date.now();
+        var doubled = now - lastEmptyAt < 600;
+        lastEmptyAt = now;
+        if (!allowEmpty || doubled) return;
+      } else {
+        lastEmptyAt = 0;
+      }
       enqueue(code);
     });
 
@@ -146,6 +186,11 @@
     });
     station.dataset.idle = "true";
     input.focus();
+    if (queue.length) {  // scans kept from before a reload: sent first, with their ids
+      station.dataset.idle = "false";
+      showWaiting();
+      pump();
+    }
   }
 
   document.addEventListener("DOMContentLoaded", function () {

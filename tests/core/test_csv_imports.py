@@ -3,7 +3,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from core.csv_import import ImportRejected
+from core.csv_import import ImportRejected, read_csv_rows
 from inventory.models import Product
 from inventory.services.products import products_import
 from layout.models import Bin, Zone
@@ -85,3 +85,31 @@ def test_products_import_creates_and_updates_all_or_nothing():
     assert lines == {3, 4, 5, 6}
     assert "check digit" in str(rejected.value)
     assert not Product.objects.filter(sku__startswith="NEW").exists()
+
+
+CSV_TEXT = "name,city\r\nJosé Muñoz,Köln\r\n\"Zoë, “quoted”\",Málaga\r\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+def test_csv_rows_are_read_from_utf8_with_or_without_bom_and_from_windows_files(encoding):
+    data = CSV_TEXT.encode(encoding)
+    rows = list(read_csv_rows(io.BytesIO(data), ["name", "city"]))
+    assert rows == [(2, {"name": "José Muñoz", "city": "Köln"}), (3, {"name": "Zoë, “quoted”", "city": "Málaga"})]
+
+
+def test_a_latin1_file_with_bytes_cp1252_leaves_undefined_is_read_as_latin1():
+    data = "name,city\nJosé,A\x81B\n".encode("latin-1")
+    assert list(read_csv_rows(io.BytesIO(data), ["name"])) == [(2, {"name": "José", "city": "A\x81B"})]
+
+
+def test_a_file_mixing_utf8_and_windows_text_is_refused_with_a_clear_message():
+    data = "name,city\nJosé,Köln\n".encode() + "Muñoz,Málaga\n".encode("cp1252")
+    with pytest.raises(ImportRejected, match=r"line 3: .*not UTF-8.*Save it as .CSV UTF-8"):
+        list(read_csv_rows(io.BytesIO(data), ["name"]))
+
+
+def test_a_cp1252_product_file_is_imported():
+    merchant = MerchantFactory()
+    data = f"merchant,sku,name\r\n{merchant.code},SKU-1,Café crème\r\n".encode("cp1252")
+    products_import(source=io.BytesIO(data))
+    assert Product.objects.get(merchant=merchant, sku="SKU-1").name == "Café crème"

@@ -198,3 +198,32 @@ def test_customer_service_finds_an_order_by_tracking_number(client, agent):
     assert order.order_number in page and other.order_number not in page
     detail = client.get(reverse("orders:order_detail", args=[order.pk])).content.decode()
     assert "1Z999AA10123456784" in detail and "Edit address or lines: <strong>not allowed</strong>" in detail
+
+
+@pytest.mark.parametrize("address, words", [
+    ({"country": "USA"}, "two-letter ISO code"),
+    ({"region": "XX"}, "'XX' is not a US state"),
+    ({"postal_code": "ABCDE"}, "'ABCDE' is not a valid US ZIP code"),
+    ({"region": "XX", "postal_code": "ABCDE"}, "'ABCDE' is not a valid US ZIP code"),
+    ({"city": "N" * 101}, "city is 101 characters long"),
+    ({"postal_code": "1" * 30}, "is not a valid US ZIP code"),
+])
+def test_a_correction_the_address_rules_refuse_is_refused_with_the_reason_and_changes_nothing(agent, address, words):
+    east, west, item = coasts()
+    order = order_with_lines(lines=[(item, 2)], ship_postal_code="10001", ship_city="New York", ship_region="NY")
+    order_allocate(order_id=order.pk)
+    with pytest.raises(EditRefused, match=words):
+        order_edit_address(order=order, address=address, actor=agent, reason="customer called")
+    order.refresh_from_db()
+    assert (order.ship_country, order.ship_region, order.ship_postal_code, order.ship_city) == ("US", "NY", "10001", "New York")
+    assert reserved(order) == {"east": 2} and not order.events.filter(kind="edited").exists()
+
+
+def test_a_state_written_out_or_a_zip_plus_four_is_accepted(agent):
+    east, west, item = coasts()
+    order = order_with_lines(lines=[(item, 2)], ship_postal_code="10001", ship_city="New York", ship_region="NY")
+    order_allocate(order_id=order.pk)
+    order_edit_address(order=order, address={"city": "Los Angeles", "region": "california", "postal_code": "90012-1234"},
+                       actor=agent, reason="customer moved")
+    order.refresh_from_db()
+    assert (order.ship_region, order.ship_postal_code) == ("CA", "90012-1234")

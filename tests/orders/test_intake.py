@@ -179,3 +179,11 @@ def test_csv_import_reports_every_bad_row_and_creates_nothing_then_imports_a_goo
     with pytest.raises(ImportRejected, match="already imported"):
         orders_import_csv(merchant=merchant, source=io.BytesIO(good.encode()), actor="ops")
 
+
+
+def test_a_windows_csv_of_orders_is_imported_with_its_accents(shop):
+    channel, _ = shop
+    header = "order_number,ship_name,ship_line1,ship_city,ship_region,ship_postal_code,ship_country,sku,quantity\r\n"
+    data = (header + "W-1,José Muñoz,1 Calle Mayor,Newark,NJ,07102,US,TENT,1\r\n").encode("cp1252")
+    created = orders_import_csv(merchant=channel.merchant, source=io.BytesIO(data), actor="ops")
+    assert [o.customer_name for o in created] == ["José Muñoz"]

@@ -146,3 +146,13 @@ def test_merchant_portal_sees_only_its_own_returns(client, site):
     assert client.get(reverse("returns:station_index")).status_code == 403
     client.force_login(merchant_user(site.merchant))
     assert rma.number in client.get(reverse("returns:rma_list")).content.decode()
+
+
+def test_a_nul_byte_or_overlong_scan_at_the_returns_station_is_refused_and_the_next_scan_works(client, site):
+    client.force_login(site.processor)
+    for code in ("\x00", "RMA:\x00", "1Z" + "9" * 200):
+        response = scan(client, site, code)
+        assert response.status_code == 200
+        assert 'data-scan-result="error"' in response.content.decode()
+        assert "scan the label again" in response.content.decode()
+    assert not ReturnParcel.objects.exists()

@@ -193,3 +193,61 @@ def test_concurrent_duplicates_of_one_scan_are_applied_once():
     assert sum(1 for r in replies if not r.replayed) == 1
     assert Receipt.objects.get(pk=receipt.pk).purchase_order.lines.get().received_qty == 1
     assert not ReceivingException.objects.exists() and not PutawayTask.objects.exists()
+
+
+def test_a_po_number_or_supplier_longer_than_its_column_is_refused_on_the_page_and_the_api(client, api_client, site):
+    product = new_product(site)
+    client.force_login(site.manager)
+    page = client.post(reverse("warehouse:po_create"), {
+        "merchant": site.merchant.pk, "warehouse": site.warehouse.pk, "number": "N" * 41, "kind": "po",
+        "tolerance": "10", "lines": f"{product.sku}, 4\n"})
+    assert page.status_code == 200 and "at most 40 characters" in page.content.decode()
+    api_client.force_authenticate(site.manager)
+    api = api_client.post("/api/v1/purchase-orders/", po_body(site, product, supplier="S" * 201), format="json")
+    assert api.status_code == 400 and "200" in api.content.decode()
+    body = "merchant,warehouse,number,sku,qty\n" + f"{site.merchant.code},{site.warehouse.code},{'N' * 41},{product.sku},1\n"
+    csv = api_client.post("/api/v1/purchase-orders/csv/", {"file": io.BytesIO(body.encode())}, format="multipart")
+    assert csv.status_code == 400 and "at most 40 characters" in csv.content.decode()
+    assert not PurchaseOrder.objects.exists()
+
+
+def test_the_warehouse_list_counts_each_bin_and_zone_once(client, site):
+    from layout.models import Bin, Zone
+    from warehouse.selectors import warehouses_with_counts
+
+    row = warehouses_with_counts().get(pk=site.warehouse.pk)
+    assert row.bin_count == Bin.objects.filter(warehouse=site.warehouse).count() > 1
+    assert row.zone_count == Zone.objects.filter(warehouse=site.warehouse).count() > 1
+
+
+def test_the_po_csv_error_report_names_each_bad_row_once_with_its_line_and_document(site):
+    from core.csv_import import ImportRejected
+    from warehouse.inbound.services.purchase_orders import purchase_orders_import
+
+    item = new_product(site)
+    make_po(site, [(item, 1)], number="DUP")
+    m, w = site.merchant.code, site.warehouse.code
+    body = (
+        "merchant,warehouse,number,sku,qty,kind\n"
+        f"{m},{w},A-1,{item.sku},1,\n"  # 2
+        f"{m},{w},A-1,NOPE,1,\n"  # 3
+        f"{m},{w},B-1,{item.sku},zero,\n"  # 4
+        f"{m},{w},B-1,{item.sku},1,\n"  # 5
+        f"{m},{w},C-1,{item.sku},1,\n"  # 6
+        f"{m},{w},DUP,{item.sku},1,\n"  # 7
+        f"{m},{w},DUP,{item.sku},2,\n"  # 8
+        f"{m},{w},E-1,{item.sku},0,\n"  # 9
+        f"{m},{w},F-1,{item.sku},1,crate\n"  # 10
+        f"{m},{w},F-1,{item.sku},1,crate\n"  # 11
+    )
+    before = PurchaseOrder.objects.count()
+    with pytest.raises(ImportRejected) as rejected:
+        purchase_orders_import(source=io.BytesIO(body.encode()), actor=site.manager)
+    assert [(e.line, e.message) for e in rejected.value.errors] == [
+        (3, f"unknown SKU 'NOPE' for {m}"),
+        (4, "qty must be a whole number, got 'zero'"),
+        (7, f"{m} already has a purchase order DUP"),
+        (9, "qty must be at least 1, got 0"),
+        (10, "F-1: unknown kind 'crate' (one of po, asn)"),
+    ]
+    assert PurchaseOrder.objects.count() == before

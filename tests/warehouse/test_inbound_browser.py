@@ -8,7 +8,7 @@ from tests.browser import login, wait_station_idle
 from tests.factories import BinFactory, WarehouseFactory, ZoneFactory
 from tests.inventory.invariants import assert_stock_invariants
 from tests.warehouse.inbound import build_site, gtin_of, make_po, new_product
-from warehouse.models import PurchaseOrder, PutawayStep, Receipt
+from warehouse.models import PurchaseOrder, PutawayStep, Receipt, StationScan
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,3 +81,66 @@ def test_receive_and_put_away_with_the_keyboard_only(live_server, page):
     assert PutawayStep.objects.get(to_bin__code=override).override_reason == "bin_blocked"
     assert Receipt.objects.get(purchase_order=po).dock_to_stock_seconds is not None
     assert_stock_invariants()
+
+
+def test_a_poison_scan_a_failed_scan_or_a_lost_connection_never_jams_the_station(live_server, page):
+    site = build_site(capacity=50)
+    site.receiver.set_password("scan-pass-1")
+    site.receiver.save()
+    item = new_product(site)
+    po = make_po(site, [(item, 6)], number="PO-JAM")
+    login(page, live_server.url, site.receiver.username, "scan-pass-1")
+    page.goto(f"{live_server.url}/warehouse/receiving/")
+    keys = page.keyboard
+    keys.type("PO:PO-JAM\n")
+    wait_station_idle(page)
+    result = page.locator("[data-scan-result]")
+
+    # Poison scans: refused at the station with a message, and the good scan behind them is applied.
+    keys.type("A" * 81 + "\n")
+    page.evaluate("""() => { const input = document.querySelector('[data-scan-input]');
+        input.value = 'AB\\u0000CD'; input.form.requestSubmit(); }""")
+    keys.type(item.sku + "\n")
+    wait_station_idle(page)
+    assert result.get_attribute("data-scan-result") == "ok" and "Received 1 x" in result.inner_text()
+    assert po.lines.get().received_qty == 1
+    assert set(StationScan.objects.filter(ok=False).values_list("message", flat=True)) == {
+        "the scan is too long to be a label or barcode (81 characters, at most 80): scan the label again",
+        "the scan cannot be read: it holds a control character (a stuck key or a bad scanner setting); scan the label again",
+    }
+
+    # A doubled Enter on the empty input sends nothing.
+    sent = StationScan.objects.count()
+    keys.press("Enter")
+    keys.press("Enter")
+    wait_station_idle(page)
+    assert StationScan.objects.count() == sent
+
+    # The server fails a scan: shown as an error, and the queue goes on.
+    failures = []
+
+    def fail_once(route):
+        failures.append(route.request.url)
+        route.fulfill(status=500, content_type="text/html", body="<h1>Server Error (500)</h1>")
+
+    page.route("**/warehouse/receiving/scan/", fail_once, times=1)
+    keys.type(item.sku + "\n")
+    keys.type(item.sku + "\n")
+    wait_station_idle(page)
+    assert len(failures) == 1
+    assert po.lines.get().received_qty == 2
+    page.wait_for_function("() => document.querySelectorAll('[data-scan-result]').length > 0")
+    assert result.get_attribute("data-scan-result") == "ok"
+
+    # The connection is lost: the scan is kept through a reload and applied once it is back.
+    page.route("**/warehouse/receiving/scan/", lambda route: route.abort("internetdisconnected"))
+    keys.type(item.sku + "\n")
+    page.wait_for_function("() => (localStorage.getItem('scan-station-queue:' + "
+                           "document.querySelector('[data-scan-form]').action) || '').includes('" + item.sku + "')")
+    page.reload()
+    page.wait_for_function("() => document.querySelector('[data-station]').dataset.pending === '1'")
+    assert po.lines.get().received_qty == 2
+    page.unroute("**/warehouse/receiving/scan/")
+    wait_station_idle(page, timeout=30_000)
+    assert po.lines.get().received_qty == 3
+    assert page.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('scan-station-queue:')).length") == 0

@@ -162,3 +162,41 @@ def test_only_pickers_can_be_handed_a_session():
         pick_session_assign(session=session, picker=UserFactory(role=roles.CUSTOMER_SERVICE), actor=ps.manager)
     session.refresh_from_db()
     assert session.status == PickSession.Status.OPEN and session.picker is None
+
+
+def test_a_manager_is_not_offered_nor_handed_a_session_and_the_board_asks_for_a_picker(client):
+    from warehouse.outbound.services.picking import PickRefused, pick_session_assign
+    from warehouse.outbound.services.waves import wave_plan
+
+    ps = build_pick_site()
+    shirt = product(ps)
+    put(shirt, ps.shelves[0], 5)
+    released(ps, [(shirt, 1)])
+    session = wave_plan(warehouse=ps.warehouse, actor=ps.manager).sessions.get()
+    with pytest.raises(PickRefused, match="only pickers"):
+        pick_session_assign(session=session, picker=ps.manager, actor=ps.manager)
+    client.force_login(ps.manager)
+    board = client.get(reverse("warehouse:wave_board"), {"warehouse": ps.warehouse.code}).content.decode()
+    assert f'<option value="{ps.picker.pk}">' in board
+    assert f'<option value="{ps.manager.pk}">' not in board
+    assert '<option value="" selected disabled>Choose a picker</option>' in board
+    page = client.post(reverse("warehouse:pick_session_action", args=[session.pk]),
+                       {"action": "assign", "picker": ps.manager.pk}, follow=True).content.decode()
+    assert "only pickers" in page
+    page = client.post(reverse("warehouse:pick_session_action", args=[session.pk]), {"action": "assign"}, follow=True)
+    assert page.status_code == 200 and "choose a picker" in page.content.decode()
+    session.refresh_from_db()
+    assert session.status == PickSession.Status.OPEN and session.picker is None
+
+
+@pytest.mark.parametrize("field, value", [("orders_per_session", "abc"), ("orders_per_session", "0"), ("max_orders", "lots")])
+def test_a_wave_with_a_number_that_is_not_one_is_refused_and_plans_nothing(client, field, value):
+    ps = build_pick_site()
+    shirt = product(ps)
+    put(shirt, ps.shelves[0], 5)
+    released(ps, [(shirt, 1)])
+    client.force_login(ps.manager)
+    url = reverse("warehouse:wave_create", args=[ps.warehouse.code])
+    page = client.post(url, {"strategy": "batch", field: value}, follow=True).content.decode()
+    assert f"{field.replace('_', ' ')} must be a whole number" in page
+    assert not Wave.objects.exists()

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 
 from core.errors import DomainError
 from warehouse.models import StationScan
-from warehouse.scanning import ScanError
+from warehouse.scanning import ScanError, scan_input_check
 
 
 class BadScanId(DomainError):
@@ -49,30 +49,41 @@ def station_reply_settle(reply: StationReply) -> StationReply:
                             data={"code": getattr(exc, "code", "bad_scan")})
 
 
-def apply_scan_once(*, scan_id, station: str, user, raw: str, action: Callable[[], StationReply]) -> StationReply:
+def apply_scan_once(*, scan_id, station: str, user, raw: str, action: Callable[[], StationReply],
+                    on_refusal: Callable[[], None] | None = None) -> StationReply:
+    """`on_refusal` runs in the scan's transaction when the scan is refused: a station forgets the quantity
+    typed for the next item, so a refusal never carries it over to a later scan."""
     scan_uuid = _uuid(scan_id)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO warehouse_stationscan (scan_id, station, user_id, raw, ok, message, result, created_at)"
                 " VALUES (%s, %s, %s, %s, true, '', '{}'::jsonb, now()) ON CONFLICT (scan_id) DO NOTHING RETURNING scan_id",
-                [scan_uuid, station, getattr(user, "pk", None), (raw or "")[:200]],
+                [scan_uuid, station, getattr(user, "pk", None), _storable(raw)],
             )
             inserted = cursor.fetchone() is not None
         if not inserted:
             seen = StationScan.objects.get(pk=scan_uuid)
             return StationReply(ok=seen.ok, message=seen.message, data=seen.result, replayed=True)
         try:
+            scan_input_check(raw)
             with transaction.atomic():
                 reply = action()
         except (DomainError, ScanError) as exc:
             reply = StationReply(ok=False, message=getattr(exc, "message", None) or str(exc),
                                  data={"code": getattr(exc, "code", "bad_scan")})
+        if not reply.ok and on_refusal is not None:
+            on_refusal()
         _record(scan_uuid, reply)
     if reply.then is not None:
         reply = station_reply_settle(reply)
         _record(scan_uuid, reply)
     return reply
+
+
+def _storable(raw: str | None) -> str:
+    """The scan as kept for its replay: NUL cannot be stored in a text column, so it is kept visibly."""
+    return (raw or "").replace("\x00", "\\x00")[:200]
 
 
 def _record(scan_uuid: uuid.UUID, reply: StationReply) -> None:

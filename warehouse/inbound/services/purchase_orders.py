@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from core.csv_import import ImportReport, RowInvalid, read_csv_rows, run_import
+from core.csv_import import ImportRejected, ImportReport, RowError, RowInvalid, read_csv_rows
 from core.errors import Conflict, DomainError
 from inventory.models import Merchant, Product
 from layout.models import Warehouse
@@ -42,6 +42,8 @@ def purchase_order_create(
     number = (number or "").strip().upper()
     if not number:
         raise InvalidPurchaseOrder("a purchase order needs a number")
+    _fits(PurchaseOrder, "number", number)
+    _fits(PurchaseOrder, "supplier", supplier or "")
     if kind not in PurchaseOrder.Kind.values:
         raise InvalidPurchaseOrder(f"unknown kind {kind!r} (one of {', '.join(PurchaseOrder.Kind.values)})")
     if not 0 <= over_receipt_tolerance_pct <= 100:
@@ -58,6 +60,13 @@ def purchase_order_create(
     )
     _add_lines(po, lines)
     return po
+
+
+def _fits(model, field: str, value: str) -> None:
+    limit = getattr(model._meta.get_field(field), "max_length", None)
+    if limit and len(value) > limit:
+        raise InvalidPurchaseOrder(f"{field.replace('_', ' ')} {value[:20]!r}... is {len(value)} characters long;"
+                                   f" at most {limit} characters")
 
 
 def _add_lines(po: PurchaseOrder, lines: list[ExpectedLine]) -> None:
@@ -78,6 +87,7 @@ def _add_lines(po: PurchaseOrder, lines: list[ExpectedLine]) -> None:
                 raise InvalidPurchaseOrder(str(exc)) from None
             if not sscc:
                 raise InvalidPurchaseOrder(f"{line.sscc!r} is not an SSCC")
+            _fits(AsnCarton, "lot", line.lot or "")
             AsnCarton.objects.create(
                 purchase_order=po, sscc=sscc, product=products[line.sku], qty=line.qty, lot=line.lot, expiry=line.expiry
             )
@@ -105,38 +115,52 @@ def purchase_orders_import(*, source, merchant: Merchant | None = None, actor=No
     (YYYY-MM-DD), tolerance_pct, sscc, lot, expiry. `merchant` limits a merchant's own upload to itself.
     Streams: only the current document's lines are held; all-or-nothing like every import.
     """
-    current: dict = {"key": None, "header": None, "lines": []}
-    created = [0]
+    errors: list[RowError] = []
+    created = 0
+    document: dict | None = None  # the document being read: key, header, lines, first line, whether a row was bad
 
-    def flush() -> None:
-        if current["key"] is not None:
-            purchase_order_create(lines=current["lines"], actor=actor, **current["header"])
-            created[0] += 1
-        current.update(key=None, header=None, lines=[])
+    def finish() -> None:
+        """Create the document just read; what refuses it is reported on its first line, by its number."""
+        nonlocal created
+        if document is None or document["bad"]:
+            return
+        try:
+            with transaction.atomic():
+                purchase_order_create(lines=document["lines"], actor=actor, **document["header"])
+        except DomainError as exc:
+            errors.append(RowError(document["line"], f"{document['header']['number']}: {exc}"))
+        else:
+            created += 1
 
-    def rows():
-        yield from read_csv_rows(source, PO_CSV_COLUMNS)
-        yield 0, None  # end of file: create the last document
-
-    def handle(row: dict | None) -> str:
-        if row is None:
-            flush()
-            return "created"
-        header = _header(row, merchant)
-        key = (header["merchant"].pk, header["number"])
-        if key != current["key"]:
-            flush()
-            if PurchaseOrder.objects.filter(merchant=header["merchant"], number=header["number"]).exists():
-                raise RowInvalid(f"{header['merchant'].code} already has a purchase order {header['number']}")
-            current.update(key=key, header=header)
-        line = _line(row)
-        if not Product.objects.filter(merchant=header["merchant"], sku=line.sku).exists():
-            raise RowInvalid(f"unknown SKU {line.sku!r} for {header['merchant'].code}")
-        current["lines"].append(line)
-        return "created"
-
-    run_import(rows(), handle)  # raises ImportRejected with every bad line; nothing is kept then
-    return ImportReport(created=created[0])
+    with transaction.atomic():
+        for line, row in read_csv_rows(source, PO_CSV_COLUMNS):
+            try:
+                header = _header(row, merchant)
+            except RowInvalid as exc:
+                errors.append(RowError(line, str(exc)))
+                continue
+            key = (header["merchant"].pk, header["number"])
+            if document is None or key != document["key"]:
+                finish()
+                exists = PurchaseOrder.objects.filter(merchant=header["merchant"], number=header["number"]).exists()
+                document = {"key": key, "header": header, "lines": [], "line": line, "bad": exists, "exists": exists}
+                if exists:
+                    errors.append(RowError(line, f"{header['merchant'].code} already has a purchase order {header['number']}"))
+            if document["exists"]:
+                continue  # refused as a whole on its first line: its other rows add nothing to the report
+            try:
+                expected = _line(row)
+                if not Product.objects.filter(merchant=header["merchant"], sku=expected.sku).exists():
+                    raise RowInvalid(f"unknown SKU {expected.sku!r} for {header['merchant'].code}")
+            except RowInvalid as exc:
+                errors.append(RowError(line, str(exc)))
+                document["bad"] = True
+                continue
+            document["lines"].append(expected)
+        finish()
+        if errors:
+            raise ImportRejected(errors)
+    return ImportReport(created=created)
 
 
 def _header(row: dict, merchant: Merchant | None) -> dict:
@@ -162,8 +186,11 @@ def _header(row: dict, merchant: Merchant | None) -> dict:
 def _line(row: dict) -> ExpectedLine:
     if not row["sku"]:
         raise RowInvalid("sku is required")
+    qty = _int(row["qty"], "qty")
+    if qty == 0:
+        raise RowInvalid("qty must be at least 1, got 0")
     return ExpectedLine(
-        sku=row["sku"], qty=_int(row["qty"], "qty"), sscc=row.get("sscc", ""), lot=row.get("lot", ""),
+        sku=row["sku"], qty=qty, sscc=row.get("sscc", ""), lot=row.get("lot", ""),
         expiry=_date(row.get("expiry", ""), "expiry"),
     )
 

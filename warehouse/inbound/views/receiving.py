@@ -23,6 +23,7 @@ def receiving_station_submit(request):
     reply = submitted_scan(
         request, station="receiving",
         action=lambda code: receiving_station_scan(receipt_id=request.session.get(SESSION_KEY), raw=code, actor=request.user),
+        on_refusal=lambda: Receipt.objects.filter(pk=request.session.get(SESSION_KEY)).update(pending_qty=None),
     )
     if "receipt_id" in reply.data:
         if reply.data["receipt_id"]:
@@ -37,7 +38,8 @@ def _render(request, *, reply):
         Receipt.objects.filter(pk=request.session.get(SESSION_KEY), status=Receipt.Status.RECEIVING)
         .select_related("purchase_order__merchant", "dock_bin").first()
     )
-    context = {"reply": reply, "receipt": receipt, "commands_help": COMMANDS_HELP}
+    context = {"reply": reply, "receipt": receipt, "commands_help": COMMANDS_HELP,
+               "pending_qty": receipt.pending_qty if receipt else None}
     if receipt:
         context["lines"] = receipt.purchase_order.lines.select_related("product")
         context["exceptions"] = receipt.exceptions.select_related("product")[:20]

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError, PermissionDenied
-from core.roles import may_use
+from core.roles import PICKER, may_use, roles_of
 from inventory.models import BinStock
 from inventory.services.reservations import stock_pick
 from layout.models import Bin, Warehouse
@@ -111,6 +111,8 @@ def pick_session_assign(*, session: PickSession, picker, actor) -> PickSession:
         raise Conflict(f"pick session {session} is {session.get_status_display().lower()}")
     if not may_use(picker, "picking"):
         raise PickRefused(f"{picker.get_username()} may not pick: their role has no picking")
+    if PICKER not in roles_of(picker):  # a manager may open the station, but a session is handed to a picker
+        raise PickRefused(f"{picker.get_username()} is not a picker: only pickers are handed a session")
     if PickSession.objects.filter(warehouse_id=session.warehouse_id, status=PickSession.Status.CLAIMED, picker=picker).exclude(pk=session.pk).exists():
         raise Conflict(f"{picker.get_username()} is already picking another session")
     if session.status == PickSession.Status.OPEN:

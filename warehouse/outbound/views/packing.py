@@ -35,7 +35,9 @@ def pack_station_submit(request, code, station):
     warehouse = get_object_or_404(Warehouse, code=code)
     pack_bin = _station(warehouse, station)
     reply = submitted_scan(request, station="pack",
-                           action=lambda raw: pack_station_scan_step(warehouse=warehouse, pack_bin=pack_bin, raw=raw, actor=request.user))
+                           action=lambda raw: pack_station_scan_step(warehouse=warehouse, pack_bin=pack_bin, raw=raw, actor=request.user),
+                           on_refusal=lambda: Pack.objects.filter(warehouse=warehouse, status=Pack.Status.OPEN,
+                                                                  packer=request.user).update(pending_qty=None))
     return _render(request, warehouse, pack_bin, reply=reply)
 
 
@@ -67,7 +69,8 @@ def _station(warehouse, code) -> Bin:
 def _render(request, warehouse, pack_bin, *, reply):
     pack = (Pack.objects.filter(warehouse=warehouse, status=Pack.Status.OPEN, packer=request.user)
             .select_related("fulfillment_order__order", "tote").first())
-    context = {"warehouse": warehouse, "pack_bin": pack_bin, "pack": pack, "reply": reply}
+    context = {"warehouse": warehouse, "pack_bin": pack_bin, "pack": pack, "reply": reply,
+               "pending_qty": pack.pending_qty if pack else None}
     if pack:
         context["lines"] = pack_lines(pack)
         context["cartons"] = pack.cartons.select_related("carton_type").prefetch_related("items__product")

@@ -33,7 +33,9 @@ def pick_station(request, code):
 def pick_station_submit(request, code):
     warehouse = get_object_or_404(Warehouse, code=code)
     reply = submitted_scan(
-        request, station="pick", action=lambda raw: pick_station_scan(warehouse=warehouse, raw=raw, actor=request.user)
+        request, station="pick", action=lambda raw: pick_station_scan(warehouse=warehouse, raw=raw, actor=request.user),
+        on_refusal=lambda: PickSession.objects.filter(
+            warehouse=warehouse, status=PickSession.Status.CLAIMED, picker=request.user).update(pending_qty=None),
     )
     return _render(request, warehouse, reply=reply)
 
@@ -42,7 +44,8 @@ def _render(request, warehouse, *, reply):
     session = PickSession.objects.filter(
         warehouse=warehouse, status=PickSession.Status.CLAIMED, picker=request.user
     ).select_related("wave").first()
-    context = {"warehouse": warehouse, "session": session, "reply": reply, "failure_keys": FAILURE_KEYS}
+    context = {"warehouse": warehouse, "session": session, "reply": reply, "failure_keys": FAILURE_KEYS,
+               "pending_qty": session.pending_qty if session else None}
     if session:
         context["line"] = current_line(session)
         context["progress"] = session.lines.aggregate(

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from core.access import area_required
 from core.errors import DomainError
-from core.roles import PICKER, WAREHOUSE_MANAGER
+from core.roles import PICKER
 from layout.models import Warehouse
 from orders.selectors import orders_awaiting_release
 from orders.services.allocation import orders_release_batch
@@ -46,7 +46,7 @@ def wave_board(request):
         .order_by("wave_id", "-priority", "ship_by", "id")[:300]
     )
     awaiting_release = orders_awaiting_release(warehouse).count()
-    pickers = get_user_model().objects.filter(is_active=True, groups__name__in=[PICKER, WAREHOUSE_MANAGER]).distinct().order_by("username")
+    pickers = get_user_model().objects.filter(is_active=True, groups__name=PICKER).distinct().order_by("username")
     return render(request, "warehouse/waves.html", {
         "warehouses": warehouses, "warehouse": warehouse, "candidates": candidates, "sessions": sessions,
         "strategies": PickStrategy.choices, "pickers": pickers, "awaiting_release": awaiting_release,
@@ -67,8 +67,8 @@ def wave_create(request, code):
             ship_by_before = timezone.make_aware(ship_by_before, ZoneInfo(warehouse.timezone))
         wave = wave_plan(
             warehouse=warehouse, actor=request.user, strategy=request.POST.get("strategy", PickStrategy.BATCH),
-            orders_per_session=_int(request.POST.get("orders_per_session"), 6),
-            max_orders=_int(request.POST.get("max_orders"), None), ship_by_before=ship_by_before,
+            orders_per_session=_count(request.POST, "orders_per_session", 6),
+            max_orders=_count(request.POST, "max_orders", None), ship_by_before=ship_by_before,
             fulfillment_ids=[int(pk) for pk in chosen if pk.isdigit()] if chosen else None,
         )
         messages.success(request, f"Wave {wave} planned: {wave.sessions.count()} session(s). {wave.note}".strip())
@@ -92,7 +92,10 @@ def session_action(request, pk):
     session = get_object_or_404(PickSession.objects.select_related("warehouse"), pk=pk)
     try:
         if request.POST.get("action") == "assign":
-            picker = get_object_or_404(get_user_model(), pk=_int(request.POST.get("picker"), 0))
+            if not (request.POST.get("picker") or "").isdigit():
+                messages.error(request, "choose a picker to hand the session to")
+                return redirect(_board(session.warehouse))
+            picker = get_object_or_404(get_user_model(), pk=int(request.POST["picker"]))
             pick_session_assign(session=session, picker=picker, actor=request.user)
             messages.success(request, f"{session} assigned to {picker.get_username()}")
         else:
@@ -107,6 +110,16 @@ def _board(warehouse) -> str:
     from django.urls import reverse
 
     return f"{reverse('warehouse:wave_board')}?warehouse={warehouse.code}"
+
+
+def _count(data, name: str, default: int | None) -> int | None:
+    """A whole number of at least 1 typed into the form, or the default when left empty."""
+    value = (data.get(name) or "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise WavePlanningError(f"{name.replace('_', ' ')} must be a whole number of at least 1, got {value[:20]!r}")
+    return int(value)
 
 
 def _int(value, default):
