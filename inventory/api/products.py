@@ -12,6 +12,14 @@ from inventory.selectors import products_visible_to
 from inventory.tenancy import merchant_for_actor
 from inventory.services.products import product_create, product_update
 from core.api_permissions import area_permission
+from core.filters import filters_apply, text
+
+
+def _gtin(value: str) -> str:
+    try:
+        return gtin_normalize(text(value))
+    except InvalidBarcode as exc:
+        raise ValueError(f"is not a barcode: {exc}") from exc
 
 
 class ProductList(GenericAPIView):
@@ -20,17 +28,9 @@ class ProductList(GenericAPIView):
 
     def get_queryset(self):
         products = products_visible_to(self.request.user)
-        params = self.request.query_params
-        if params.get("sku"):
-            products = products.filter(sku=params["sku"])
-        if params.get("barcode"):
-            try:
-                products = products.filter(barcodes__gtin=gtin_normalize(params["barcode"]))
-            except InvalidBarcode as exc:
-                raise InvalidProduct(str(exc)) from exc
-        if params.get("merchant"):
-            products = products.filter(merchant__code=params["merchant"])
-        return products
+        return filters_apply(products, self.request.query_params, {
+            "sku": "sku", "barcode": ("barcodes__gtin", _gtin), "merchant": "merchant__code",
+        })
 
     @extend_schema(
         operation_id="v1_products_list",
