@@ -1,4 +1,4 @@
-"""Apply a station submission exactly once, keyed by the client's scan id.
+"""Apply a station submission exactly once, keyed by the client's scan id for that user at that station.
 
 The scan id's row is inserted first, in the same transaction as the action: a concurrent duplicate
 waits on the unique key, then finds the row and gets the first answer back without re-applying.
@@ -51,32 +51,35 @@ def station_reply_settle(reply: StationReply) -> StationReply:
 
 def apply_scan_once(*, scan_id, station: str, user, raw: str, action: Callable[[], StationReply]) -> StationReply:
     scan_uuid = _uuid(scan_id)
+    user_id = getattr(user, "pk", None)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO warehouse_stationscan (scan_id, station, user_id, raw, ok, message, result, created_at)"
-                " VALUES (%s, %s, %s, %s, true, '', '{}'::jsonb, now()) ON CONFLICT (scan_id) DO NOTHING RETURNING scan_id",
-                [scan_uuid, station, getattr(user, "pk", None), (raw or "")[:200]],
+                " VALUES (%s, %s, %s, %s, true, '', '{}'::jsonb, now())"
+                " ON CONFLICT (user_id, station, scan_id) DO NOTHING RETURNING id",
+                [scan_uuid, station, user_id, (raw or "")[:200]],
             )
-            inserted = cursor.fetchone() is not None
-        if not inserted:
-            seen = StationScan.objects.get(pk=scan_uuid)
+            row = cursor.fetchone()
+        if row is None:
+            seen = StationScan.objects.get(user_id=user_id, station=station, scan_id=scan_uuid)
             return StationReply(ok=seen.ok, message=seen.message, data=seen.result, replayed=True)
+        row_id = row[0]
         try:
             with transaction.atomic():
                 reply = action()
         except (DomainError, ScanError) as exc:
             reply = StationReply(ok=False, message=getattr(exc, "message", None) or str(exc),
                                  data={"code": getattr(exc, "code", "bad_scan")})
-        _record(scan_uuid, reply)
+        _record(row_id, reply)
     if reply.then is not None:
         reply = station_reply_settle(reply)
-        _record(scan_uuid, reply)
+        _record(row_id, reply)
     return reply
 
 
-def _record(scan_uuid: uuid.UUID, reply: StationReply) -> None:
-    StationScan.objects.filter(pk=scan_uuid).update(ok=reply.ok, message=reply.message[:300], result=reply.data)
+def _record(row_id: int, reply: StationReply) -> None:
+    StationScan.objects.filter(pk=row_id).update(ok=reply.ok, message=reply.message[:300], result=reply.data)
 
 
 def _uuid(value) -> uuid.UUID:
