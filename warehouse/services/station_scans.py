@@ -62,7 +62,7 @@ def apply_scan_once(*, scan_id, station: str, user, raw: str, action: Callable[[
             )
             row = cursor.fetchone()
         if row is None:
-            seen = StationScan.objects.get(user_id=user_id, station=station, scan_id=scan_uuid)
+            seen = StationScan.objects.get(user=user, station=station, scan_id=scan_uuid)
             return StationReply(ok=seen.ok, message=seen.message, data=seen.result, replayed=True)
         row_id = row[0]
         try:
