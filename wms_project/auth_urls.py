@@ -1,7 +1,8 @@
 from django.urls import path
-from rest_framework.authtoken.views import ObtainAuthToken
+
+from wms_project.auth_throttle import ThrottledObtainAuthToken
 
 urlpatterns = [
     # Staff and merchant users exchange username + password for a token that acts with their role.
-    path("token/", ObtainAuthToken.as_view(), name="api-token"),
+    path("token/", ThrottledObtainAuthToken.as_view(), name="api-token"),
 ]

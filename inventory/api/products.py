@@ -5,6 +5,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from core.api_permissions import area_permission
+from core.filters import filters_apply, text
 from inventory.api.serializers import ProductInput, ProductOutput
 from inventory.exceptions import InvalidProduct
 from inventory.gtin import InvalidBarcode, gtin_normalize
@@ -13,23 +14,22 @@ from inventory.services.products import product_create, product_update
 from inventory.tenancy import merchant_for_actor
 
 
+def _gtin(value: str) -> str:
+    try:
+        return gtin_normalize(text(value))
+    except InvalidBarcode as exc:
+        raise ValueError(f"is not a barcode: {exc}") from exc
+
+
 class ProductList(GenericAPIView):
     permission_classes = [area_permission("catalog_edit", safe_area="catalog")]
     serializer_class = ProductOutput
 
     def get_queryset(self):
         products = products_visible_to(self.request.user)
-        params = self.request.query_params
-        if params.get("sku"):
-            products = products.filter(sku=params["sku"])
-        if params.get("barcode"):
-            try:
-                products = products.filter(barcodes__gtin=gtin_normalize(params["barcode"]))
-            except InvalidBarcode as exc:
-                raise InvalidProduct(str(exc)) from exc
-        if params.get("merchant"):
-            products = products.filter(merchant__code=params["merchant"])
-        return products
+        return filters_apply(products, self.request.query_params, {
+            "sku": "sku", "barcode": ("barcodes__gtin", _gtin), "merchant": "merchant__code",
+        })
 
     @extend_schema(
         operation_id="v1_products_list",

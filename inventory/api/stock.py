@@ -5,6 +5,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from core.api_permissions import area_permission
+from core.filters import filters_apply, timestamp
 from inventory.exceptions import InvalidProduct, UnknownSku
 from inventory.models import Movement, StockLevel
 from inventory.selectors import merchant_of, products_visible_to
@@ -57,18 +58,17 @@ class StockList(GenericAPIView):
     permission_classes = [area_permission("catalog")]
     serializer_class = StockLevelOutput
 
-    @extend_schema(parameters=[OpenApiParameter("sku", str), OpenApiParameter("warehouse", str)])
-    def get(self, request):
+    def get_queryset(self):
         levels = (
-            StockLevel.objects.filter(product__in=products_visible_to(request.user))
+            StockLevel.objects.filter(product__in=products_visible_to(self.request.user))
             .select_related("product__merchant", "warehouse")
             .order_by("product__sku", "warehouse__code")
         )
-        if request.query_params.get("sku"):
-            levels = levels.filter(product__sku=request.query_params["sku"])
-        if request.query_params.get("warehouse"):
-            levels = levels.filter(warehouse__code=request.query_params["warehouse"])
-        page = self.paginate_queryset(levels)
+        return filters_apply(levels, self.request.query_params, {"sku": "product__sku", "warehouse": "warehouse__code"})
+
+    @extend_schema(parameters=[OpenApiParameter("sku", str), OpenApiParameter("warehouse", str)])
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(StockLevelOutput(page, many=True).data)
 
 
@@ -78,6 +78,15 @@ class MovementList(GenericAPIView):
     permission_classes = [area_permission("catalog")]
     serializer_class = MovementOutput
 
+    def get_queryset(self):
+        movements = Movement.objects.filter(product__in=products_visible_to(self.request.user)).select_related(
+            "product", "warehouse", "bin"
+        )
+        return filters_apply(movements, self.request.query_params, {
+            "sku": "product__sku", "warehouse": "warehouse__code", "bin": "bin__code", "kind": "kind",
+            "reference": "reference", "since": ("created_at__gte", timestamp), "until": ("created_at__lt", timestamp),
+        }).order_by("-created_at", "-id")
+
     @extend_schema(
         parameters=[
             OpenApiParameter(name, str)
@@ -85,17 +94,7 @@ class MovementList(GenericAPIView):
         ]
     )
     def get(self, request):
-        movements = Movement.objects.filter(product__in=products_visible_to(request.user)).select_related(
-            "product", "warehouse", "bin"
-        )
-        params = request.query_params
-        for param, field in (
-            ("sku", "product__sku"), ("warehouse", "warehouse__code"), ("bin", "bin__code"), ("kind", "kind"),
-            ("reference", "reference"), ("since", "created_at__gte"), ("until", "created_at__lt"),
-        ):
-            if params.get(param):
-                movements = movements.filter(**{field: params[param]})
-        page = self.paginate_queryset(movements.order_by("-created_at", "-id"))
+        page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(MovementOutput(page, many=True).data)
 
 

@@ -116,16 +116,43 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
     return next((v for k, v in headers.items() if k.lower() == lowered), None)
 
 
-def load_json(raw_body: bytes) -> dict[str, Any]:
+def load_json(raw_body: bytes | str) -> dict[str, Any]:
     if not raw_body:
         raise PayloadError("the body is empty")
     try:
         data = json.loads(raw_body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise PayloadError(f"the body is not JSON: {exc}") from None
+    except RecursionError:
+        raise PayloadError(f"the body is nested more than {MAX_JSON_DEPTH} levels deep") from None
     if not isinstance(data, dict):
         raise PayloadError(f"the body is a JSON {type(data).__name__}, not an object")
+    if _depth_exceeds(data, MAX_JSON_DEPTH):
+        raise PayloadError(f"the body is nested more than {MAX_JSON_DEPTH} levels deep")
     return data
+
+
+def _depth_exceeds(data: Any, limit: int) -> bool:
+    """Walked without recursion: whatever reads the payload later must not run out of stack."""
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > limit:
+                    return True
+                pending.append((child, depth + 1))
+    return False
+
+
+def identifier(value: Any) -> str:
+    """A storefront id: a string or a whole number, never an object, a list or a boolean."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise PayloadError(f"the id {type(value).__name__} is not a string or a number")
+    return str(value).strip()
 
 
 def money(value: Any) -> Decimal:
@@ -157,6 +184,9 @@ def quantity(value: Any) -> int:
     if not number.is_finite() or number != number.to_integral_value():
         raise PayloadError(f"{value!r} is not a whole quantity")
     return int(number)
+
+
+MAX_JSON_DEPTH = 32
 
 
 def text(value: Any) -> str:

@@ -26,6 +26,7 @@ from orders.adapters.base import (
     WebhookEvent,
     full_name,
     header,
+    identifier,
     load_json,
     money,
     quantity,
@@ -112,8 +113,8 @@ def _normalize(order: Mapping[str, Any]) -> NormalizedOrder:
     status_id = int(order.get("status_id") or 0)
     shipping = order.get("shipping_cost_ex_tax")
     return NormalizedOrder(
-        external_id=text(order["id"]),
-        order_number=text(order["id"]),
+        external_id=identifier(order["id"]),
+        order_number=identifier(order["id"]),
         channel_updated_at=rfc2822(order.get("date_modified")),
         email=text(billing.get("email")) or (text(address.get("email")) if address else ""),
         customer_name=full_name(billing.get("first_name"), billing.get("last_name")),

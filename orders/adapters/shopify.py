@@ -20,9 +20,11 @@ from orders.adapters.base import (
     NormalizedOrder,
     PayloadError,
     PeerError,
+    SignatureError,
     WebhookEvent,
     full_name,
     header,
+    identifier,
     iso_time,
     load_json,
     money,
@@ -51,6 +53,17 @@ def verify(secret: str, raw_body: bytes, headers: Mapping[str, str]) -> None:
     verify_hmac_base64(secret, raw_body, header(headers, "X-Shopify-Hmac-Sha256"))
 
 
+def check_origin(store_identity: str, headers: Mapping[str, str]) -> None:
+    """A delivery signed for this channel must also name its shop: a secret shared by two shops (or copied
+    from one to the other) does not let one post orders into the other's channel."""
+    if not store_identity:
+        return
+    domain = (header(headers, "X-Shopify-Shop-Domain") or "").strip().lower()
+    expected = store_identity.strip().lower().removeprefix("https://").removeprefix("http://").rstrip("/")
+    if domain != expected:
+        raise SignatureError(f"shop domain {domain or '(missing)'!r} is not this channel's shop")
+
+
 def parse_webhook(raw_body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
     topic = header(headers, "X-Shopify-Topic")
     if not topic:
@@ -66,7 +79,7 @@ def parse_webhook(raw_body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
     if not event_id:
         event_id = f"{payload.get('id')}:{payload.get('updated_at', '')}"
     return WebhookEvent(
-        topic=kind, event_id=f"shopify:{topic}:{event_id}", external_order_id=text(payload.get("id")), payload=payload,
+        topic=kind, event_id=f"shopify:{topic}:{event_id}", external_order_id=identifier(payload.get("id")), payload=payload,
         triggered_at=iso_time(header(headers, "X-Shopify-Triggered-At"), naive_is_utc=True),
     )
 
@@ -92,8 +105,8 @@ def _normalize(order: Mapping[str, Any]) -> NormalizedOrder:
     financial = text(order.get("financial_status"))
     discounts = money(_current(order, "total_discounts"))
     return NormalizedOrder(
-        external_id=text(order["id"]),
-        order_number=text(order.get("name")) or text(order.get("order_number")) or text(order["id"]),
+        external_id=identifier(order["id"]),
+        order_number=text(order.get("name")) or text(order.get("order_number")) or identifier(order["id"]),
         channel_updated_at=iso_time(order.get("updated_at")),
         email=text(order.get("email")) or text(order.get("contact_email")) or text(customer.get("email")),
         customer_name=full_name(customer.get("first_name"), customer.get("last_name"))

@@ -25,6 +25,7 @@ from orders.adapters.base import (
     WebhookEvent,
     full_name,
     header,
+    identifier,
     iso_time,
     load_json,
     money,
@@ -72,7 +73,7 @@ def parse_webhook(raw_body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
     # the same modification time is the same event. order.deleted carries only {"id": ...}.
     stamp = text(payload.get("date_modified_gmt")) or text(payload.get("date_modified")) or topic
     return WebhookEvent(topic=kind, event_id=f"woocommerce:{payload.get('id')}:{stamp}",
-                        external_order_id=text(payload.get("id")), payload=payload)
+                        external_order_id=identifier(payload.get("id")), payload=payload)
 
 
 def normalize(order: Mapping[str, Any]) -> NormalizedOrder:
@@ -93,8 +94,8 @@ def _normalize(order: Mapping[str, Any]) -> NormalizedOrder:
     status = text(order.get("status"))
     methods = " ".join(f"{s.get('method_title') or ''} {s.get('method_id') or ''}" for s in order.get("shipping_lines") or [])
     return NormalizedOrder(
-        external_id=text(order["id"]),
-        order_number=text(order.get("number")) or text(order["id"]),
+        external_id=identifier(order["id"]),
+        order_number=text(order.get("number")) or identifier(order["id"]),
         channel_updated_at=iso_time(order.get("date_modified_gmt"), naive_is_utc=True),
         email=text(billing.get("email")),
         customer_name=full_name(billing.get("first_name"), billing.get("last_name"))

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from core.api_permissions import area_permission
 from core.csv_import import ImportRejected
+from core.filters import filters_apply, integer, timestamp
 from inventory.tenancy import merchant_for_actor
 from orders.api.serializers import OrderDetailOutput, OrderInput, OrderOutput
 from orders.exceptions import InvalidOrder
@@ -19,6 +20,12 @@ class OrderList(GenericAPIView):
     permission_classes = [area_permission("order_intake", safe_area="order_read")]
     serializer_class = OrderOutput
 
+    def get_queryset(self):
+        return filters_apply(orders_visible_to(self.request.user), self.request.query_params, {
+            "status": "status", "channel": ("channel_id", integer), "external_id": "external_id",
+            "created_after": ("created_at__gte", timestamp), "created_before": ("created_at__lt", timestamp),
+        }).order_by("-created_at", "-id")
+
     @extend_schema(
         operation_id="v1_orders_list",
         parameters=[
@@ -27,15 +34,7 @@ class OrderList(GenericAPIView):
         ],
     )
     def get(self, request):
-        orders = orders_visible_to(request.user)
-        params = request.query_params
-        for param, field in (
-            ("status", "status"), ("channel", "channel_id"), ("external_id", "external_id"),
-            ("created_after", "created_at__gte"), ("created_before", "created_at__lt"),
-        ):
-            if params.get(param):
-                orders = orders.filter(**{field: params[param]})
-        page = self.paginate_queryset(orders.order_by("-created_at", "-id"))
+        page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(OrderOutput(page, many=True).data)
 
     @extend_schema(

@@ -17,7 +17,7 @@ class AddressInput(serializers.Serializer):
 
 class LineInput(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
-    quantity = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     name = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False, default=0)
     discount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False, default=0)

@@ -9,19 +9,19 @@ lease) died with its worker. A broker that is down when the delivery commits onl
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from core.actors import actor_label
 from core.dispatch import Dispatch, enqueue_after_commit
 from core.errors import Conflict
-from orders.adapters.base import PayloadError, WebhookEvent
+from orders.adapters.base import PayloadError, WebhookEvent, load_json
 from orders.channels import adapter_for, client_for
+from orders.exceptions import InvalidOrder
 from orders.models import Channel, InboxDelivery, Order
 from orders.services.cancellation import order_cancel
 from orders.services.intake import order_upsert
@@ -83,9 +83,9 @@ def inbox_process(*, delivery_id: int) -> str:
     channel = delivery.channel
     adapter = adapter_for(channel.kind)
     try:
-        payload = json.loads(delivery.body) if delivery.body else {}
-    except json.JSONDecodeError as exc:
-        raise PermanentInboxError(f"stored body is not JSON: {exc}") from exc
+        payload = load_json(delivery.body) if delivery.body else {}
+    except PayloadError as exc:
+        raise PermanentInboxError(f"stored body cannot be read: {exc}") from exc
     if delivery.topic == "order.cancelled" and not _looks_like_full_order(channel.kind, payload):
         return _cancel_by_external_id(delivery)
     if channel.kind == Channel.Kind.BIGCOMMERCE and delivery.source == InboxDelivery.Source.WEBHOOK:
@@ -98,7 +98,10 @@ def inbox_process(*, delivery_id: int) -> str:
         locked = InboxDelivery.objects.select_for_update(of=("self",), no_key=True).get(pk=delivery.pk)
         if locked.status in DONE:
             return locked.status
-        result = order_upsert(channel=channel, normalized=normalized, source=f"{delivery.source} {delivery.topic}")
+        try:
+            result = order_upsert(channel=channel, normalized=normalized, source=f"{delivery.source} {delivery.topic}")
+        except (InvalidOrder, DataError) as exc:  # the same payload fails the same way every time
+            raise PermanentInboxError(f"the order cannot be stored: {exc}") from exc
         locked.status = InboxDelivery.Status.IGNORED if result.outcome == "stale" else InboxDelivery.Status.PROCESSED
         locked.order = result.order
         locked.processed_at = timezone.now()

@@ -7,11 +7,13 @@ An order that cannot proceed is kept ON HOLD with a typed reason, never dropped.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
 from inventory.models import Product
 from orders.adapters.base import NormalizedAddress, NormalizedOrder
+from orders.exceptions import InvalidOrder
 from orders.models import Channel, HoldKind, Order, OrderLine, PaymentStatus, ServiceLevel
 from orders.selectors import order_problems
 from orders.services.timeline import hold_place, hold_release_kind, order_event, order_transition
@@ -21,6 +23,8 @@ REALLOCATE_FROM = (
     Order.Status.ALLOCATED, Order.Status.PARTIALLY_ALLOCATED, Order.Status.BACKORDERED, Order.Status.RELEASED,
 )
 SYSTEM_HOLDS = (HoldKind.PAYMENT_PENDING, HoldKind.ADDRESS_INVALID, HoldKind.UNKNOWN_SKU, HoldKind.INVALID_QUANTITY)
+MAX_QUANTITY = 2**31 - 1  # OrderLine.quantity is an integer column
+MONEY_LIMIT = Decimal("1e10")  # the amounts are numeric(12, 2)
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class IntakeResult:
 @transaction.atomic
 def order_upsert(*, channel: Channel, normalized: NormalizedOrder, source: str, actor=None) -> IntakeResult:
     """Create the order, or apply a storefront update / cancellation to the existing one."""
+    normalized_check(normalized)
     actor = actor or f"{channel.get_kind_display()} {source}"
     order = Order.objects.select_for_update(of=("self",), no_key=True).filter(channel=channel, external_id=normalized.external_id).first()
     if order is None:
@@ -43,6 +48,37 @@ def order_upsert(*, channel: Channel, normalized: NormalizedOrder, source: str, 
         except IntegrityError:  # a concurrent delivery of the same order won the insert
             order = Order.objects.select_for_update(of=("self",), no_key=True).get(channel=channel, external_id=normalized.external_id)
     return _update(order, normalized, source, actor)
+
+
+def normalized_check(n: NormalizedOrder) -> None:
+    """Refuse what no column can hold, whatever the source: a quantity or an amount out of range, a negative
+    price, an id too long or any text with a NUL byte. A zero or negative quantity is kept, on hold."""
+    problems = []
+    for name, value in (("external id", n.external_id), ("order number", n.order_number)):
+        if not isinstance(value, str) or not 0 < len(value) <= 64:
+            problems.append(f"{name} must be 1 to 64 characters")
+    for number, line in enumerate(n.lines, start=1):
+        if abs(line.quantity) > MAX_QUANTITY:
+            problems.append(f"line {number}: quantity {line.quantity} is out of range")
+        if line.unit_price < 0 or line.discount < 0:
+            problems.append(f"line {number}: unit price and discount must not be negative")
+        if len(line.sku or "") > 64 or len(line.external_line_id or "") > 64:
+            problems.append(f"line {number}: SKU and line id must be at most 64 characters")
+        if abs(line.unit_price) >= MONEY_LIMIT or abs(line.discount) >= MONEY_LIMIT:
+            problems.append(f"line {number}: amount out of range")
+    amounts = {"subtotal": n.subtotal, "shipping total": n.shipping_total, "tax total": n.tax_total,
+               "discount total": n.discount_total, "total": n.total}
+    problems += [f"{name} {value} is out of range" for name, value in amounts.items() if abs(value) >= MONEY_LIMIT]
+    if any("\x00" in str(value) for value in _texts(n)):
+        problems.append("text must not contain NUL bytes")
+    if problems:
+        raise InvalidOrder("; ".join(problems))
+
+
+def _texts(n: NormalizedOrder) -> list[object]:
+    address = n.ship_to or NormalizedAddress()
+    return [n.external_id, n.order_number, n.email, n.customer_name, n.currency, n.payment_status, n.service_level,
+            *vars(address).values(), *[v for line in n.lines for v in (line.sku, line.name, line.external_line_id)]]
 
 
 def _create(channel: Channel, n: NormalizedOrder, source: str, actor) -> Order:

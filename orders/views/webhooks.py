@@ -19,6 +19,8 @@ from orders.services.inbox import inbox_accept
 log = logging.getLogger("orders.webhooks")
 # Shopify retries for 4 hours; a signed delivery triggered long before that is a replay.
 REPLAY_WINDOW = dt.timedelta(hours=6)
+# Clocks drift a little; a delivery dated further ahead than this was not sent by the storefront's clock.
+FUTURE_SKEW = dt.timedelta(minutes=5)
 
 
 def _refuse(status: int, error: str, *, channel_id, kind: str, request) -> JsonResponse:
@@ -44,6 +46,8 @@ def storefront_webhook(request, kind: str, channel_id: int):
         return _refuse(400, "empty body", channel_id=channel_id, kind=kind, request=request)
     try:
         adapter.verify(channel.webhook_secret, body, request.headers)
+        if hasattr(adapter, "check_origin"):
+            adapter.check_origin(channel.store_identity, request.headers)
     except SignatureError as exc:
         return _refuse(401, f"authentication failed: {exc}", channel_id=channel_id, kind=kind, request=request)
     try:
@@ -53,6 +57,9 @@ def storefront_webhook(request, kind: str, channel_id: int):
     triggered_at = getattr(event, "triggered_at", None)
     if triggered_at and timezone.now() - triggered_at > REPLAY_WINDOW:
         return _refuse(400, f"delivery triggered at {triggered_at.isoformat()} is older than the replay window",
+                       channel_id=channel_id, kind=kind, request=request)
+    if triggered_at and triggered_at - timezone.now() > FUTURE_SKEW:
+        return _refuse(400, f"delivery triggered at {triggered_at.isoformat()} is in the future",
                        channel_id=channel_id, kind=kind, request=request)
     if event.topic in ("ping", "other"):
         return JsonResponse({"status": "ignored", "topic": event.topic}, status=200)

@@ -13,6 +13,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from core.api_permissions import area_permission
+from core.filters import filters_apply
 from inventory.models import Product
 from inventory.selectors import merchant_of
 from inventory.tenancy import merchant_for_actor
@@ -78,12 +79,13 @@ class RmaList(GenericAPIView):
     permission_classes = [area_permission(RMA_AREA)]
     serializer_class = s.RmaOutput
 
+    def get_queryset(self):
+        rows = rmas_visible_to(self.request.user).prefetch_related("lines__product", "lines__reason").order_by("-pk")
+        return filters_apply(rows, self.request.query_params, {"status": "status"})
+
     @extend_schema(operation_id="v1_returns_rmas_list", parameters=[OpenApiParameter("status", str)])
     def get(self, request):
-        rows = rmas_visible_to(request.user).prefetch_related("lines__product", "lines__reason").order_by("-pk")
-        if request.query_params.get("status"):
-            rows = rows.filter(status=request.query_params["status"])
-        page = self.paginate_queryset(rows)
+        page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(s.RmaOutput(page, many=True).data)
 
     @extend_schema(request=s.RmaInput, responses={201: s.RmaDetailOutput, 200: s.RmaDetailOutput},
@@ -172,13 +174,14 @@ class ParcelList(GenericAPIView):
     permission_classes = [area_permission(BENCH_AREA)]
     serializer_class = s.ParcelOutput
 
+    def get_queryset(self):
+        rows = ReturnParcel.objects.select_related("warehouse", "rma", "holding_bin").order_by("-pk")
+        return filters_apply(rows, self.request.query_params, {"status": "status"})
+
     @extend_schema(operation_id="v1_returns_parcels_list",
                    parameters=[OpenApiParameter("status", str, enum=ParcelStatus.values)])
     def get(self, request):
-        rows = ReturnParcel.objects.select_related("warehouse", "rma", "holding_bin").order_by("-pk")
-        if request.query_params.get("status"):
-            rows = rows.filter(status=request.query_params["status"])
-        page = self.paginate_queryset(rows)
+        page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(s.ParcelOutput(page, many=True).data)
 
     @extend_schema(request=s.ParcelScanInput, responses={201: s.ParcelOutput})
@@ -263,9 +266,12 @@ class ReasonList(GenericAPIView):
     serializer_class = s.ReasonOutput
     pagination_class = None
 
+    def get_queryset(self):
+        return _own_and_defaults(ReasonCode, self.request.user)
+
     @extend_schema(operation_id="v1_returns_reasons_list", responses=s.ReasonOutput(many=True))
     def get(self, request):
-        return Response(s.ReasonOutput(_own_and_defaults(ReasonCode, request.user), many=True).data)
+        return Response(s.ReasonOutput(self.get_queryset(), many=True).data)
 
     @extend_schema(request=s.ReasonInput, responses={201: s.ReasonOutput})
     def post(self, request):
@@ -281,9 +287,12 @@ class GradeList(GenericAPIView):
     serializer_class = s.GradeOutput
     pagination_class = None
 
+    def get_queryset(self):
+        return _own_and_defaults(Grade, self.request.user)
+
     @extend_schema(operation_id="v1_returns_grades_list", responses=s.GradeOutput(many=True))
     def get(self, request):
-        return Response(s.GradeOutput(_own_and_defaults(Grade, request.user), many=True).data)
+        return Response(s.GradeOutput(self.get_queryset(), many=True).data)
 
     @extend_schema(request=s.GradeDefinitionInput, responses={201: s.GradeOutput})
     def post(self, request):
@@ -300,9 +309,12 @@ class FlushBatchList(GenericAPIView):
     permission_classes = [area_permission(FLUSH_AREA)]
     serializer_class = s.FlushBatchOutput
 
+    def get_queryset(self):
+        return flush_batches().prefetch_related("lines__product", "lines__bin").order_by("-pk")
+
     @extend_schema(operation_id="v1_returns_flush_batches_list")
     def get(self, request):
-        page = self.paginate_queryset(flush_batches().prefetch_related("lines__product", "lines__bin").order_by("-pk"))
+        page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(s.FlushBatchOutput(page, many=True).data)
 
     @extend_schema(request=s.FlushBatchInput, responses={201: s.FlushBatchOutput})

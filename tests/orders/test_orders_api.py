@@ -117,3 +117,45 @@ def test_an_api_order_allocates_when_stock_exists(api_client, acme):
     made = api_client.post("/api/v1/orders/", body(), format="json").json()
     order = order_allocate(order_id=made["id"])
     assert order.status == Order.Status.RELEASED
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"lines": [{"sku": "TENT-1", "quantity": 2**31, "unit_price": "1.00"}]},
+        {"lines": [{"sku": "TENT-1", "quantity": 2**40}]},
+        {"lines": [{"sku": "TENT-1", "quantity": 1000, "unit_price": "9999999999.99"}]},
+        {"lines": [{"sku": "TENT-1", "quantity": 1, "unit_price": "9999999999.99"}], "shipping_total": "9999999999.99"},
+        {"lines": [{"sku": "TENT-1", "quantity": 1, "unit_price": "-5.00"}]},
+        {"lines": [{"sku": "TENT-1", "quantity": 1, "discount": "-5.00"}]},
+        {"external_id": {"id": 1}},
+        {"order_number": ["W", 1]},
+        {"external_id": "A\x00B"},
+        {"lines": [{"sku": "TENT\x001", "quantity": 1}]},
+    ],
+)
+def test_values_no_column_can_hold_are_refused_and_nothing_is_stored(api_client, acme, bad):
+    api_client.force_authenticate(merchant_user(acme))
+    response = api_client.post("/api/v1/orders/", body(**bad), format="json")
+    assert 400 <= response.status_code < 500, response.content[:300]
+    assert Order.objects.count() == 0
+
+
+def test_intake_refuses_amounts_out_of_range_from_any_source(acme):
+    from decimal import Decimal
+
+    from orders.adapters.base import NormalizedLine, NormalizedOrder
+    from orders.exceptions import InvalidOrder
+    from orders.services.api_intake import channel_for_direct_intake
+    from orders.services.intake import order_upsert
+
+    channel = channel_for_direct_intake(acme, "api")
+    for line in (
+        NormalizedLine(external_line_id="1", sku="TENT-1", name="", quantity=2**31),
+        NormalizedLine(external_line_id="1", sku="TENT-1", name="", quantity=1, unit_price=Decimal("-1.00")),
+    ):
+        normalized = NormalizedOrder(external_id="X-1", order_number="X-1", channel_updated_at=None, email="",
+                                     customer_name="", ship_to=None, lines=(line,))
+        with pytest.raises(InvalidOrder):
+            order_upsert(channel=channel, normalized=normalized, source="test")
+    assert Order.objects.count() == 0

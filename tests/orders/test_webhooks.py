@@ -170,3 +170,71 @@ def test_a_failing_delivery_is_retried_then_parked_for_an_operator_who_replays_i
         assert Order.objects.get().external_id == "250"
     finally:
         tasks.process_delivery.max_retries = original
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("depth", [40, 5000, 200000])
+def test_a_signed_body_of_deeply_nested_json_is_refused_with_400(client, depth):
+    channel = shop_with_products()
+    order = payload("shopify_order")
+    order["note_attributes"] = json.loads("[" * depth + "]" * depth) if depth < 1000 else []
+    body = json.dumps(order).encode()
+    if depth >= 1000:
+        body = body[:-1] + b', "deep": ' + b"[" * depth + b"]" * depth + b"}"
+    response = post(client, channel, body, shopify_headers("whsec-123", body))
+    assert response.status_code == 400 and "nested" in response.json()["error"]
+    assert not InboxDelivery.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_shop_domain_must_be_the_channels_shop(client):
+    channel = shop_with_products()
+    Channel.objects.filter(pk=channel.pk).update(store_identity="acme-outdoor.myshopify.com")
+    body = json.dumps(payload("shopify_order")).encode()
+    other = {**shopify_headers("whsec-123", body), "HTTP_X_SHOPIFY_SHOP_DOMAIN": "evil-shop.myshopify.com"}
+    response = post(client, channel, body, other)
+    assert response.status_code == 401 and "shop domain" in response.json()["error"]
+    missing = {k: v for k, v in shopify_headers("whsec-123", body).items() if k != "HTTP_X_SHOPIFY_SHOP_DOMAIN"}
+    assert post(client, channel, body, missing).status_code == 401
+    assert not InboxDelivery.objects.exists()
+    assert post(client, channel, body, shopify_headers("whsec-123", body)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_delivery_triggered_in_the_future_is_refused(client):
+    channel = shop_with_products()
+    body = json.dumps(payload("shopify_order")).encode()
+    response = post(client, channel, body, shopify_headers("whsec-123", body, triggered_at="2036-01-01T00:00:00Z"))
+    assert response.status_code == 400 and "future" in response.json()["error"]
+    assert not InboxDelivery.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("order_id", [{"id": 1}, [1, 2], True, 1.5])
+def test_an_order_id_that_is_not_a_string_or_number_is_refused(client, order_id):
+    channel = shop_with_products()
+    order = payload("shopify_order")
+    order["id"] = order_id
+    body = json.dumps(order).encode()
+    response = post(client, channel, body, shopify_headers("whsec-123", body))
+    assert response.status_code == 400, response.content
+    assert not InboxDelivery.objects.exists() and not Order.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change", [{"price": "-10.00"}, {"quantity": 2**31, "current_quantity": 2**31},
+                                    {"price": "99999999999.00"}])
+def test_a_deterministic_data_error_is_parked_at_once_and_stores_no_order(client, change):
+    from orders import tasks
+
+    channel = shop_with_products()
+    order = payload("shopify_order")
+    order["line_items"][0].update(change)
+    body = json.dumps(order).encode()
+    assert post(client, channel, body, shopify_headers("whsec-123", body)).status_code == 200
+    delivery = InboxDelivery.objects.get()
+    tasks.process_delivery.apply(args=[delivery.pk])
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("parked", 1), delivery.last_error
+    assert "cannot be stored" in delivery.last_error
+    assert not Order.objects.exists()

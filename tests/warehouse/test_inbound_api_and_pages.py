@@ -154,7 +154,7 @@ class TestScanOnce:
             reply = apply_scan_once(scan_id=sid, station="receiving", user=site.receiver, raw="BIN:NOPE",
                                     action=lambda: receiving_scan(receipt=receipt, raw="BIN:NOPE", actor=site.receiver))
             assert not reply.ok and "no bin NOPE" in reply.message
-        assert StationScan.objects.get(pk=sid).ok is False
+        assert StationScan.objects.get(scan_id=sid).ok is False
 
     def test_a_scan_without_an_id_is_refused(self, site):
         with pytest.raises(BadScanId):

@@ -141,7 +141,7 @@ def test_the_station_api_answers_with_the_labels_bought_after_the_scan_committed
     shipment = Shipment.objects.get()
     assert done.json()["data"]["shipments"] == [shipment.pk] and shipment.tracking_number in done.json()["message"]
     assert [(open_, status) for _, open_, status in watch.seen] == [(False, "awaiting_label")]
-    assert StationScan.objects.get(pk=done_id).result["shipments"] == [shipment.pk]  # a retry gets the labels
+    assert StationScan.objects.get(scan_id=done_id).result["shipments"] == [shipment.pk]  # a retry gets the labels
     replay = api_client.post(url, {"scan_id": done_id, "code": "CMD:DONE"}, format="json").json()
     assert replay["replayed"] and replay["data"]["shipments"] == [shipment.pk] and len(bought(peer)) == 1
 

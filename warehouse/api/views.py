@@ -3,6 +3,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 
 from core.api_permissions import area_permission
+from core.filters import filters_apply
 from layout.models import Bin, Warehouse
 from warehouse.api.serializers import BinOutput, WarehouseOutput
 
@@ -34,8 +35,4 @@ class BinList(ListAPIView):
     def get_queryset(self):
         warehouse = get_object_or_404(Warehouse, code=self.kwargs["code"])
         bins = Bin.objects.filter(warehouse=warehouse).select_related("zone", "warehouse")
-        params = self.request.query_params
-        for param, field in (("zone", "zone__code"), ("kind", "kind"), ("code", "code")):
-            if params.get(param):
-                bins = bins.filter(**{field: params[param]})
-        return bins
+        return filters_apply(bins, self.request.query_params, {"zone": "zone__code", "kind": "kind", "code": "code"})

@@ -1,4 +1,7 @@
-"""Station submissions by client-generated scan id: a retried or double-submitted scan is applied once."""
+"""Station submissions by client-generated scan id: a retried or double-submitted scan is applied once.
+
+A scan id is one user's at one station: another user (or the same user at another station) who happens to
+send the same id is a different scan, applied on its own and never answered with someone else's reply."""
 
 from __future__ import annotations
 
@@ -7,7 +10,8 @@ from django.db import models
 
 
 class StationScan(models.Model):
-    scan_id = models.UUIDField(primary_key=True)
+    id = models.BigAutoField(primary_key=True)
+    scan_id = models.UUIDField()
     station = models.CharField(max_length=32)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     raw = models.CharField(max_length=200)
@@ -18,3 +22,6 @@ class StationScan(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["station", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "station", "scan_id"], name="stationscan_once_per_user_station"),
+        ]

@@ -1,4 +1,4 @@
-"""Apply a station submission exactly once, keyed by the client's scan id.
+"""Apply a station submission exactly once, keyed by the client's scan id for that user at that station.
 
 The scan id's row is inserted first, in the same transaction as the action: a concurrent duplicate
 waits on the unique key, then finds the row and gets the first answer back without re-applying.
@@ -54,17 +54,20 @@ def apply_scan_once(*, scan_id, station: str, user, raw: str, action: Callable[[
     """`on_refusal` runs in the scan's transaction when the scan is refused: a station forgets the quantity
     typed for the next item, so a refusal never carries it over to a later scan."""
     scan_uuid = _uuid(scan_id)
+    user_id = getattr(user, "pk", None)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO warehouse_stationscan (scan_id, station, user_id, raw, ok, message, result, created_at)"
-                " VALUES (%s, %s, %s, %s, true, '', '{}'::jsonb, now()) ON CONFLICT (scan_id) DO NOTHING RETURNING scan_id",
-                [scan_uuid, station, getattr(user, "pk", None), _storable(raw)],
+                " VALUES (%s, %s, %s, %s, true, '', '{}'::jsonb, now())"
+                " ON CONFLICT (user_id, station, scan_id) DO NOTHING RETURNING id",
+                [scan_uuid, station, user_id, _storable(raw)],
             )
-            inserted = cursor.fetchone() is not None
-        if not inserted:
-            seen = StationScan.objects.get(pk=scan_uuid)
+            row = cursor.fetchone()
+        if row is None:
+            seen = StationScan.objects.get(user=user, station=station, scan_id=scan_uuid)
             return StationReply(ok=seen.ok, message=seen.message, data=seen.result, replayed=True)
+        row_id = row[0]
         try:
             scan_input_check(raw)
             with transaction.atomic():
@@ -74,10 +77,10 @@ def apply_scan_once(*, scan_id, station: str, user, raw: str, action: Callable[[
                                  data={"code": getattr(exc, "code", "bad_scan")})
         if not reply.ok and on_refusal is not None:
             on_refusal()
-        _record(scan_uuid, reply)
+        _record(row_id, reply)
     if reply.then is not None:
         reply = station_reply_settle(reply)
-        _record(scan_uuid, reply)
+        _record(row_id, reply)
     return reply
 
 
@@ -86,8 +89,8 @@ def _storable(raw: str | None) -> str:
     return (raw or "").replace("\x00", "\\x00")[:200]
 
 
-def _record(scan_uuid: uuid.UUID, reply: StationReply) -> None:
-    StationScan.objects.filter(pk=scan_uuid).update(ok=reply.ok, message=reply.message[:300], result=reply.data)
+def _record(row_id: int, reply: StationReply) -> None:
+    StationScan.objects.filter(pk=row_id).update(ok=reply.ok, message=reply.message[:300], result=reply.data)
 
 
 def _uuid(value) -> uuid.UUID:

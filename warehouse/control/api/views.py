@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import GenericAPIView
@@ -9,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api_permissions import area_permission
+from core.filters import filters_apply
 from warehouse.control.api.serializers import (
     CountTaskCompleteInput,
     CountTaskOutput,
@@ -33,15 +35,14 @@ class DiscrepancyList(GenericAPIView):
     permission_classes = [area_permission("discrepancies")]
     serializer_class = DiscrepancyOutput
 
+    def get_queryset(self) -> QuerySet[Discrepancy]:
+        return filters_apply(discrepancies_for_output(), self.request.query_params,
+                             {"warehouse": "warehouse__code", "status": "status"}).order_by("-created_at", "-id")
+
     @extend_schema(parameters=[WAREHOUSE_FILTER, OpenApiParameter("status", str, enum=Discrepancy.Status.values)],
                    responses=DiscrepancyOutput(many=True), operation_id="v1_discrepancies_list")
     def get(self, request: Request) -> Response:
-        rows = discrepancies_for_output()
-        if request.query_params.get("warehouse"):
-            rows = rows.filter(warehouse__code=request.query_params["warehouse"])
-        if request.query_params.get("status"):
-            rows = rows.filter(status=request.query_params["status"])
-        page = self.paginate_queryset(rows.order_by("-created_at", "-id"))
+        page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(_discrepancy_output(page, many=True))
 
 
@@ -64,15 +65,15 @@ class CountTaskList(GenericAPIView):
     permission_classes = [area_permission("discrepancies")]
     serializer_class = CountTaskOutput
 
+    def get_queryset(self) -> QuerySet[CountTask]:
+        tasks = CountTask.objects.select_related("warehouse", "bin", "product", "counted_by")
+        return filters_apply(tasks, self.request.query_params,
+                             {"warehouse": "warehouse__code", "status": "status"}).order_by("created_at", "id")
+
     @extend_schema(parameters=[WAREHOUSE_FILTER, OpenApiParameter("status", str, enum=CountTask.Status.values)],
                    responses=CountTaskOutput(many=True), operation_id="v1_count_tasks_list")
     def get(self, request: Request) -> Response:
-        tasks = CountTask.objects.select_related("warehouse", "bin", "product", "counted_by")
-        if request.query_params.get("warehouse"):
-            tasks = tasks.filter(warehouse__code=request.query_params["warehouse"])
-        if request.query_params.get("status"):
-            tasks = tasks.filter(status=request.query_params["status"])
-        page = self.paginate_queryset(tasks.order_by("created_at", "id"))
+        page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(CountTaskOutput(page, many=True).data)
 
 

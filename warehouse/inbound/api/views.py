@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from core.api_permissions import area_permission
+from core.filters import filters_apply, flag
 from inventory.models import Product
 from inventory.selectors import merchant_of
 from inventory.tenancy import merchant_for_actor
@@ -58,12 +59,13 @@ class PurchaseOrderList(GenericAPIView):
     permission_classes = [area_permission("inbound")]
     serializer_class = PurchaseOrderOutput
 
-    @extend_schema(operation_id="v1_purchase_orders_list")
+    def get_queryset(self):
+        return filters_apply(_pos(self.request.user).order_by("-created_at"), self.request.query_params,
+                             {"status": "status"})
+
+    @extend_schema(operation_id="v1_purchase_orders_list", parameters=[OpenApiParameter("status", str)])
     def get(self, request):
-        pos = _pos(request.user).order_by("-created_at")
-        if request.query_params.get("status"):
-            pos = pos.filter(status=request.query_params["status"])
-        page = self.paginate_queryset(pos)
+        page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(PurchaseOrderOutput(page, many=True).data)
 
     @extend_schema(request=PurchaseOrderInput, responses={201: PurchaseOrderOutput})
@@ -241,13 +243,13 @@ class ReceivingExceptionList(GenericAPIView):
     permission_classes = [area_permission("inbound_manage")]
     serializer_class = ReceivingExceptionOutput
 
-    def get(self, request):
+    def get_queryset(self):
         rows = ReceivingException.objects.select_related("receipt__purchase_order", "product").order_by("-recorded_at")
-        if request.query_params.get("open") in ("1", "true"):
-            rows = rows.filter(resolved_at__isnull=True)
-        if request.query_params.get("kind"):
-            rows = rows.filter(kind=request.query_params["kind"])
-        page = self.paginate_queryset(rows)
+        return filters_apply(rows, self.request.query_params, {"open": ("resolved_at__isnull", flag), "kind": "kind"})
+
+    @extend_schema(parameters=[OpenApiParameter("open", bool), OpenApiParameter("kind", str)])
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(ReceivingExceptionOutput(page, many=True).data)
 
 

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from core import roles
 from core.api_permissions import area_permission
 from core.errors import NotFound, PermissionDenied
+from core.filters import filters_apply
 from layout.models import Bin, Warehouse
 from orders.models import FulfillmentOrder
 from shipping.models import Manifest, Shipment
@@ -87,10 +88,7 @@ def _held_or_managed(request: Request, pk: int) -> Pack:
 
 def _filtered(rows: QuerySet, request: Request, **fields: str) -> QuerySet:
     """`rows` narrowed by each query parameter given: parameter name -> field lookup."""
-    for param, field in fields.items():
-        if request.query_params.get(param):
-            rows = rows.filter(**{field: request.query_params[param]})
-    return rows
+    return filters_apply(rows, request.query_params, fields)
 
 
 def _manifests() -> QuerySet[Manifest]:

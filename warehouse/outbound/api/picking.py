@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from core.api_permissions import area_permission
 from core.errors import NotFound, PermissionDenied
+from core.filters import filters_apply
 from core.roles import may_use
 from layout.models import Warehouse
 from warehouse.api.serializers import ScanInput, StationReplyOutput
@@ -222,13 +223,12 @@ class WaveList(GenericAPIView):
     permission_classes = [area_permission("picking_manage")]
     serializer_class = WaveOutput
 
+    def get_queryset(self) -> QuerySet[Wave]:
+        return filters_apply(_waves().order_by("-created_at", "-id"), self.request.query_params,
+                             {"warehouse": "warehouse__code", "status": "status"})
+
     @extend_schema(parameters=[WAREHOUSE_FILTER, OpenApiParameter("status", str)], responses=WaveOutput(many=True),
                    operation_id="v1_waves_list")
     def get(self, request: Request) -> Response:
-        waves = _waves().order_by("-created_at", "-id")
-        if request.query_params.get("warehouse"):
-            waves = waves.filter(warehouse__code=request.query_params["warehouse"])
-        if request.query_params.get("status"):
-            waves = waves.filter(status=request.query_params["status"])
-        page = self.paginate_queryset(waves)
+        page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(WaveOutput(page, many=True).data)
