@@ -73,13 +73,25 @@ def _assign_totes(session: PickSession) -> None:
         return
     busy = PickSlot.objects.filter(session__status__in=LIVE_SESSION, tote__isnull=False).values("tote_id")
     holding = BinStock.objects.filter(qty__gt=0).values("bin_id")
-    totes = list(
-        Bin.objects.filter(warehouse_id=session.warehouse_id, kind=Bin.Kind.TOTE, is_active=True)
-        .exclude(pk__in=busy).exclude(pk__in=holding).order_by("code")
-        # FOR NO KEY UPDATE: claims the tote against another claimer, yet never stalls the ledger rows and
-        # bin stock that reference the bin (a plain FOR UPDATE on a Bin row would).
-        .select_for_update(skip_locked=True, of=("self",), no_key=True)[: len(slots)]
-    )
+    passed_over: set[int] = set()
+    for _ in range(5):
+        totes = list(
+            Bin.objects.filter(warehouse_id=session.warehouse_id, kind=Bin.Kind.TOTE, is_active=True)
+            .exclude(pk__in=busy).exclude(pk__in=holding).exclude(pk__in=passed_over).order_by("code")
+            # FOR NO KEY UPDATE: claims the tote against another claimer, yet never stalls the ledger rows and
+            # bin stock that reference the bin (a plain FOR UPDATE on a Bin row would).
+            .select_for_update(skip_locked=True, of=("self",), no_key=True)[: len(slots)]
+        )
+        # A claimer that committed after this statement's snapshot had released the tote's lock before it was
+        # taken here, and the Bin row itself did not change, so PostgreSQL does not re-check it. A fresh read,
+        # now that the lock is held, sees that claimer's slot: such a tote is passed over and another taken.
+        taken = set(PickSlot.objects.filter(session__status__in=LIVE_SESSION, tote_id__in=[t.pk for t in totes])
+                    .exclude(session=session).values_list("tote_id", flat=True))
+        if not taken:
+            break
+        passed_over |= taken
+    else:
+        raise PickRefused(f"the totes of {session.warehouse.code} are being claimed by others: scan again")
     if len(totes) < len(slots):
         raise PickRefused(f"{len(slots)} empty totes needed, {len(totes)} free in {session.warehouse.code}: empty some at pack-out")
     for slot, tote in zip(slots, totes, strict=True):
