@@ -291,6 +291,127 @@ def seed_pack_out(merchants) -> None:
             priority=10, min_weight_g=10_000, action=ShippingRule.Action.USE_SERVICE, carrier="UPS", service="Ground"))
 
 
+RETURN_ORDERS = [  # external id, ship-to, [(sku number, qty)], days since shipped
+    ("ACME-H001", ("Jersey City", "NJ", "07302"), [(3, 1), (8, 2)], 12),
+    ("ACME-H002", ("Brooklyn", "NY", "11201"), [(5, 1), (12, 1)], 9),
+    ("ACME-H003", ("Philadelphia", "PA", "19103"), [(7, 2), (9, 1)], 8),
+    ("ACME-H004", ("Newark", "NJ", "07102"), [(4, 1), (11, 2)], 15),
+    ("ACME-H005", ("Hoboken", "NJ", "07030"), [(6, 1), (14, 1)], 20),
+]
+UNEXPECTED_PARCEL = "9205590123456724680134"  # a USPS return label bought by someone else: no RMA has it
+
+
+def seed_returns(warehouses: list[Warehouse], channels) -> list[str]:
+    """Orders shipped before go-live (imported history) and their returns in every state: requested,
+    authorized with a prepaid label, received and waiting for grading, graded, resolved with store
+    credit; an unexpected parcel in the holding queue; a flush batch of the damaged units waiting for
+    a second person. Everything goes through the returns services except the imported shipments."""
+    from django.utils import timezone
+
+    from orders.adapters.base import NormalizedAddress, NormalizedLine, NormalizedOrder
+    from orders.models import FulfillmentLine, FulfillmentOrder, Order
+    from orders.services.intake import order_upsert
+    from returns.models import FlushBatch, ReturnAuthorization, ReturnParcel
+    from returns.services.flush import FlushItem, flush_batch_create
+    from returns.services.receiving import parcel_receive
+    from returns.services.rmas import RequestedLine, rma_create
+    from returns.services.setup import returns_bins, returns_defaults_ensure
+
+    returns_defaults_ensure()
+    warehouse = next(w for w in warehouses if w.code == "ewr1")
+    channel = next(c for c in channels if c.kind == "api" and c.merchant.code == "acme")
+    User = get_user_model()
+    agent, processor, manager = (User.objects.get(username=name) for name in ("support", "returns", "manager"))
+    orders = []
+    for external_id, (city, region, postal), wanted, days in RETURN_ORDERS:
+        order = Order.objects.filter(channel=channel, external_id=external_id).first()
+        if order is None:
+            with transaction.atomic():
+                products = {n: Product.objects.get(merchant=channel.merchant, sku=f"ACME-{n:04d}") for n, _ in wanted}
+                normalized = NormalizedOrder(
+                    external_id=external_id, order_number=external_id, channel_updated_at=None,
+                    email=f"{external_id.lower()}@demo.example", customer_name=f"Returning Buyer {external_id[-1]}",
+                    ship_to=NormalizedAddress(name=f"Returning Buyer {external_id[-1]}", line1=f"{days} Elm St", city=city,
+                                              region=region, postal_code=postal, country="US"),
+                    lines=tuple(NormalizedLine(external_line_id=f"{external_id}-{i}", sku=products[n].sku,
+                                               name=products[n].name, quantity=qty, unit_price=Decimal("39.00") + n)
+                                for i, (n, qty) in enumerate(wanted, start=1)),
+                )
+                order = order_upsert(channel=channel, normalized=normalized, source="demo history").order
+                shipped_at = timezone.now() - dt.timedelta(days=days)
+                fulfillment = FulfillmentOrder.objects.create(order=order, warehouse=warehouse, shipped_at=shipped_at,
+                                                              status=FulfillmentOrder.Status.SHIPPED)
+                FulfillmentLine.objects.bulk_create([
+                    FulfillmentLine(fulfillment_order=fulfillment, order_line=line, qty=line.quantity,
+                                    shipped_qty=line.quantity) for line in order.lines.all()])
+                Order.objects.filter(pk=order.pk).update(status=Order.Status.SHIPPED)
+        orders.append(order)
+    numbers = []
+    for order, (resolution, reason, authorize) in zip(orders, [
+        ("refund", "changed_mind", False),  # requested: customer service has not looked yet
+        ("exchange", "wrong_size", True),  # authorized, a prepaid label on its way to the customer
+        ("refund", "defective", True),  # received: on the bench, waiting for grading
+        ("store_credit", "not_as_described", True),  # graded and resolved
+        ("warranty", "damaged_in_transit", True),  # graded, waiting for customer service to resolve
+    ], strict=True):
+        rma = ReturnAuthorization.objects.filter(order=order).first()
+        if rma is None:
+            lines = list(order.lines.order_by("line_no"))
+            exchange_to = Product.objects.filter(merchant=order.merchant, sku__gt=lines[0].sku).order_by("sku").first()
+            rma = rma_create(order=order, resolution=resolution, actor=agent, source="customer service",
+                             authorize=authorize, customer_note="demo return",
+                             lines=[RequestedLine(order_line_id=line.pk, qty=line.quantity, reason=reason,
+                                                  exchange_sku=exchange_to.sku if resolution == "exchange" else "")
+                                    for line in lines])
+            _demo_return_progress(rma, order, processor=processor, agent=agent, resolve=resolution == "store_credit")
+        numbers.append(rma.number)
+    if not ReturnParcel.objects.filter(warehouse=warehouse, scanned=UNEXPECTED_PARCEL).exists():
+        parcel_receive(warehouse=warehouse, raw=UNEXPECTED_PARCEL, actor=processor,
+                       note="no packing slip inside; customer unknown")
+    holding = returns_bins(warehouse).holding
+    if not FlushBatch.objects.filter(warehouse=warehouse, reason__startswith="Damaged returns").exists():
+        from inventory.models import BinStock
+
+        rows = BinStock.objects.filter(bin=holding, qty__gt=0).select_related("product").order_by("pk")
+        items = [FlushItem(product=r.product, bin=holding, qty=r.qty, condition=r.condition, disposition="liquidate")
+                 for r in rows]
+        if items:
+            flush_batch_create(warehouse=warehouse, items=items, actor=manager,
+                               reason="Damaged returns to the liquidation pallet")
+    return numbers
+
+
+def _demo_return_progress(rma, order, *, processor, agent, resolve: bool) -> None:
+    """Move a fresh demo RMA as far as its story goes: label, receipt, grading, resolution."""
+    from returns.models import RmaStatus
+    from returns.services.grading import unit_grade
+    from returns.services.labels import rma_label_buy
+    from returns.services.receiving import parcel_receive, unit_receive
+    from returns.services.resolutions import rma_resolve
+
+    if rma.status != RmaStatus.AUTHORIZED:
+        return
+    if rma.resolution == "exchange":
+        if transaction.get_connection().in_atomic_block:  # seeded inside a caller's transaction: the label job buys it
+            from core.dispatch import enqueue_after_commit
+            from returns.tasks import buy_return_label
+
+            enqueue_after_commit(buy_return_label, rma.pk)
+        else:
+            rma_label_buy(rma=rma, actor=agent)  # the sandbox carrier, outside any transaction as a carrier call must be
+        return
+    parcel = parcel_receive(warehouse=rma.warehouse, raw=rma.code, actor=processor)
+    units = [unit_receive(parcel=parcel, raw=line.sku, actor=processor)
+             for line in order.lines.order_by("line_no") for _ in range(line.quantity)]
+    if rma.resolution == "refund":
+        return  # received: the units wait as returned-pending in the intake bin
+    for n, unit in enumerate(units):
+        unit_grade(unit=unit, grade_code="good" if n % 2 == 0 else "damaged", actor=processor,
+                   notes="" if n % 2 == 0 else "scuffed, box torn")
+    if resolve:
+        rma_resolve(rma=rma, actor=agent)
+
+
 def seed_demo() -> dict:
     from inventory.selectors import stock_by_warehouse
 
@@ -302,6 +423,7 @@ def seed_demo() -> dict:
     channels = seed_channels(merchants)
     seed_pack_out(merchants)
     pick_orders = seed_pick_work(channels)
+    returns = seed_returns(warehouses, channels)
     skus = {}
     for merchant in merchants:
         skus[merchant.code] = [
@@ -313,6 +435,7 @@ def seed_demo() -> dict:
         "warehouses": [w.code for w in warehouses],
         "purchase_orders": inbound,
         "pick_orders": pick_orders,
+        "returns": returns,
         "channels": [
             {"id": c.id, "merchant": c.merchant.code, "kind": c.kind, "name": c.name, "webhook_secret": c.webhook_secret,
              "webhook_url": f"/webhooks/{c.kind}/{c.id}/" if c.is_storefront else None}

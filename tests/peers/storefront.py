@@ -56,7 +56,7 @@ class StorefrontPeer:
         self.updates: list[dict[str, Any]] = []
         self.fulfillments: dict[str, list[dict[str, Any]]] = {}  # Shopify
         self.notes: dict[str, list[dict[str, Any]]] = {}  # WooCommerce
-        self.refunds: dict[str, list[dict[str, Any]]] = {}  # WooCommerce
+        self.refunds: dict[str, list[dict[str, Any]]] = {}  # WooCommerce and Shopify
         self.shipments: dict[str, list[dict[str, Any]]] = {}  # BigCommerce
         self.stale_compares = 0  # Shopify: answer the next N stock writes with COMPARE_QUANTITY_STALE
         self.lock = threading.Lock()
@@ -176,6 +176,8 @@ class StorefrontPeer:
             return self._shopify_fulfillment_event(variables["fulfillmentEvent"])
         if "orderCancel(" in query:
             return self._shopify_order_cancel(query, variables)
+        if "refundCreate(" in query:
+            return self._shopify_refund_create(query, variables)
         if "order(id:" in query:
             order = self.orders.get(str(variables["id"]).rsplit("/", 1)[1])
             return {"data": {"order": self._shopify_order_state(order) if order else None}}
@@ -232,8 +234,10 @@ class StorefrontPeer:
     def _shopify_order_state(self, order: dict[str, Any]) -> dict[str, Any]:
         fulfillments = [{k: f[k] for k in ("id", "displayStatus", "deliveredAt", "trackingInfo")}
                         for f in self.fulfillments.get(str(order["id"]), [])]
+        refunds = [{"id": r["id"], "note": r["note"]} for r in self.refunds.get(str(order["id"]), [])]
         return {"id": f"gid://shopify/Order/{order['id']}", "cancelledAt": order.get("cancelled_at"),
-                "fulfillments": fulfillments, "fulfillmentOrders": {"nodes": [self._shopify_fulfillment_order(order)]}}
+                "fulfillments": fulfillments, "fulfillmentOrders": {"nodes": [self._shopify_fulfillment_order(order)]},
+                "refunds": refunds}
 
     def _shopify_fulfillment_create(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         given = variables.get("fulfillment") or {}
@@ -314,6 +318,64 @@ class StorefrontPeer:
         self._update(order_id, "cancel", reason=variables["reason"], refund=variables["refund"],
                      restock=variables["restock"], staff_note=variables.get("staffNote"))
         return {"data": {"orderCancel": {"job": {"id": f"gid://shopify/Job/{len(self.updates)}"}, "orderCancelUserErrors": []}}}
+
+    def _shopify_refund_create(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """refundCreate(input: RefundInput!) as the Admin GraphQL API checks it: known input fields only,
+        line items of this order and no more than is left to refund, transactions with amount, gateway,
+        kind and orderId, store credit (RefundMethodInput.storeCreditRefund) only for an order with a customer."""
+        refund_input = variables.get("input")
+        invalid = {"errors": [{"message": "Variable $input of type RefundInput! was provided invalid value",
+                               "extensions": {"code": "INVALID_VARIABLE"}}]}
+        if "$input: RefundInput!" not in query or not isinstance(refund_input, dict) or not refund_input.get("orderId"):
+            return invalid
+        known = {"orderId", "note", "notify", "refundLineItems", "transactions", "refundMethods", "shipping", "currency",
+                 "refundDuties", "allowOverRefunding"}
+        line_fields, transaction_fields = {"lineItemId", "quantity", "restockType", "locationId"}, {
+            "amount", "gateway", "kind", "orderId", "parentId"}
+        lines, transactions = refund_input.get("refundLineItems") or [], refund_input.get("transactions") or []
+        methods = refund_input.get("refundMethods") or []
+        if (set(refund_input) - known or any(not isinstance(x, dict) or set(x) - line_fields or "lineItemId" not in x
+                                             or not isinstance(x.get("quantity"), int) for x in lines)
+                or any(x.get("restockType", "NO_RESTOCK") not in {"NO_RESTOCK", "CANCEL", "RETURN"} for x in lines)
+                or any(not isinstance(x, dict) or set(x) - transaction_fields
+                       or not all(x.get(f) for f in ("amount", "gateway", "kind", "orderId")) for x in transactions)
+                or any(not isinstance(x, dict) or set(x) != {"storeCreditRefund"}
+                       or set((x["storeCreditRefund"] or {}).get("amount") or {}) != {"amount", "currencyCode"} for x in methods)):
+            return invalid
+        order_id = str(refund_input["orderId"]).rsplit("/", 1)[1]
+        order = self.orders.get(order_id)
+
+        def refused(field: list[str], message: str) -> dict[str, Any]:
+            return {"data": {"refundCreate": {"refund": None, "userErrors": [{"field": field, "message": message}]}}}
+
+        if order is None:
+            return refused(["orderId"], "Order does not exist")
+        refunded: dict[str, int] = {}
+        for earlier in self.refunds.get(order_id, []):
+            for line in earlier["line_items"]:
+                refunded[line["line_item_id"]] = refunded.get(line["line_item_id"], 0) + line["quantity"]
+        quantities = {str(item["id"]): item["quantity"] for item in order.get("line_items", [])}
+        for n, line in enumerate(lines):
+            item_id = str(line["lineItemId"]).rsplit("/", 1)[1]
+            if item_id not in quantities:
+                return refused(["refundLineItems", str(n), "lineItemId"], "Line item does not exist")
+            if not 0 < line["quantity"] <= quantities[item_id] - refunded.get(item_id, 0):
+                return refused(["refundLineItems", str(n), "quantity"], "Quantity cannot refund more items than were purchased")
+        if any(t["kind"] != "REFUND" or t["orderId"] != refund_input["orderId"] for t in transactions):
+            return refused(["transactions"], "Transaction kind must be REFUND on this order")
+        if methods and not order.get("customer"):
+            return refused(["refundMethods"], "Store credit can only be issued to an order with a customer")
+        refund = {
+            "id": f"gid://shopify/Refund/{800 + sum(len(r) for r in self.refunds.values())}",
+            "note": refund_input.get("note") or "", "notify": bool(refund_input.get("notify")),
+            "line_items": [{"line_item_id": str(x["lineItemId"]).rsplit("/", 1)[1], "quantity": x["quantity"],
+                            "restock_type": x.get("restockType", "NO_RESTOCK")} for x in lines],
+            "transactions": [{"amount": str(t["amount"]), "kind": t["kind"], "gateway": t["gateway"]} for t in transactions],
+            "store_credit": [dict(m["storeCreditRefund"]["amount"]) for m in methods],
+        }
+        self.refunds.setdefault(order_id, []).append(refund)
+        self._update(order_id, "refund", **{k: v for k, v in refund.items() if k != "id"})
+        return {"data": {"refundCreate": {"refund": {"id": refund["id"]}, "userErrors": []}}}
 
     # --- WooCommerce: REST v3 -------------------------------------------------------------------------
     def _woocommerce(self, method: str, path: str, query: dict[str, str], body: Any) -> Reply:
