@@ -145,3 +145,15 @@ def test_openapi_schema_documents_the_returns_api(api_client, site):
         assert path in schema["paths"], path
     rma_create = schema["paths"]["/api/v1/returns/rmas/"]["post"]
     assert any(p["name"] == "Idempotency-Key" for p in rma_create["parameters"])
+    # Every step of the returns API, each of its methods, is in the schema with its answers.
+    from returns.api.urls import urlpatterns
+
+    for pattern in urlpatterns:
+        path = "/api/v1/" + str(pattern.pattern).replace("<int:pk>", "{id}")
+        assert path in schema["paths"], path
+        view = pattern.callback.view_class
+        for method in ("get", "post", "put", "patch", "delete"):
+            if hasattr(view, method):
+                operation = schema["paths"][path].get(method)
+                assert operation and operation["responses"], (path, method)
+                assert "returns" in " ".join(operation.get("tags", [])) + operation["operationId"], (path, method)
