@@ -1,5 +1,6 @@
-"""Random sequences of return actions (open RMAs, receive parcels, scan units, grade them to any destination,
-finish parcels, resolve, flush the holding bin) keep the stock invariants after every step; refused
+"""Random sequences of return actions (open RMAs for every resolution, cancel them, receive parcels, match
+unexpected ones later, scan units, grade them to any destination, finish parcels, resolve, flush the holding
+bin with a second person and its cost written off) keep the stock invariants after every step; refused
 actions change nothing; the units received always equal the units on the ledger as returns."""
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from core import roles
 from core.errors import DomainError
 from inventory.models import BinStock, Movement, MovementKind, StockLevel
-from returns.models import Disposition, ReturnLine, ReturnParcel, ReturnUnit
+from returns.models import Disposition, Resolution, ReturnAuthorization, ReturnLine, ReturnParcel, ReturnUnit
 from returns.services.flush import (
     FlushItem,
     flush_batch_approve,
@@ -20,9 +21,9 @@ from returns.services.flush import (
     flush_batch_execute,
 )
 from returns.services.grading import unit_grade
-from returns.services.receiving import parcel_finish, parcel_receive, unit_receive
+from returns.services.receiving import parcel_finish, parcel_match, parcel_receive, unit_receive
 from returns.services.resolutions import rma_resolve
-from returns.services.rmas import RequestedLine, rma_create
+from returns.services.rmas import RequestedLine, rma_cancel, rma_create
 from returns.services.setup import returns_bins
 from tests.factories import UserFactory
 from tests.inventory.invariants import assert_stock_invariants
@@ -64,9 +65,11 @@ class ReturnMachine(RuleBasedStateMachine):
             assert snapshot() == before, f"a refused {action.__name__} changed something"
             return None
 
-    @rule(qtys=st.lists(st.integers(-1, 5), min_size=2, max_size=2), resolution=st.sampled_from(["refund", "warranty"]))
+    @rule(qtys=st.lists(st.integers(-1, 5), min_size=2, max_size=2), resolution=st.sampled_from(Resolution.values))
     def open_rma(self, qtys, resolution):
-        lines = [RequestedLine(order_line_id=line.pk, qty=q, reason="wrong_size")
+        other = {p.pk: q.sku for p, q in zip(self.site.products, reversed(self.site.products))}
+        lines = [RequestedLine(order_line_id=line.pk, qty=q, reason="wrong_size",
+                               exchange_sku=other[line.product_id] if resolution == Resolution.EXCHANGE else "")
                  for line, q in zip(self.order.lines.order_by("pk"), qtys) if q]
         rma = self.attempt(rma_create, order=self.order, lines=lines, resolution=resolution, actor=self.site.agent,
                            source="test", authorize=True)
@@ -79,6 +82,19 @@ class ReturnMachine(RuleBasedStateMachine):
         parcel = self.attempt(parcel_receive, warehouse=self.site.warehouse, raw=code, actor=self.site.processor)
         if parcel:
             self.parcels.append(parcel)
+
+    @rule(i=st.integers(0, 5), j=st.integers(0, 5))
+    def match_parcel(self, i, j):
+        """An unexpected parcel is matched later: only to a return that can still take one."""
+        unmatched = list(ReturnParcel.objects.filter(status="unmatched").order_by("pk"))
+        if unmatched and self.rmas:
+            self.attempt(parcel_match, parcel=unmatched[i % len(unmatched)], rma=self.rmas[j % len(self.rmas)],
+                         actor=self.site.manager)
+
+    @rule(i=st.integers(0, 5))
+    def cancel(self, i):
+        if self.rmas:
+            self.attempt(rma_cancel, rma=self.rmas[i % len(self.rmas)], actor=self.site.agent, reason="customer kept it")
 
     @rule(i=st.integers(0, 5), p=st.integers(0, 1))
     def scan_unit(self, i, p):
@@ -113,8 +129,14 @@ class ReturnMachine(RuleBasedStateMachine):
         items = [FlushItem(product=r.product, bin=holding, qty=r.qty + extra, condition=r.condition, disposition="destroy")
                  for r in rows]
         batch = flush_batch_create(warehouse=self.site.warehouse, items=items, reason="random flush", actor=self.site.manager)
+        assert self.attempt(flush_batch_approve, batch=batch, actor=self.site.manager) is None  # never the builder
+        assert self.attempt(flush_batch_execute, batch=batch, actor=self.site.manager) is None  # not approved yet
         flush_batch_approve(batch=batch, actor=self.approver)
-        self.attempt(flush_batch_execute, batch=batch, actor=self.site.manager)
+        cost = sum(item.qty * item.product.unit_cost for item in items)
+        done = self.attempt(flush_batch_execute, batch=batch, actor=self.site.manager)
+        assert (done is None) == (extra > 0)  # asking more than the bin holds flushes nothing
+        if done is not None:
+            assert done.value_written_off == cost
 
     @invariant()
     def ledger_is_whole(self):
@@ -127,6 +149,12 @@ class ReturnMachine(RuleBasedStateMachine):
             claimed = ReturnLine.objects.filter(order_line=line).exclude(rma__status="cancelled").aggregate(n=Sum("qty"))["n"] or 0
             assert claimed <= line.quantity
         assert ReturnParcel.objects.filter(status="unmatched", rma__isnull=False).count() == 0
+        for rma in ReturnAuthorization.objects.filter(status="resolved"):
+            if rma.resolution in (Resolution.EXCHANGE, Resolution.WARRANTY):
+                assert rma.replacement_order_id and rma.refund_amount is None
+            else:
+                assert rma.refund_amount is not None and not rma.replacement_order_id
+        assert not ReturnUnit.objects.filter(rma__status="cancelled").exists()
 
 
 @pytest.mark.django_db
