@@ -166,3 +166,17 @@ def inventory_accuracy(*, warehouse_id: int | None = None, since: dt.datetime | 
     )
     return InventoryAccuracy(counts=figures["counts"], exact_counts=figures["exact"],
                              expected_units=figures["expected"] or 0, variance_units=figures["off"] or 0)
+
+
+def count_moved_since(task: CountTask) -> int:
+    """Net units of the task's product that entered (+) or left (-) its bin since the count's snapshot."""
+    if task.ledger_mark is None and task.counted_at is None:
+        return 0
+    moves = Movement.objects.filter(product_id=task.product_id, bin_id=task.bin_id, condition=Condition.SELLABLE)
+    moves = moves.filter(id__gt=task.ledger_mark) if task.ledger_mark is not None else moves
+    return moves.aggregate(n=Sum("qty"))["n"] or 0
+
+
+def open_counts_by_warehouse() -> dict[int, int]:
+    return dict(CountTask.objects.filter(status=CountTask.Status.OPEN).values_list("warehouse_id")
+                .annotate(n=Count("id")).order_by())

@@ -71,7 +71,7 @@ def count_request(*, warehouse: Warehouse, actor, reason: str = "", bin: Bin | N
     scope = {"bin": bin} if bin is not None else {"product": product} if product is not None else {"bin__zone": zone}
     pairs = _stocked_pairs(warehouse, **scope)
     what = (f"bin {bin.code}" if bin is not None else f"SKU {product.sku}" if product is not None
-            else f"zone {zone.code}")
+            else f"zone {zone.code if zone is not None else ''}")
     if not pairs:
         raise CountRequestRefused(f"{what} holds no sellable stock on a storage shelf in {warehouse.code}: nothing to count")
     return _insert(warehouse, pairs, source=CountTask.Source.MANAGER,

@@ -103,7 +103,7 @@ def count_scan(*, task: CountTask, raw: str, actor) -> StationReply:
         return StationReply(True, f"Quantity {scan.qty}: now scan the item", {"task_id": task.pk, "pending_qty": scan.qty})
     if scan.kind == ScanKind.BIN:
         _check_bin(task, scan.code)
-        return _finished(count_finish(task=task, actor=actor))
+        return count_finished_reply(count_finish(task=task, actor=actor))
     if not scan.is_product:
         raise CountRefused(f"scan a unit of {task.product.sku}, or the bin {task.bin.code} to finish")
     if not scan_names_product(scan, task.product):
@@ -120,7 +120,7 @@ def _command(task: CountTask, command: str, actor) -> StationReply:
     if command in ("DONE", "FINISH"):
         if not task.bin_confirmed:
             raise CountRefused(f"scan the bin {task.bin.code} before finishing its count")
-        return _finished(count_finish(task=task, actor=actor))
+        return count_finished_reply(count_finish(task=task, actor=actor))
     if command == "RELEASE":
         count_release(task=task, actor=actor)
         return StationReply(True, f"Count {task} given back to the queue", {"released": True})
@@ -131,7 +131,7 @@ def _command(task: CountTask, command: str, actor) -> StationReply:
     raise CountRefused(f"unknown command {command}: finish with the bin or {FINISH_KEY}, CMD:RESTART, CMD:RELEASE")
 
 
-def _finished(task: CountTask) -> StationReply:
+def count_finished_reply(task: CountTask) -> StationReply:
     if task.status == CountTask.Status.REVIEW:
         return StationReply(True, f"Count {task} recorded: {task.counted_qty} counted. A manager will review it.",
                             {"task_id": task.pk, "status": task.status, "done": True})
@@ -197,8 +197,8 @@ def count_finish(*, task: CountTask, actor) -> CountTask:
 def _open_discrepancy(task: CountTask) -> Discrepancy | None:
     if not task.discrepancy_id:
         return None
-    discrepancy = Discrepancy.objects.filter(pk=task.discrepancy_id).values_list("status", flat=True).first()
-    return _locked_open(task.discrepancy) if discrepancy == Discrepancy.Status.OPEN else None
+    found = Discrepancy.objects.filter(pk=task.discrepancy_id).first()
+    return _locked_open(found) if found is not None and found.status == Discrepancy.Status.OPEN else None
 
 
 def _reviewable(task: CountTask, actor, note: str) -> CountTask:
@@ -219,7 +219,7 @@ def count_approve(*, task: CountTask, actor, note: str) -> CountTask:
     task = _reviewable(task, actor, note)
     note = note.strip()
     discrepancy = _open_discrepancy(task)
-    variance = task.counted_qty - task.system_qty
+    variance = task.variance or 0
     by = actor.get_username() if hasattr(actor, "get_username") else str(actor)
     if variance:
         try:
