@@ -13,8 +13,8 @@ from warehouse.models import CountPolicy
 from warehouse.services.station_scans import StationReply, apply_scan_once
 
 
-def build_count_site(*, tolerance_units: int | None = 1, tolerance_pct=None, shelves: int = 6) -> PickSite:
-    ps = build_pick_site(shelves=shelves, totes=4)
+def build_count_site(*, tolerance_units: int | None = 1, tolerance_pct=None, shelves: int = 6, totes: int = 4) -> PickSite:
+    ps = build_pick_site(shelves=shelves, totes=totes)
     CountPolicy.objects.create(warehouse=ps.warehouse, tolerance_units=tolerance_units, tolerance_pct=tolerance_pct)
     ps.site.counter = UserFactory(role=roles.INVENTORY_CONTROLLER)  # type: ignore[attr-defined]
     ps.site.approver = UserFactory(role=roles.OPS_MANAGER)  # type: ignore[attr-defined]
