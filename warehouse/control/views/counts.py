@@ -3,6 +3,8 @@ and the review of counts over tolerance."""
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -29,6 +31,16 @@ from warehouse.control.services.counting import (
 )
 from warehouse.models import CountTask
 from warehouse.views.stations import render_station, submitted_scan
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _text(request, name: str, limit: int) -> str:
+    """A typed field, trimmed; control characters (which no keyboard types) refuse the whole form."""
+    value = request.POST.get(name, "").strip()
+    if _CONTROL.search(value):
+        raise CountRequestRefused(f"the {name} holds a control character: type it again")
+    return value[:limit]
 
 
 @area_required("discrepancies")
@@ -80,12 +92,12 @@ def count_board(request):
 @require_POST
 @area_required("discrepancies")
 def count_request_view(request):
-    values = {name: request.POST.get(name, "").strip()[:64] for name in ("warehouse", "bin", "sku", "zone")}
     try:
+        values = {name: _text(request, name, 64) for name in ("warehouse", "bin", "sku", "zone")}
         warehouse = Warehouse.objects.filter(code=values["warehouse"]).first()
         if warehouse is None:
             raise CountRequestRefused(f"no warehouse {values['warehouse'] or '(none given)'}")
-        raised = count_request(warehouse=warehouse, actor=request.user, reason=request.POST.get("reason", "").strip()[:200],
+        raised = count_request(warehouse=warehouse, actor=request.user, reason=_text(request, "reason", 200),
                                **_scope(warehouse, values))
         messages.success(request, raised.message)
     except DomainError as exc:
@@ -125,8 +137,9 @@ def count_review_list(request):
 def count_review(request, pk):
     task = get_object_or_404(count_tasks_for_output(), pk=pk)
     if request.method == "POST":
-        decision, note = request.POST.get("decision", ""), request.POST.get("note", "").strip()[:200]
+        decision = request.POST.get("decision", "")
         try:
+            note = _text(request, "note", 200)
             if decision == "approve":
                 count_approve(task=task, actor=request.user, note=note)
                 messages.success(request, f"{task} approved: the variance is posted to the ledger")
