@@ -60,6 +60,9 @@ NAVIGATION: list[NavItem] = [
     NavItem("Unexpected parcels", "returns:parcel_queue", "returns"),
     NavItem("Inventory flush", "returns:flush_list", "returns_flush"),
     NavItem("Returns insight", "returns:insight", "dashboards"),
+    NavItem("Count station", "warehouse:count_index", "discrepancies"),
+    NavItem("Cycle counts", "warehouse:count_board", "discrepancies"),
+    NavItem("Count approvals", "warehouse:count_review_list", "count_approve"),
 ]
 
 

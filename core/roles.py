@@ -43,6 +43,8 @@ AREAS: dict[str, frozenset[str]] = {
     # Waves, pick session reassignment, the discrepancy queue and count tasks.
     "picking_manage": frozenset({WAREHOUSE_MANAGER, OPS_MANAGER}),
     "discrepancies": frozenset({WAREHOUSE_MANAGER, INVENTORY_CONTROLLER}),
+    # Approve or reject a count whose variance is over the warehouse's tolerance (never one's own count).
+    "count_approve": frozenset({WAREHOUSE_MANAGER, OPS_MANAGER}),
     "packing": frozenset({PACKER, WAREHOUSE_MANAGER}),
     "returns": frozenset({RETURNS_PROCESSOR, WAREHOUSE_MANAGER}),
     # RMAs: customer service opens and follows them, merchants for their own orders.

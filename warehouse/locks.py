@@ -73,3 +73,8 @@ def lock_bin_for_putaway(bin_id: int) -> None:
     after its task and before any stock lock, and released at commit."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [PUTAWAY_BIN_NAMESPACE, bin_id])
+
+
+def claim_count_task(queue: QuerySet[CountTask]) -> CountTask | None:
+    """The first count of `queue` nobody else holds (SKIP LOCKED): two counters never claim the same one."""
+    return queue.select_for_update(of=("self",), no_key=True, skip_locked=True).first()

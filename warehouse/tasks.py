@@ -2,6 +2,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from shipping.exceptions import CarrierError
+from warehouse.control.services.count_plans import count_schedules_due_all
 from warehouse.outbound.services.cancellation import CancelNotReady, fulfillment_cancel
 from warehouse.outbound.services.pack_close import pack_closes_sweep
 
@@ -17,3 +18,10 @@ def sweep_pack_closes() -> dict[str, int]:
              autoretry_for=(CarrierError, OperationalError, CancelNotReady), retry_backoff=2, max_retries=6)
 def fulfillment_cancel_task(fulfillment_id: int) -> str:
     return fulfillment_cancel(fulfillment_id=fulfillment_id, actor="warehouse")
+
+
+# Daily: the counts each product's velocity class makes due; a pair with a count waiting is skipped, so a
+# second run the same day raises nothing new.
+@shared_task(name="warehouse.schedule_counts", ignore_result=True, acks_late=True)
+def schedule_counts() -> dict[str, int]:
+    return count_schedules_due_all()

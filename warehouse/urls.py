@@ -1,6 +1,6 @@
 from django.urls import path
 
-from warehouse.control.views import discrepancies
+from warehouse.control.views import counts, discrepancies
 from warehouse.inbound.views import purchase_orders as inbound
 from warehouse.inbound.views import putaway, receiving
 from warehouse.outbound.views import manifests, packing, picking, waves
@@ -32,6 +32,13 @@ urlpatterns = [
     path("discrepancies/", discrepancies.discrepancy_queue, name="discrepancy_queue"),
     path("discrepancies/<int:pk>/", discrepancies.discrepancy_action, name="discrepancy_action"),
     path("count-tasks/<int:pk>/", discrepancies.count_task_action, name="count_task_action"),
+    path("counting/", counts.count_index, name="count_index"),
+    path("counting/<slug:code>/", counts.count_station, name="count_station"),
+    path("counting/<slug:code>/scan/", counts.count_station_submit, name="count_submit"),
+    path("counts/", counts.count_board, name="count_board"),
+    path("counts/request/", counts.count_request_view, name="count_request"),
+    path("counts/review/", counts.count_review_list, name="count_review_list"),
+    path("counts/<int:pk>/review/", counts.count_review, name="count_review"),
     path("packing/", packing.pack_index, name="pack_index"),
     path("packing/<slug:code>/<slug:station>/", packing.pack_station, name="pack_station"),
     path("packing/<slug:code>/<slug:station>/scan/", packing.pack_station_submit, name="pack_submit"),

@@ -44,4 +44,6 @@ app.conf.beat_schedule = {
     "shipping-void-sweep": {"task": "shipping.sweep_voids", "schedule": 120.0},
     "returns-propose-flush": {"task": "returns.propose_flush_batches", "schedule": crontab(hour=4, minute=15)},
     "returns-label-sweep": {"task": "returns.sweep_return_labels", "schedule": crontab(minute="*/10")},
+    # Cycle counts due by velocity class (A most often), raised once a day before the first shift.
+    "warehouse-schedule-counts": {"task": "warehouse.schedule_counts", "schedule": crontab(hour=4, minute=45)},
 }

@@ -248,6 +248,8 @@ SPECTACULAR_SETTINGS = {
         "ReturnResolutionEnum": "returns.models.Resolution",
         "DiscrepancyResolutionEnum": "warehouse.models.picking.Discrepancy.Resolution",
         "ReturnDispositionEnum": "returns.models.Disposition",
+        "CountTaskStatusEnum": "warehouse.models.counts.CountTask.Status",
+        "CountTaskSourceEnum": "warehouse.models.counts.CountTask.Source",
     },
 }
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from warehouse.api import views
+from warehouse.control.api import counts
 from warehouse.control.api import views as control
 from warehouse.inbound.api import views as inbound
 from warehouse.outbound.api import packing, picking
@@ -37,6 +38,14 @@ urlpatterns = [
     path("discrepancies/<int:pk>/resolve/", control.DiscrepancyResolve.as_view(), name="api-discrepancy-resolve"),
     path("count-tasks/", control.CountTaskList.as_view(), name="api-count-task-list"),
     path("count-tasks/<int:pk>/complete/", control.CountTaskComplete.as_view(), name="api-count-task-complete"),
+    path("count-tasks/request/", counts.CountRequest.as_view(), name="api-count-request"),
+    path("count-tasks/review/", counts.CountReviewList.as_view(), name="api-count-review-list"),
+    path("count-tasks/<int:pk>/scans/", counts.CountScan.as_view(), name="api-count-scan"),
+    path("count-tasks/<int:pk>/finish/", counts.CountFinish.as_view(), name="api-count-finish"),
+    path("count-tasks/<int:pk>/release/", counts.CountRelease.as_view(), name="api-count-release"),
+    path("count-tasks/<int:pk>/approve/", counts.CountApprove.as_view(), name="api-count-approve"),
+    path("count-tasks/<int:pk>/reject/", counts.CountReject.as_view(), name="api-count-reject"),
+    path("warehouses/<slug:code>/count-tasks/claim/", counts.CountClaim.as_view(), name="api-count-claim"),
     path("packs/<int:pk>/", packing.PackDetail.as_view(), name="api-pack-detail"),
     path("packs/<int:pk>/release/", packing.PackRelease.as_view(), name="api-pack-release"),
     path("carton-types/", packing.CartonTypeList.as_view(), name="api-carton-type-list"),

@@ -1,19 +1,22 @@
-"""Reads for inventory control: what a bin under a discrepancy saw. Writes live in
-`warehouse.control.services`."""
+"""Reads for inventory control: what a bin under a discrepancy saw, velocity classes, the count review
+queue and inventory accuracy from counts. Writes live in `warehouse.control.services`."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import reduce
 from operator import or_
 
-from django.db.models import F, Q, QuerySet, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models.functions import Abs, RowNumber
+from django.utils import timezone
 
 from inventory.models import BinStock, Condition, Movement, MovementKind
-from warehouse.models import Discrepancy
+from warehouse.models import CountPolicy, CountTask, Discrepancy
 
 LAST_PUTAWAYS = 3
 
@@ -76,3 +79,104 @@ def discrepancy_histories_for(discrepancies: Iterable[Discrepancy], *, picks: in
             system_qty=system_qty.get((d.product_id, d.bin_id)) or 0,
         )
     return histories
+
+
+# --- cycle counts -----------------------------------------------------------------------------------------
+
+def count_policy_for(warehouse_id: int) -> CountPolicy:
+    """The warehouse's count policy, or the defaults (unsaved) when it has none."""
+    return CountPolicy.objects.filter(warehouse_id=warehouse_id).first() or CountPolicy(warehouse_id=warehouse_id)
+
+
+def velocity_classes(*, warehouse_id: int, policy: CountPolicy, now: dt.datetime | None = None) -> dict[int, str]:
+    """ABC class of every product picked in the warehouse over the policy's trailing window, by product id.
+
+    Ranked by pick hits (one per bin row a pick took units from), most first: the products that together make
+    the first `a_share_pct` % of the hits are A, up to `b_share_pct` % B, the rest C. A product not picked in
+    the window is absent (class C)."""
+    since = (now or timezone.now()) - dt.timedelta(days=policy.window_days)
+    hits = list(
+        Movement.objects.filter(warehouse_id=warehouse_id, kind=MovementKind.PICK, qty__lt=0, created_at__gte=since)
+        .values("product_id").annotate(n=Count("id")).order_by("-n", "product_id").values_list("product_id", "n")
+    )
+    total = sum(n for _, n in hits)
+    classes: dict[int, str] = {}
+    running = 0
+    for product_id, n in hits:
+        # The class of a product is decided by where its share starts: the top product is always A.
+        share_before = running * 100 / total
+        classes[product_id] = "A" if share_before < policy.a_share_pct else "B" if share_before < policy.b_share_pct else "C"
+        running += n
+    return classes
+
+
+def count_tasks_for_output() -> QuerySet[CountTask]:
+    return CountTask.objects.select_related("warehouse", "bin", "product", "counted_by", "claimed_by", "reviewed_by")
+
+
+def count_review_queue(*, warehouse_id: int | None = None) -> list[dict]:
+    """Counts over tolerance waiting for a manager: expected against counted, and what the variance is worth
+    at the product's unit cost."""
+    tasks = count_tasks_for_output().filter(status=CountTask.Status.REVIEW).order_by("counted_at", "id")
+    if warehouse_id is not None:
+        tasks = tasks.filter(warehouse_id=warehouse_id)
+    rows = []
+    for task in tasks[:200]:
+        variance = task.variance or 0
+        rows.append({"task": task, "variance": variance,
+                     "value": (task.product.unit_cost or Decimal("0")) * variance})
+    return rows
+
+
+@dataclass(frozen=True)
+class InventoryAccuracy:
+    counts: int
+    exact_counts: int
+    expected_units: int
+    variance_units: int  # absolute
+
+    @property
+    def count_accuracy_pct(self) -> Decimal | None:
+        """Counts that found exactly what the system held, per hundred counts."""
+        return None if not self.counts else (Decimal(self.exact_counts) * 100 / self.counts).quantize(Decimal("0.01"))
+
+    @property
+    def unit_variance_pct(self) -> Decimal | None:
+        """Absolute units off, per hundred units expected."""
+        if not self.expected_units:
+            return None
+        return (Decimal(self.variance_units) * 100 / self.expected_units).quantize(Decimal("0.01"))
+
+
+def inventory_accuracy(*, warehouse_id: int | None = None, since: dt.datetime | None = None,
+                       until: dt.datetime | None = None) -> InventoryAccuracy:
+    """Inventory accuracy from counts, in one query: every blind count made in the window (counted, waiting
+    for approval or approved), without the rejected ones, which were judged miscounts and recounted."""
+    tasks = CountTask.objects.filter(counted_at__isnull=False, system_qty__isnull=False, counted_qty__isnull=False,
+                                     status__in=[CountTask.Status.DONE, CountTask.Status.REVIEW])
+    if warehouse_id is not None:
+        tasks = tasks.filter(warehouse_id=warehouse_id)
+    if since is not None:
+        tasks = tasks.filter(counted_at__gte=since)
+    if until is not None:
+        tasks = tasks.filter(counted_at__lt=until)
+    figures = tasks.aggregate(
+        counts=Count("id"), exact=Count("id", filter=Q(counted_qty=F("system_qty"))),
+        expected=Sum("system_qty"), off=Sum(Abs(F("counted_qty") - F("system_qty"))),
+    )
+    return InventoryAccuracy(counts=figures["counts"], exact_counts=figures["exact"],
+                             expected_units=figures["expected"] or 0, variance_units=figures["off"] or 0)
+
+
+def count_moved_since(task: CountTask) -> int:
+    """Net units of the task's product that entered (+) or left (-) its bin since the count's snapshot."""
+    if task.ledger_mark is None and task.counted_at is None:
+        return 0
+    moves = Movement.objects.filter(product_id=task.product_id, bin_id=task.bin_id, condition=Condition.SELLABLE)
+    moves = moves.filter(id__gt=task.ledger_mark) if task.ledger_mark is not None else moves
+    return moves.aggregate(n=Sum("qty"))["n"] or 0
+
+
+def open_counts_by_warehouse() -> dict[int, int]:
+    return dict(CountTask.objects.filter(status=CountTask.Status.OPEN).values_list("warehouse_id")
+                .annotate(n=Count("id")).order_by())

@@ -1,4 +1,4 @@
-from warehouse.models.counts import CountTask
+from warehouse.models.counts import CountPolicy, CountTask
 from warehouse.models.inbound import (
     AsnCarton,
     ExceptionKind,
@@ -31,6 +31,7 @@ __all__ = [
     "Carton",
     "CartonItem",
     "CartonType",
+    "CountPolicy",
     "CountTask",
     "Discrepancy",
     "DiscrepancyKind",

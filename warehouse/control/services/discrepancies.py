@@ -17,6 +17,7 @@ from inventory.services.stock import AdjustReason, stock_count_set
 from warehouse.control.services.lifecycle import count_task_transition, discrepancy_transition
 from warehouse.locks import lock_count_task, lock_discrepancy
 from warehouse.models import CountTask, Discrepancy
+from warehouse.models.counts import ACTIVE_COUNT_STATUSES
 
 
 class DiscrepancyRefused(DomainError):
@@ -34,12 +35,19 @@ def discrepancy_resolve(*, discrepancy: Discrepancy, resolution: str, actor, not
         _correct_to_count(discrepancy, counted_qty, actor=actor, reason_code=AdjustReason.LOST,
                           reason=f"D-{discrepancy.pk} {discrepancy.get_kind_display().lower()}. {note}".strip())
     elif resolution == Discrepancy.Resolution.RECOUNT:
-        if discrepancy.count_tasks.filter(status=CountTask.Status.OPEN).exists():
+        if discrepancy.count_tasks.filter(status__in=ACTIVE_COUNT_STATUSES).exists():
             raise Conflict(f"D-{discrepancy.pk} already has a recount waiting")
-        CountTask.objects.create(
-            warehouse_id=discrepancy.warehouse_id, bin=discrepancy.bin, product=discrepancy.product, discrepancy=discrepancy,
-            reason=f"Recount for D-{discrepancy.pk}. {note}".strip(), created_by=actor if getattr(actor, "pk", None) else None,
-        )
+        waiting = CountTask.objects.filter(product=discrepancy.product, bin=discrepancy.bin,
+                                           status__in=ACTIVE_COUNT_STATUSES).first()
+        if waiting is not None:
+            # A scheduled or requested count of the same shelf is already on its way: it settles the discrepancy.
+            CountTask.objects.filter(pk=waiting.pk, discrepancy__isnull=True).update(discrepancy=discrepancy)
+        else:
+            CountTask.objects.create(
+                warehouse_id=discrepancy.warehouse_id, bin=discrepancy.bin, product=discrepancy.product,
+                discrepancy=discrepancy, source=CountTask.Source.DISCREPANCY,
+                reason=f"Recount for D-{discrepancy.pk}. {note}".strip(), created_by=actor if getattr(actor, "pk", None) else None,
+            )
         discrepancy.resolution, discrepancy.resolution_note = resolution, note[:255]
         discrepancy.save(update_fields=["resolution", "resolution_note"])
         return discrepancy  # stays open, flagged, until the count comes back
