@@ -60,6 +60,9 @@ NAVIGATION: list[NavItem] = [
     NavItem("Unexpected parcels", "returns:parcel_queue", "returns"),
     NavItem("Inventory flush", "returns:flush_list", "returns_flush"),
     NavItem("Returns insight", "returns:insight", "dashboards"),
+    NavItem("SLA", "ops:sla", "dashboards"),
+    NavItem("Capacity", "ops:capacity", "dashboards"),
+    NavItem("Accuracy", "ops:accuracy", "dashboards"),
 ]
 
 

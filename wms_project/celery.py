@@ -44,4 +44,8 @@ app.conf.beat_schedule = {
     "shipping-void-sweep": {"task": "shipping.sweep_voids", "schedule": 120.0},
     "returns-propose-flush": {"task": "returns.propose_flush_batches", "schedule": crontab(hour=4, minute=15)},
     "returns-label-sweep": {"task": "returns.sweep_return_labels", "schedule": crontab(minute="*/10")},
+    # Orders about to miss their ship-by: priority raised, floor managers told (once per order).
+    "ops-watch-sla": {"task": "ops.watch_sla", "schedule": crontab(minute="*/5")},
+    # Drift findings, parked storefront messages, ageing discrepancies, full facilities: told once each.
+    "ops-raise-alerts": {"task": "ops.raise_alerts", "schedule": crontab(minute="*/10")},
 }
