@@ -4,6 +4,7 @@ that make it (see test_kpis.py). Rows are written directly: the dashboards only 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 
 from core import roles
@@ -78,13 +79,16 @@ def _session(history, *, picker, claimed, completed, lines: list[tuple[str, int]
     return session
 
 
-def build_history() -> History:
+def build_history(now: dt.datetime = NOW, tag: str = "") -> History:
+    """The history as seen at `now` (the fixed Wednesday by default; the pages read the clock); `tag` suffixes
+    every code and name, so the same history can be built twice."""
+    NOW = now
     roles.ensure_roles()
-    warehouse = WarehouseFactory(code="ewr", square_feet=1000, usable_height_ft=10, capacity_alert_pct=80,
+    warehouse = WarehouseFactory(code=f"ewr{tag}", square_feet=1000, usable_height_ft=10, capacity_alert_pct=80,
                                  sla_dock_to_stock_hours=24)
-    other = WarehouseFactory(code="lax", square_feet=500)
-    merchant, other_merchant = MerchantFactory(code="acme"), MerchantFactory(code="globex")
-    history = History(warehouse, other, merchant, other_merchant, UserFactory(username="olivia", role=roles.OPS_MANAGER))
+    other = WarehouseFactory(code=f"lax{tag}", square_feet=500)
+    merchant, other_merchant = MerchantFactory(code=f"acme{tag}"), MerchantFactory(code=f"globex{tag}")
+    history = History(warehouse, other, merchant, other_merchant, UserFactory(username=f"olivia{tag}", role=roles.OPS_MANAGER))
     history.channels = {m.pk: ChannelFactory(merchant=m) for m in (merchant, other_merchant)}
 
     # Open work (now 15:00). At risk: released with 2 h left (needs 3 h), picking 1 h overdue, globex's picking
@@ -117,12 +121,12 @@ def build_history() -> History:
     # Inbound: 100 expected this week, 30 received and 10 damaged: 60 to come; next week's and cancelled don't count.
     for expected_date, status in ((NOW.date() + dt.timedelta(days=1), "open"), (NOW.date() + 7 * D, "open"),
                                   (NOW.date(), "cancelled")):
-        po = PurchaseOrder.objects.create(merchant=merchant, warehouse=warehouse, number=f"PO-{expected_date}-{status}",
+        po = PurchaseOrder.objects.create(merchant=merchant, warehouse=warehouse, number=f"PO-{expected_date}-{status}{tag}",
                                           expected_date=expected_date, status=status)
         PurchaseOrderLine.objects.create(purchase_order=po, product=cube, expected_qty=100, received_qty=30, damaged_qty=10)
 
     # Dock to stock: 2 h a day ago, 30 h (over the 24 h SLA) two days ago, 1 h twenty days ago.
-    dock = BinFactory(zone=zone_a, kind=Bin.Kind.DOCK, code="DOCK-1")
+    dock = BinFactory(zone=zone_a, kind=Bin.Kind.DOCK, code=f"DOCK-1{tag}")
     for stocked, seconds in ((NOW - D, 2 * 3600), (NOW - 2 * D, 30 * 3600), (NOW - 20 * D, 3600)):
         Receipt.objects.create(purchase_order=po, warehouse=warehouse, dock_bin=dock, status="stocked",
                                stocked_at=stocked, dock_to_stock_seconds=seconds)
@@ -136,9 +140,9 @@ def build_history() -> History:
         _at(Discrepancy, d.pk, created_at=NOW - age)
 
     # Storefront messages: acme has one parked delivery, globex one parked update.
-    InboxDelivery.objects.create(channel=history.channels[merchant.pk], dedup_key="d1", topic="orders/create", body="{}",
+    InboxDelivery.objects.create(channel=history.channels[merchant.pk], dedup_key=f"d1{tag}", topic="orders/create", body="{}",
                                  status="parked", last_error="bad payload")
-    InboxDelivery.objects.create(channel=history.channels[merchant.pk], dedup_key="d2", topic="orders/create", body="{}",
+    InboxDelivery.objects.create(channel=history.channels[merchant.pk], dedup_key=f"d2{tag}", topic="orders/create", body="{}",
                                  status="processed")
     globex_fo = history.fulfillments["globex_picking"]
     OutboxMessage.objects.create(channel=history.channels[other_merchant.pk], order=globex_fo.order, sequence=1,
@@ -146,16 +150,16 @@ def build_history() -> History:
 
     # Awaiting manifest: one labelled carton of the packed order.
     packed = history.fulfillments["packed_soon"]
-    pack_bin = BinFactory(zone=zone_a, kind=Bin.Kind.PACK_STATION, code="PACK-1")
-    packer = UserFactory(username="pete", role=roles.PACKER)
+    pack_bin = BinFactory(zone=zone_a, kind=Bin.Kind.PACK_STATION, code=f"PACK-1{tag}")
+    packer = UserFactory(username=f"pete{tag}", role=roles.PACKER)
     pack = Pack.objects.create(fulfillment_order=packed, warehouse=warehouse, pack_bin=pack_bin, packer=packer)
     _at(Pack, pack.pk, started_at=NOW - 2 * D)
     carton = Carton.objects.create(pack=pack, number=1)
     Shipment.objects.create(carton=carton, warehouse=warehouse, fulfillment_order=packed, from_bin=pack_bin, weight_g=500,
-                            status="labelled", reference="R-1")
+                            status="labelled", reference=f"R-1{tag}")
 
     # Picking: ann 3 picked + 1 failed in 2 h today; bob 2 picked in 1 h two days ago; carl 5 picked 20 days ago.
-    ann, bob, carl = (UserFactory(username=name, role=roles.PICKER) for name in ("ann", "bob", "carl"))
+    ann, bob, carl = (UserFactory(username=f"{name}{tag}", role=roles.PICKER) for name in ("ann", "bob", "carl"))
     history.pickers = [ann, bob, carl]
     _session(history, picker=ann, claimed=NOW - 3 * H, completed=NOW - H,
              lines=[("picked", 0)] * 3 + [("failed", 1)], product=cube, shelf=a1)
@@ -164,9 +168,9 @@ def build_history() -> History:
     _session(history, picker=carl, claimed=NOW - 20 * D - H, completed=NOW - 20 * D, lines=[("picked", 0)] * 5,
              product=cube, shelf=a1)
     # Pack-out: pete scanned one wrong item yesterday; somebody who never packed here scanned another.
-    stranger = UserFactory(username="sam", role=roles.PACKER)
-    for user, n in ((packer, 1), (stranger, 2)):
-        scan = StationScan.objects.create(scan_id=f"00000000-0000-0000-0000-00000000000{n}", station="pack", user=user,
+    stranger = UserFactory(username=f"sam{tag}", role=roles.PACKER)
+    for user in (packer, stranger):
+        scan = StationScan.objects.create(scan_id=uuid.uuid4(), station="pack", user=user,
                                           raw="4006381333931", ok=False, message="wrong item: 4006381333931 is not in order")
         _at(StationScan, scan.pk, created_at=NOW - D)
 
@@ -181,7 +185,7 @@ def build_history() -> History:
                                              source="test", created_by="test", status="graded")
     parcel = ReturnParcel.objects.create(warehouse=warehouse, rma=rma, status="done", scanned="RMA", holding_bin=b1,
                                          received_by="test")
-    grade = Grade.objects.create(code="as-new-test", label="As new")
+    grade = Grade.objects.create(code=f"as-new-test{tag}", label="As new")
     for took in (4, 8):
         unit = ReturnUnit.objects.create(parcel=parcel, rma=rma, product=cube, status="graded", received_by="test",
                                          graded_at=NOW - D, grade=grade, disposition=grade.disposition,
