@@ -56,7 +56,8 @@ def _at(model, pk, **stamps):
 def _fulfillment(history, name, *, status, ship_by=None, placed=None, shipped=None, merchant=None, warehouse=None):
     merchant = merchant or history.merchant
     channel = history.channels[merchant.pk]
-    order = OrderFactory(channel=channel, merchant=merchant, placed_at=placed, ship_by=ship_by)
+    order = OrderFactory(channel=channel, merchant=merchant, placed_at=placed, ship_by=ship_by,
+                         status="shipped" if status == F.SHIPPED else "in_progress")
     fo = FulfillmentOrder.objects.create(order=order, warehouse=warehouse or history.warehouse, status=status,
                                          ship_by=ship_by, shipped_at=shipped)
     history.fulfillments[name] = fo
