@@ -16,8 +16,8 @@ RESULTS = ROOT / "BENCHMARKS.md"
 BENCH_DB = "wms_bench"
 
 
-def bench_database_url() -> str:
-    """A freshly migrated `wms_bench` database on the configured or embedded PostgreSQL."""
+def bench_database_url(name: str = BENCH_DB) -> str:
+    """A freshly migrated benchmark database (`wms_bench` unless named) on the configured or embedded PostgreSQL."""
     import psycopg
 
     base = os.environ.get("DATABASE_URL")
@@ -27,9 +27,9 @@ def bench_database_url() -> str:
         base = embedded.postgres_url()
     admin_url = re.sub(r"/[^/?]+(\?|$)", r"/postgres\1", base, count=1)
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    url = re.sub(r"/[^/?]+(\?|$)", rf"/{BENCH_DB}\1", base, count=1)
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = re.sub(r"/[^/?]+(\?|$)", rf"/{name}\1", base, count=1)
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "wms_project.settings"}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
     return url

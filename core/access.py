@@ -63,6 +63,9 @@ NAVIGATION: list[NavItem] = [
     NavItem("Count station", "warehouse:count_index", "discrepancies"),
     NavItem("Cycle counts", "warehouse:count_board", "discrepancies"),
     NavItem("Count approvals", "warehouse:count_review_list", "count_approve"),
+    NavItem("SLA", "ops:sla", "dashboards"),
+    NavItem("Capacity", "ops:capacity", "dashboards"),
+    NavItem("Accuracy", "ops:accuracy", "dashboards"),
 ]
 
 

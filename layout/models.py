@@ -30,6 +30,11 @@ class Warehouse(models.Model):
     sla_ship_hours = models.PositiveIntegerField(default=24)
     sla_dock_to_stock_hours = models.PositiveIntegerField(default=24)
     sla_returns_hours = models.PositiveIntegerField(default=72)
+    # Capacity: the storage volume is the floor area times the usable stacking height; the dashboards
+    # flag a facility whose cubic use passes the alert threshold.
+    usable_height_ft = models.PositiveSmallIntegerField(default=12, help_text="Usable storage height, feet")
+    capacity_alert_pct = models.PositiveSmallIntegerField(
+        default=85, help_text="Cubic or bin use above this percentage flags the facility on the capacity dashboard")
     is_active = models.BooleanField(default=True)
 
     class Meta:

@@ -46,4 +46,8 @@ app.conf.beat_schedule = {
     "returns-label-sweep": {"task": "returns.sweep_return_labels", "schedule": crontab(minute="*/10")},
     # Cycle counts due by velocity class (A most often), raised once a day before the first shift.
     "warehouse-schedule-counts": {"task": "warehouse.schedule_counts", "schedule": crontab(hour=4, minute=45)},
+    # Orders about to miss their ship-by: priority raised, floor managers told (once per order).
+    "ops-watch-sla": {"task": "ops.watch_sla", "schedule": crontab(minute="*/5")},
+    # Drift findings, parked storefront messages, ageing discrepancies, full facilities: told once each.
+    "ops-raise-alerts": {"task": "ops.raise_alerts", "schedule": crontab(minute="*/10")},
 }

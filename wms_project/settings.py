@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "orders",
     "shipping",
     "returns",
+    "ops",
     "demo",
 ]
 
@@ -281,3 +282,11 @@ LOGGING = {
 
 # Webhook bodies over this size are refused before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
+
+# Mail: alerts are mailed only when a mail server or backend is configured; the in-app list always has them.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "wms@localhost")
+OPS_ALERT_EMAIL = bool(os.environ.get("EMAIL_HOST") or os.environ.get("EMAIL_BACKEND"))
+OPS_ALERT_BASE_URL = os.environ.get("OPS_ALERT_BASE_URL", "").rstrip("/")
+OPS_DASHBOARD_REFRESH_SECONDS = env_int("OPS_DASHBOARD_REFRESH_SECONDS", 30)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("warehouse/", include("warehouse.urls")),
     path("returns/", include("returns.urls")),
+    path("ops/", include("ops.urls")),
     path("api/v1/", include(api_v1)),
     path("", include("orders.urls", namespace="orders")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

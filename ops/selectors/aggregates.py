@@ -1,0 +1,30 @@
+"""PostgreSQL aggregates the ORM lacks."""
+
+from __future__ import annotations
+
+from django.db.models import Aggregate, DurationField, FloatField
+
+
+class Percentile(Aggregate):
+    """percentile_cont(p) WITHIN GROUP (ORDER BY expr): an interval for an interval, else a float."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression, fraction: float, duration: bool = True, **extra):
+        if not 0 <= fraction <= 1:
+            raise ValueError("fraction must be within 0..1")
+        super().__init__(expression, fraction=float(fraction),
+                         output_field=DurationField() if duration else FloatField(), **extra)
+
+
+def hours(value) -> float | None:
+    """A timedelta (or seconds) as hours, rounded for display; None stays None."""
+    if value is None:
+        return None
+    seconds = value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+    return round(seconds / 3600, 2)
+
+
+def ratio(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole else None

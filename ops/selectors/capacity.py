@@ -1,0 +1,139 @@
+"""Capacity: how full each facility is, by volume and by bin, what is coming in, and the work in each queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from inventory.models import BinStock
+from layout.models import Bin, Warehouse
+from ops.selectors.aggregates import ratio
+from ops.selectors.sla import _scoped
+from orders.models import FulfillmentOrder, FulfillmentStatus
+from shipping.models import Shipment
+from shipping.models.shipments import ShipmentStatus
+from warehouse.models import PurchaseOrder, PurchaseOrderLine
+
+MM3_PER_FT3 = 304.8**3
+S = FulfillmentStatus
+# The outbound queues, in the order work flows through them.
+QUEUES = (
+    ("released", "Released", S.RELEASED),
+    ("in_wave", "In waves", S.IN_WAVE),
+    ("picking", "Picking", S.PICKING),
+    ("packed", "Packed", S.PACKED),
+)
+
+
+def _volume():
+    return F("qty") * F("product__length_mm") * F("product__width_mm") * F("product__height_mm")
+
+
+def facility_capacity(*, warehouse=None) -> list[dict]:
+    """Per active facility: units held, their cubic use against floor area x usable height, units per square
+    foot, bin use against bin capacity; `over` when cubic or bin use passes the facility's alert threshold."""
+    active = Warehouse.objects.filter(is_active=True)
+    facilities = list(active.filter(pk=warehouse.pk) if warehouse is not None else active)
+    ids = [f.pk for f in facilities]
+    stock = {row["warehouse_id"]: row for row in BinStock.objects.filter(warehouse_id__in=ids, qty__gt=0)
+             .values("warehouse_id").annotate(units=Sum("qty"), volume=Sum(_volume()),
+                                              capped=Sum("qty", filter=Q(bin__capacity__isnull=False)))}
+    bins = {row["warehouse_id"]: row for row in Bin.objects.filter(warehouse_id__in=ids, is_active=True)
+            .values("warehouse_id").annotate(bins=Count("pk"), capacity=Sum("capacity"))}
+    rows = []
+    empty: dict = {}
+    for facility in facilities:
+        held = stock.get(facility.pk, empty)
+        units, capped = held.get("units") or 0, held.get("capped") or 0
+        cubic_ft = round((held.get("volume") or 0) / MM3_PER_FT3, 1)
+        capacity_ft3 = facility.square_feet * facility.usable_height_ft
+        bin_capacity = bins.get(facility.pk, empty).get("capacity") or 0
+        cubic_pct = ratio(cubic_ft, capacity_ft3)
+        bin_pct = ratio(capped, bin_capacity)
+        threshold = facility.capacity_alert_pct / 100
+        rows.append({
+            "warehouse": facility, "units": units, "cubic_ft": cubic_ft, "capacity_ft3": capacity_ft3,
+            "cubic_pct": cubic_pct, "square_feet": facility.square_feet,
+            "units_per_sqft": round(units / facility.square_feet, 2) if facility.square_feet else None,
+            "bins": bins.get(facility.pk, empty).get("bins") or 0, "bin_capacity": bin_capacity, "bin_units": capped,
+            "bin_pct": bin_pct, "threshold": threshold,
+            "over": any(pct is not None and pct > threshold for pct in (cubic_pct, bin_pct)),
+        })
+    return rows
+
+
+def zone_utilisation(*, warehouse) -> list[dict]:
+    """Per zone of one facility: bins, bins holding stock, units in bins with a capacity against that capacity."""
+    zones = {row["zone_id"]: row for row in Bin.objects.filter(warehouse=warehouse, is_active=True)
+             .values("zone_id", "zone__code", "zone__name", "zone__kind")
+             .annotate(bins=Count("pk"), capacity=Sum("capacity")).order_by("zone__code")}
+    held = {row["bin__zone_id"]: row for row in BinStock.objects.filter(warehouse=warehouse, qty__gt=0)
+            .values("bin__zone_id").annotate(units=Sum("qty"), capped=Sum("qty", filter=Q(bin__capacity__isnull=False)),
+                                             occupied=Count("bin_id", distinct=True))}
+    threshold = warehouse.capacity_alert_pct / 100
+    rows = []
+    empty: dict = {}
+    for zone_id, zone in zones.items():
+        stock = held.get(zone_id, empty)
+        pct = ratio(stock.get("capped") or 0, zone["capacity"] or 0)
+        rows.append({"zone": zone["zone__code"], "name": zone["zone__name"], "kind": zone["zone__kind"],
+                     "bins": zone["bins"], "occupied": stock.get("occupied") or 0, "units": stock.get("units") or 0,
+                     "capacity": zone["capacity"] or 0, "units_in_capped": stock.get("capped") or 0, "pct": pct,
+                     "over": pct is not None and pct > threshold})
+    return rows
+
+
+def week_bounds(now: dt.datetime) -> tuple[dt.date, dt.date]:
+    today = timezone.localdate(now)
+    monday = today - dt.timedelta(days=today.weekday())
+    return monday, monday + dt.timedelta(days=6)
+
+
+def inbound_this_week(*, warehouse=None, merchant=None, now: dt.datetime | None = None) -> QuerySet[PurchaseOrder]:
+    """Open purchase orders and ASNs expected this week (Monday to Sunday), or already overdue."""
+    _monday, sunday = week_bounds(now or timezone.now())
+    return _scoped(PurchaseOrder.objects.filter(status__in=[PurchaseOrder.Status.OPEN, PurchaseOrder.Status.RECEIVING],
+                                                expected_date__lte=sunday),
+                   warehouse=warehouse, merchant=merchant, merchant_path="merchant")
+
+
+def inbound_against_capacity(*, warehouse, merchant=None, now: dt.datetime | None = None) -> dict:
+    """Units still expected this week against the free units in the facility's bins with a capacity."""
+    pos = inbound_this_week(warehouse=warehouse, merchant=merchant, now=now)
+    remaining = Greatest(F("expected_qty") - F("received_qty") - F("damaged_qty"), 0)
+    row = PurchaseOrderLine.objects.filter(purchase_order__in=pos).aggregate(
+        units=Coalesce(Sum(remaining), 0), documents=Count("purchase_order_id", distinct=True))
+    capacity = Bin.objects.filter(warehouse=warehouse, is_active=True).aggregate(n=Coalesce(Sum("capacity"), 0))["n"]
+    used = BinStock.objects.filter(warehouse=warehouse, qty__gt=0, bin__capacity__isnull=False).aggregate(
+        n=Coalesce(Sum("qty"), 0))["n"]
+    free = max(capacity - used, 0)
+    return {"expected_units": row["units"], "documents": row["documents"], "free_units": free,
+            "capacity": capacity, "short": row["units"] > free}
+
+
+def queue_fulfillments(queue: str, *, warehouse=None, merchant=None) -> QuerySet[FulfillmentOrder]:
+    statuses = {key: status for key, _label, status in QUEUES}
+    if queue not in statuses:
+        raise ValueError(f"unknown queue {queue!r}")
+    return _scoped(FulfillmentOrder.objects.filter(status=statuses[queue]), warehouse=warehouse, merchant=merchant)
+
+
+def awaiting_manifest(*, warehouse=None, merchant=None) -> QuerySet[Shipment]:
+    """Labelled cartons not yet on a closed manifest."""
+    return _scoped(Shipment.objects.filter(status=ShipmentStatus.LABELLED, manifest__isnull=True),
+                   warehouse=warehouse, merchant=merchant, merchant_path="fulfillment_order__order__merchant")
+
+
+def work_queues(*, warehouse=None, merchant=None) -> list[dict]:
+    """The work in each outbound queue: fulfillment orders released, in waves, picking, packed; cartons
+    labelled and awaiting a manifest."""
+    statuses = [status for _k, _l, status in QUEUES]
+    counts = dict(_scoped(FulfillmentOrder.objects.filter(status__in=statuses), warehouse=warehouse, merchant=merchant)
+                  .values_list("status").annotate(n=Count("pk")).order_by())
+    rows = [{"queue": key, "label": label, "count": counts.get(status, 0)} for key, label, status in QUEUES]
+    rows.append({"queue": "awaiting_manifest", "label": "Awaiting manifest",
+                 "count": awaiting_manifest(warehouse=warehouse, merchant=merchant).count()})
+    return rows

@@ -1,0 +1,23 @@
+"""Which notifications a user sees: those addressed to one of their roles, or to them (admins see all)."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from core.roles import ADMIN, roles_of
+from ops.models import Notification, NotificationRead
+
+
+def notifications_for(user) -> QuerySet[Notification]:
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    roles = roles_of(user)
+    rows = Notification.objects.all()
+    if ADMIN not in roles:
+        rows = rows.filter(Q(recipient=user) | Q(roles__overlap=sorted(roles)))
+    read = NotificationRead.objects.filter(notification=OuterRef("pk"), user=user)
+    return rows.annotate(is_read=Exists(read)).select_related("warehouse")
+
+
+def unread_count(user) -> int:
+    return notifications_for(user).filter(is_read=False).count()  # type: ignore[misc]
