@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+
 from inventory.exceptions import InvalidProduct, WrongMerchant
 from inventory.models import Merchant
+from inventory.models.tenancy import staff_scope_q
 from inventory.selectors import merchant_of
+from layout.models import Warehouse
 
 
 def merchant_for_actor(user, merchant_code: str | None) -> Merchant:
@@ -20,3 +24,13 @@ def merchant_for_actor(user, merchant_code: str | None) -> Merchant:
     if merchant is None:
         raise InvalidProduct(f"unknown merchant {merchant_code!r}")
     return merchant
+
+
+def staff_scoped(rows: QuerySet, user, *, merchant: str | None = None, warehouse: str | None = None) -> QuerySet:
+    """Narrow rows that are not merchant-scoped models (stock levels, ledger rows, warehouses) to a staff user's
+    StaffScope; `merchant` and `warehouse` are the lookup paths to the ids. Unrestricted users pass through."""
+    return rows.filter(staff_scope_q(user, merchant=merchant, warehouse=warehouse))
+
+
+def warehouses_visible_to(user) -> QuerySet[Warehouse]:
+    return staff_scoped(Warehouse.objects.all(), user, warehouse="pk")

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "shipping",
     "returns",
     "demo",
+    "portal",
 ]
 
 MIDDLEWARE = [
