@@ -12,7 +12,7 @@ from layout.models import Warehouse
 
 
 def merchant_for_actor(user, merchant_code: str | None) -> Merchant:
-    """The merchant a write acts for: a merchant user's own, or the one staff name by code."""
+    """The merchant a write acts for: a merchant user's own, or the one staff name by code (within their scope)."""
     own = merchant_of(user)
     if own is not None:
         if merchant_code and merchant_code != own.code:
@@ -20,7 +20,7 @@ def merchant_for_actor(user, merchant_code: str | None) -> Merchant:
         return own
     if not merchant_code:
         raise InvalidProduct("merchant is required")
-    merchant = Merchant.objects.filter(code=merchant_code).first()
+    merchant = staff_scoped(Merchant.objects.filter(code=merchant_code), user, merchant="pk").first()
     if merchant is None:
         raise InvalidProduct(f"unknown merchant {merchant_code!r}")
     return merchant
