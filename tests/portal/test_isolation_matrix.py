@@ -265,7 +265,7 @@ def _api_lists(world: World) -> list[tuple[str, int]]:
 def test_api_lists_filters_and_counts_show_none_of_another_merchant(world, principal):
     client, b, seen = PRINCIPALS[principal](world), world.b, []
     markers = (b.product.sku, b.po.number, b.order.order_number, b.rma.number, b.merchant.code, b.reason.code)
-    for url, count in _api_lists(world):
+    for url, _count in _api_lists(world):
         response = client.get(url)
         body = response.content.decode()
         seen.append((url, response.status_code, response.json().get("count"), [m for m in markers if m in body]))
