@@ -10,7 +10,7 @@ from rest_framework.authtoken.models import Token
 from inventory.models import Merchant, Product
 from inventory.services.stock import stock_receive
 from layout.models import Bin, Zone
-from orders.models import FulfillmentOrder, Order
+from orders.models import FulfillmentOrder, Order, OrderEvent
 from returns.models import ReasonCode, ReturnAuthorization
 from shipping.models import Manifest
 from tests.factories import BinFactory, ProductFactory, ZoneFactory, merchant_user
@@ -64,6 +64,8 @@ def _tenant(site: ReturnSite, label: str) -> Tenant:
     fulfillment = order.fulfillment_orders.get()
     FulfillmentOrder.objects.filter(pk=fulfillment.pk).update(
         carrier="ups", tracking_number=f"1Z{label.upper()}", tracking_url=f"https://www.ups.com/track?tracknum=1Z{label.upper()}")
+    fulfillment.refresh_from_db()
+    OrderEvent.objects.create(order=order, kind="shipped", message=f"Shipped with UPS 1Z{label.upper()}", actor_label="warehouse")
     po = purchase_order_create(merchant=merchant, warehouse=site.warehouse, number=f"PO-{label.upper()}",
                                lines=[ExpectedLine(sku=product.sku, qty=5)], actor=site.manager, supplier=f"{label} supply")
     receipt = receipt_open(purchase_order=po, actor=site.manager)
