@@ -6,6 +6,7 @@ import pytest
 from returns.models import ReturnAuthorization
 from tests.browser import login
 from tests.portal.world import build_world
+from tests.returns.factories import shipped_order
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,15 +18,14 @@ def test_a_merchant_user_works_in_the_portal_and_cannot_reach_another_merchant(l
     a.user.save()
     # a second shipped order, so a return can be requested on a fresh one
     world.site.merchant = a.merchant
-    from tests.returns.factories import shipped_order
-
     fresh = shipped_order(world.site, [(a.product, 3)], channel=a.order.channel)
 
     login(page, live_server.url, a.user.username, "portal-pass-1")
     assert page.url.rstrip("/").endswith("/portal")
     assert page.locator("h1").inner_text() == "Acme"
+    portal_nav = page.get_by_role("navigation", name="Portal")
 
-    page.get_by_role("link", name="Orders", exact=True).first.click()
+    portal_nav.get_by_role("link", name="Orders", exact=True).click()
     assert page.locator(f'[data-order="{a.order.order_number}"]').is_visible()
     assert page.locator(f'[data-order="{b.order.order_number}"]').count() == 0
     page.get_by_label("Search orders").fill(a.fulfillment.tracking_number)
@@ -34,14 +34,14 @@ def test_a_merchant_user_works_in_the_portal_and_cannot_reach_another_merchant(l
     page.get_by_role("link", name=a.order.order_number).click()
     assert page.locator("[data-tracking]").inner_text() == a.fulfillment.tracking_number
 
-    page.get_by_role("link", name="Stock", exact=True).first.click()
+    portal_nav.get_by_role("link", name="Stock", exact=True).click()
     assert page.locator('[data-sku="ACME-SKU"] [data-available]').inner_text() == "9"
     assert page.locator('[data-sku="BLOOM-SKU"]').count() == 0
 
-    page.get_by_role("link", name="Inbound", exact=True).first.click()
+    portal_nav.get_by_role("link", name="Inbound", exact=True).click()
     assert page.locator('[data-po="PO-ACME"]').is_visible() and page.locator('[data-po="PO-BLOOM"]').count() == 0
 
-    page.get_by_role("link", name="Returns", exact=True).first.click()
+    portal_nav.get_by_role("link", name="Returns", exact=True).click()
     assert page.locator(f'[data-rma="{a.rma.number}"]').is_visible()
     assert page.locator(f'[data-rma="{b.rma.number}"]').count() == 0
 
