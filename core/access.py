@@ -38,7 +38,7 @@ class NavItem:
 
 # Every page in the navigation, in the order shown (URL names only: the kernel imports no app).
 NAVIGATION: list[NavItem] = [
-    NavItem("Portal", "portal", "portal"),
+    NavItem("Portal", "portal:home", "portal"),
     NavItem("Products", "inventory:product_list", "catalog"),
     NavItem("Low stock", "inventory:low_stock", "inventory"),
     NavItem("Orders", "orders:order_list", "order_read"),

@@ -12,6 +12,7 @@ from inventory.models import (
     ProductBarcode,
     ReorderRule,
     Reservation,
+    StaffScope,
     StockFlag,
     StockLevel,
 )
@@ -35,6 +36,15 @@ class MerchantMembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "merchant"]
     list_select_related = ["user", "merchant"]
     autocomplete_fields = ["merchant"]
+
+
+@admin.register(StaffScope)
+class StaffScopeAdmin(admin.ModelAdmin):
+    """Limit a staff user to some merchants and warehouses; leave a side empty for all of them."""
+
+    list_display = ["user"]
+    list_select_related = ["user"]
+    filter_horizontal = ["merchants", "warehouses"]
 
 
 @admin.register(Product)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+
 from inventory.exceptions import InvalidProduct, WrongMerchant
 from inventory.models import Merchant
+from inventory.models.tenancy import staff_scope_q
 from inventory.selectors import merchant_of
+from layout.models import Warehouse
 
 
 def merchant_for_actor(user, merchant_code: str | None) -> Merchant:
-    """The merchant a write acts for: a merchant user's own, or the one staff name by code."""
+    """The merchant a write acts for: a merchant user's own, or the one staff name by code (within their scope)."""
     own = merchant_of(user)
     if own is not None:
         if merchant_code and merchant_code != own.code:
@@ -16,7 +20,17 @@ def merchant_for_actor(user, merchant_code: str | None) -> Merchant:
         return own
     if not merchant_code:
         raise InvalidProduct("merchant is required")
-    merchant = Merchant.objects.filter(code=merchant_code).first()
+    merchant = staff_scoped(Merchant.objects.filter(code=merchant_code), user, merchant="pk").first()
     if merchant is None:
         raise InvalidProduct(f"unknown merchant {merchant_code!r}")
     return merchant
+
+
+def staff_scoped(rows: QuerySet, user, *, merchant: str | None = None, warehouse: str | None = None) -> QuerySet:
+    """Narrow rows that are not merchant-scoped models (stock levels, ledger rows, warehouses) to a staff user's
+    StaffScope; `merchant` and `warehouse` are the lookup paths to the ids. Unrestricted users pass through."""
+    return rows.filter(staff_scope_q(user, merchant=merchant, warehouse=warehouse))
+
+
+def warehouses_visible_to(user) -> QuerySet[Warehouse]:
+    return staff_scoped(Warehouse.objects.all(), user, warehouse="pk")

@@ -1,6 +1,9 @@
 from django.db.models import Count, QuerySet
 
+from inventory.tenancy import staff_scoped
 from layout.models import Bin, Warehouse
+from orders.models import FulfillmentOrder
+from shipping.models import Manifest, Shipment
 
 
 def warehouses_with_counts() -> QuerySet[Warehouse]:
@@ -36,3 +39,19 @@ def dock_to_stock_summary(*, warehouse=None, days: int = 7) -> dict:
         "late": sum(1 for s, sla in seconds if s > sla),
         "days": days,
     }
+
+
+# --- documents of the floor, within a staff user's scope (StaffScope: merchants and warehouses) -----------------
+
+def shipments_visible_to(user) -> QuerySet[Shipment]:
+    return staff_scoped(Shipment.objects.all(), user, merchant="fulfillment_order__order__merchant_id",
+                        warehouse="warehouse_id")
+
+
+def fulfillments_visible_to(user) -> QuerySet[FulfillmentOrder]:
+    return staff_scoped(FulfillmentOrder.objects.select_related("order__merchant", "warehouse"), user,
+                        merchant="order__merchant_id", warehouse="warehouse_id")
+
+
+def manifests_visible_to(user) -> QuerySet[Manifest]:
+    return staff_scoped(Manifest.objects.all(), user, warehouse="warehouse_id")

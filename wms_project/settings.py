@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "returns",
     "ops",
     "demo",
+    "portal",
 ]
 
 MIDDLEWARE = [

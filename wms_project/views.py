@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from core.access import area_required, navigation_for
+from core.access import navigation_for
 from core.roles import MERCHANT, roles_of
 from wms_project.health import system_health
 
@@ -23,13 +23,5 @@ def healthz(request):
 def home(request):
     roles = roles_of(request.user)
     if roles == {MERCHANT}:
-        return redirect("portal")
+        return redirect("portal:home")
     return render(request, "home.html", {"roles": sorted(roles), "shortcuts": navigation_for(request.user)})
-
-
-@area_required("portal")
-def portal(request):
-    from inventory.selectors import merchant_of
-
-    merchant = merchant_of(request.user)
-    return render(request, "portal.html", {"merchant": merchant})

@@ -10,6 +10,7 @@ from inventory.exceptions import InvalidProduct, UnknownSku
 from inventory.models import Movement, StockLevel
 from inventory.selectors import merchant_of, products_visible_to
 from inventory.services.stock import AdjustReason, stock_adjust
+from inventory.tenancy import staff_scoped
 from layout.models import Bin, Warehouse
 
 
@@ -60,7 +61,8 @@ class StockList(GenericAPIView):
 
     def get_queryset(self):
         levels = (
-            StockLevel.objects.filter(product__in=products_visible_to(self.request.user))
+            staff_scoped(StockLevel.objects.filter(product__in=products_visible_to(self.request.user)), self.request.user,
+                         warehouse="warehouse_id")
             .select_related("product__merchant", "warehouse")
             .order_by("product__sku", "warehouse__code")
         )
@@ -79,9 +81,8 @@ class MovementList(GenericAPIView):
     serializer_class = MovementOutput
 
     def get_queryset(self):
-        movements = Movement.objects.filter(product__in=products_visible_to(self.request.user)).select_related(
-            "product", "warehouse", "bin"
-        )
+        movements = staff_scoped(Movement.objects.filter(product__in=products_visible_to(self.request.user)),
+                                 self.request.user, warehouse="warehouse_id").select_related("product", "warehouse", "bin")
         return filters_apply(movements, self.request.query_params, {
             "sku": "product__sku", "warehouse": "warehouse__code", "bin": "bin__code", "kind": "kind",
             "reference": "reference", "since": ("created_at__gte", timestamp), "until": ("created_at__lt", timestamp),

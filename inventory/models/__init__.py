@@ -9,7 +9,7 @@ from inventory.models.stock import (
     StockFlag,
     StockLevel,
 )
-from inventory.models.tenancy import Merchant, MerchantMembership, MerchantScopedQuerySet
+from inventory.models.tenancy import Merchant, MerchantMembership, MerchantScopedQuerySet, StaffScope
 
 __all__ = [
     "AvailabilityChange",
@@ -26,6 +26,7 @@ __all__ = [
     "ProductBarcode",
     "ReorderRule",
     "Reservation",
+    "StaffScope",
     "StockFlag",
     "StockLevel",
 ]

@@ -73,6 +73,7 @@ class Order(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = MerchantScopedQuerySet.as_manager()
+    warehouse_scope = "fulfillment_orders__warehouse"  # staff limited to warehouses see the orders shipping from them
 
     class Meta:
         ordering = ["-created_at", "-id"]

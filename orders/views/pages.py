@@ -11,7 +11,9 @@ from django.views.decorators.http import require_POST
 from core.access import area_required
 from core.csv_import import ImportRejected
 from core.errors import DomainError
+from inventory.models import Merchant
 from inventory.selectors import merchant_of
+from inventory.tenancy import staff_scoped
 from orders.models import HoldKind, InboxDelivery, Order, OutboxMessage, StockPush
 from orders.selectors import (
     cancellable,
@@ -93,6 +95,10 @@ def order_action(request, pk):
     return redirect("orders:order_detail", pk=pk)
 
 
+def _merchants_in_scope(user):
+    return staff_scoped(Merchant.objects.all(), user, merchant="pk")
+
+
 def _qty(value: str):
     value = (value or "").strip()
     return int(value) if value.isdigit() else value
@@ -105,9 +111,7 @@ def order_upload(request):
         upload = request.FILES.get("file")
         merchant = merchant_of(request.user)
         if merchant is None:
-            from inventory.models import Merchant
-
-            merchant = Merchant.objects.filter(code=request.POST.get("merchant", "")).first()
+            merchant = _merchants_in_scope(request.user).filter(code=request.POST.get("merchant", "")).first()
         if upload is None or merchant is None:
             context["errors"] = [("—", "choose a merchant and a CSV file")]
         else:
@@ -115,9 +119,7 @@ def order_upload(request):
                 context["created"] = orders_import_csv(merchant=merchant, source=upload.file, actor=request.user)
             except ImportRejected as exc:
                 context["errors"] = [(e.line, e.message) for e in exc.errors]
-    from inventory.models import Merchant
-
-    context["merchants"] = Merchant.objects.all() if merchant_of(request.user) is None else []
+    context["merchants"] = _merchants_in_scope(request.user) if merchant_of(request.user) is None else []
     return render(request, "orders/order_upload.html", context)
 
 

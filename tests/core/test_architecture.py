@@ -55,6 +55,8 @@ WRONG_IMPORTS = [
     ("layers", "shipping/wrong.py", "import warehouse.selectors\n", "shipping.wrong -> warehouse.selectors"),
     ("layers", "warehouse/wrong.py", "import returns.apps\n", "warehouse.wrong -> returns.apps"),
     ("layers", "returns/wrong.py", "import demo.data\n", "returns.wrong -> demo.data"),
+    ("layers", "returns/wrong.py", "import portal.selectors\n", "returns.wrong -> portal.selectors"),
+    ("layers", "portal/wrong.py", "import demo.data\n", "portal.wrong -> demo.data"),
     ("layers", "warehouse/wrong.py", "from demo.data import seed_layout\n", "warehouse.wrong -> demo.data"),
     ("layers", "demo/wrong.py", "import wms_project.health\n", "demo.wrong -> wms_project.health"),
     (

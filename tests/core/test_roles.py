@@ -47,8 +47,8 @@ def test_merchant_user_lands_on_the_portal_and_is_refused_staff_pages(client, ro
     merchant = MerchantFactory(name="Acme Outdoor")
     client.force_login(merchant_user(merchant))
     home = client.get(reverse("home"))
-    assert home.status_code == 302 and home.url == reverse("portal")
-    assert "Acme Outdoor" in client.get(reverse("portal")).content.decode()
+    assert home.status_code == 302 and home.url == reverse("portal:home")
+    assert "Acme Outdoor" in client.get(reverse("portal:home")).content.decode()
     assert client.get(reverse("warehouse:warehouse_list")).status_code == 403
 
 

@@ -4,7 +4,8 @@ from rest_framework.generics import ListAPIView, RetrieveAPIView
 
 from core.api_permissions import area_permission
 from core.filters import filters_apply
-from layout.models import Bin, Warehouse
+from inventory.tenancy import warehouses_visible_to
+from layout.models import Bin
 from warehouse.api.serializers import BinOutput, WarehouseOutput
 
 
@@ -12,13 +13,17 @@ class WarehouseList(ListAPIView):
     """Warehouses are readable by every authenticated user, merchants included."""
 
     serializer_class = WarehouseOutput
-    queryset = Warehouse.objects.filter(is_active=True)
+
+    def get_queryset(self):
+        return warehouses_visible_to(self.request.user).filter(is_active=True)
 
 
 class WarehouseDetail(RetrieveAPIView):
     serializer_class = WarehouseOutput
-    queryset = Warehouse.objects.all()
     lookup_field = "code"
+
+    def get_queryset(self):
+        return warehouses_visible_to(self.request.user)
 
 
 @extend_schema(
@@ -33,6 +38,6 @@ class BinList(ListAPIView):
     permission_classes = [area_permission("warehouse_floor")]
 
     def get_queryset(self):
-        warehouse = get_object_or_404(Warehouse, code=self.kwargs["code"])
+        warehouse = get_object_or_404(warehouses_visible_to(self.request.user), code=self.kwargs["code"])
         bins = Bin.objects.filter(warehouse=warehouse).select_related("zone", "warehouse")
         return filters_apply(bins, self.request.query_params, {"zone": "zone__code", "kind": "kind", "code": "code"})

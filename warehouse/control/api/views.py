@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from core.api_permissions import area_permission
 from core.filters import filters_apply
+from inventory.tenancy import staff_scoped
 from warehouse.control.api.serializers import (
     CountTaskCompleteInput,
     CountTaskOutput,
@@ -36,7 +37,8 @@ class DiscrepancyList(GenericAPIView):
     serializer_class = DiscrepancyOutput
 
     def get_queryset(self) -> QuerySet[Discrepancy]:
-        return filters_apply(discrepancies_for_output(), self.request.query_params,
+        rows = staff_scoped(discrepancies_for_output(), self.request.user, merchant="product__merchant_id", warehouse="warehouse_id")
+        return filters_apply(rows, self.request.query_params,
                              {"warehouse": "warehouse__code", "status": "status"}).order_by("-created_at", "-id")
 
     @extend_schema(parameters=[WAREHOUSE_FILTER, OpenApiParameter("status", str, enum=Discrepancy.Status.values)],
@@ -66,7 +68,8 @@ class CountTaskList(GenericAPIView):
     serializer_class = CountTaskOutput
 
     def get_queryset(self) -> QuerySet[CountTask]:
-        tasks = CountTask.objects.select_related("warehouse", "bin", "product", "counted_by")
+        tasks = staff_scoped(CountTask.objects.select_related("warehouse", "bin", "product", "counted_by"), self.request.user,
+                             merchant="product__merchant_id", warehouse="warehouse_id")
         return filters_apply(tasks, self.request.query_params,
                              {"warehouse": "warehouse__code", "status": "status"}).order_by("created_at", "id")
 

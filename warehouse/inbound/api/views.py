@@ -13,7 +13,7 @@ from core.api_permissions import area_permission
 from core.filters import filters_apply, flag
 from inventory.models import Product
 from inventory.selectors import merchant_of
-from inventory.tenancy import merchant_for_actor
+from inventory.tenancy import merchant_for_actor, staff_scoped
 from layout.models import Bin, Warehouse
 from warehouse.api.serializers import ScanInput, StationReplyOutput
 from warehouse.inbound.api.serializers import (
@@ -244,7 +244,9 @@ class ReceivingExceptionList(GenericAPIView):
     serializer_class = ReceivingExceptionOutput
 
     def get_queryset(self):
-        rows = ReceivingException.objects.select_related("receipt__purchase_order", "product").order_by("-recorded_at")
+        rows = staff_scoped(ReceivingException.objects.select_related("receipt__purchase_order", "product"), self.request.user,
+                            merchant="receipt__purchase_order__merchant_id", warehouse="receipt__warehouse_id")
+        rows = rows.order_by("-recorded_at")
         return filters_apply(rows, self.request.query_params, {"open": ("resolved_at__isnull", flag), "kind": "kind"})
 
     @extend_schema(parameters=[OpenApiParameter("open", bool), OpenApiParameter("kind", str)])

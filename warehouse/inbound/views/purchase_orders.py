@@ -14,7 +14,7 @@ from core.csv_import import ImportRejected
 from core.errors import DomainError
 from inventory.models import Merchant, Product
 from inventory.selectors import merchant_of
-from layout.models import Warehouse
+from inventory.tenancy import staff_scoped, warehouses_visible_to
 from warehouse.inbound.services.purchase_orders import (
     ExpectedLine,
     purchase_order_cancel,
@@ -46,14 +46,15 @@ def po_list(request):
 @area_required("inbound")
 def po_create(request):
     own = merchant_of(request.user)
-    merchants = [own] if own else Merchant.objects.filter(is_active=True)
+    merchants = [own] if own else staff_scoped(Merchant.objects.filter(is_active=True), request.user, merchant="pk")
+    warehouses = warehouses_visible_to(request.user).filter(is_active=True)
     form = {"tolerance": "10", "allow_unexpected": True}
     if request.method == "POST":
         form = request.POST
         try:
-            merchant = own or get_object_or_404(Merchant, pk=request.POST.get("merchant"))
+            merchant = own or get_object_or_404(merchants, pk=_int(request.POST.get("merchant"), "merchant"))
             po = purchase_order_create(
-                merchant=merchant, warehouse=get_object_or_404(Warehouse, pk=request.POST.get("warehouse")),
+                merchant=merchant, warehouse=get_object_or_404(warehouses, pk=_int(request.POST.get("warehouse"), "warehouse")),
                 number=request.POST.get("number", ""), kind=request.POST.get("kind", PurchaseOrder.Kind.PURCHASE_ORDER),
                 supplier=request.POST.get("supplier", "").strip(), expected_date=_date(request.POST.get("expected_date")),
                 over_receipt_tolerance_pct=_int(request.POST.get("tolerance", "10"), "tolerance"),
@@ -66,7 +67,7 @@ def po_create(request):
             messages.success(request, f"{po.get_kind_display()} {po.number} created")
             return redirect("warehouse:po_detail", pk=po.pk)
     return render(request, "warehouse/po_form.html", {
-        "merchants": merchants, "warehouses": Warehouse.objects.filter(is_active=True), "form": form,
+        "merchants": merchants, "warehouses": warehouses, "form": form,
         "kinds": PurchaseOrder.Kind.choices,
     })
 

@@ -21,7 +21,6 @@ from core.api_permissions import area_permission
 from core.errors import NotFound, PermissionDenied
 from core.filters import filters_apply
 from layout.models import Bin, Warehouse
-from orders.models import FulfillmentOrder
 from shipping.models import Manifest, Shipment
 from shipping.services.shipments import manifest_close
 from warehouse.api.serializers import ScanInput, StationReplyOutput
@@ -37,6 +36,7 @@ from warehouse.outbound.selectors import pack_reads_for, packs_for_output, shipm
 from warehouse.outbound.services.pack_station import pack_station_scan_step
 from warehouse.outbound.services.packing import pack_release, pack_void
 from warehouse.outbound.services.packing_slips import packing_slip_pdf
+from warehouse.selectors import fulfillments_visible_to, manifests_visible_to, shipments_visible_to
 from warehouse.services.station_scans import StationReply, apply_scan_once
 
 PACKING = area_permission("packing")
@@ -154,7 +154,8 @@ class ShipmentList(ListAPIView):
     serializer_class = ShipmentOutput
 
     def get_queryset(self) -> QuerySet[Shipment]:
-        return _filtered(shipments_for_output().order_by("-created_at", "-id"), self.request,
+        rows = shipments_for_output().filter(pk__in=shipments_visible_to(self.request.user).values("pk"))
+        return _filtered(rows.order_by("-created_at", "-id"), self.request,
                          warehouse="warehouse__code", carrier="carrier", status="status")
 
 
@@ -164,7 +165,7 @@ class ShipmentLabelPdf(GenericAPIView):
 
     @extend_schema(operation_id="v1_shipments_label_pdf", responses=PDF)
     def get(self, request: Request, pk: int) -> HttpResponse:
-        shipment = get_object_or_404(Shipment, pk=pk)
+        shipment = get_object_or_404(shipments_visible_to(request.user), pk=pk)
         return _file(bytes(shipment.label_pdf), "application/pdf", f"label-{shipment.tracking_number}.pdf")
 
 
@@ -174,7 +175,7 @@ class ShipmentLabelZpl(GenericAPIView):
 
     @extend_schema(operation_id="v1_shipments_label_zpl", responses={(200, "application/zpl"): OpenApiTypes.STR})
     def get(self, request: Request, pk: int) -> HttpResponse:
-        shipment = get_object_or_404(Shipment, pk=pk)
+        shipment = get_object_or_404(shipments_visible_to(request.user), pk=pk)
         return _file(shipment.label_zpl, "application/zpl", f"label-{shipment.tracking_number}.zpl")
 
 
@@ -187,7 +188,7 @@ class ShipmentVoid(GenericAPIView):
 
     @extend_schema(request=None, responses={200: ShipmentOutput})
     def post(self, request: Request, pk: int) -> Response:
-        pack_void(shipment=get_object_or_404(Shipment, pk=pk), actor=request.user)
+        pack_void(shipment=get_object_or_404(shipments_visible_to(request.user), pk=pk), actor=request.user)
         return Response(ShipmentOutput(shipments_for_output().get(pk=pk), context={"request": request}).data)
 
 
@@ -213,7 +214,8 @@ class ManifestList(ListAPIView):
     serializer_class = ManifestOutput
 
     def get_queryset(self) -> QuerySet[Manifest]:
-        return _filtered(_manifests().order_by("-closed_at", "-id"), self.request,
+        rows = _manifests().filter(pk__in=manifests_visible_to(self.request.user).values("pk"))
+        return _filtered(rows.order_by("-closed_at", "-id"), self.request,
                          warehouse="warehouse__code", carrier="carrier")
 
 
@@ -223,7 +225,7 @@ class ManifestPdf(GenericAPIView):
 
     @extend_schema(operation_id="v1_manifests_pdf", responses=PDF)
     def get(self, request: Request, pk: int) -> HttpResponse:
-        manifest = get_object_or_404(Manifest, pk=pk)
+        manifest = get_object_or_404(manifests_visible_to(request.user), pk=pk)
         if not manifest.pdf:
             raise NotFound(f"manifest {manifest} has no PDF")
         return _file(bytes(manifest.pdf), "application/pdf", f"manifest-{manifest.pk}.pdf")
@@ -235,6 +237,6 @@ class PackingSlipPdf(GenericAPIView):
 
     @extend_schema(operation_id="v1_fulfillment_orders_packing_slip", responses=PDF)
     def get(self, request: Request, pk: int) -> HttpResponse:
-        fulfillment = get_object_or_404(FulfillmentOrder.objects.select_related("order__merchant", "warehouse"), pk=pk)
+        fulfillment = get_object_or_404(fulfillments_visible_to(request.user), pk=pk)
         return _file(packing_slip_pdf(fulfillment), "application/pdf",
                      f"packing-slip-{fulfillment.order.order_number}.pdf", disposition="inline")

@@ -16,6 +16,7 @@ from core.api_permissions import area_permission
 from core.errors import NotFound, PermissionDenied
 from core.filters import filters_apply
 from core.roles import may_use
+from inventory.tenancy import staff_scoped
 from layout.models import Warehouse
 from warehouse.api.serializers import ScanInput, StationReplyOutput
 from warehouse.models import PickLine, PickSession, Wave
@@ -224,7 +225,8 @@ class WaveList(GenericAPIView):
     serializer_class = WaveOutput
 
     def get_queryset(self) -> QuerySet[Wave]:
-        return filters_apply(_waves().order_by("-created_at", "-id"), self.request.query_params,
+        waves = staff_scoped(_waves(), self.request.user, warehouse="warehouse_id")
+        return filters_apply(waves.order_by("-created_at", "-id"), self.request.query_params,
                              {"warehouse": "warehouse__code", "status": "status"})
 
     @extend_schema(parameters=[WAREHOUSE_FILTER, OpenApiParameter("status", str)], responses=WaveOutput(many=True),

@@ -15,6 +15,7 @@ from layout.models import Warehouse
 from shipping.models import Manifest, Shipment
 from shipping.services.shipments import manifest_close
 from warehouse.outbound.services.packing import pack_void
+from warehouse.selectors import manifests_visible_to, shipments_visible_to
 
 
 @area_required("packing")
@@ -43,7 +44,7 @@ def manifest_close_view(request, code):
 
 @area_required("packing")
 def manifest_pdf(request, pk):
-    manifest = get_object_or_404(Manifest, pk=pk)
+    manifest = get_object_or_404(manifests_visible_to(request.user), pk=pk)
     response = HttpResponse(bytes(manifest.pdf or b""), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="manifest-{manifest.pk}.pdf"'
     return response
@@ -52,7 +53,7 @@ def manifest_pdf(request, pk):
 @require_POST
 @area_required("packing")
 def shipment_void_view(request, pk):
-    shipment = get_object_or_404(Shipment, pk=pk)
+    shipment = get_object_or_404(shipments_visible_to(request.user), pk=pk)
     try:
         pack_void(shipment=shipment, actor=request.user)
         messages.success(request, f"{shipment} voided: the order is back at pack-out")

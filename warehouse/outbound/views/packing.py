@@ -8,12 +8,12 @@ from django.views.decorators.http import require_POST
 
 from core.access import area_required
 from layout.models import Bin, Warehouse
-from orders.models import FulfillmentOrder
 from shipping.models import Shipment
 from warehouse.models import Pack
 from warehouse.outbound.selectors import pack_lines
 from warehouse.outbound.services.pack_station import pack_station_scan_step
 from warehouse.outbound.services.packing_slips import packing_slip_pdf
+from warehouse.selectors import fulfillments_visible_to, shipments_visible_to
 from warehouse.views.stations import render_station, submitted_scan
 
 
@@ -43,7 +43,7 @@ def pack_station_submit(request, code, station):
 
 @area_required("packing")
 def shipment_label(request, pk, fmt):
-    shipment = get_object_or_404(Shipment, pk=pk)
+    shipment = get_object_or_404(shipments_visible_to(request.user), pk=pk)
     if fmt not in ("pdf", "zpl"):
         raise Http404(f"labels come as .pdf or .zpl, not .{fmt}")
     if fmt == "zpl":
@@ -56,7 +56,7 @@ def shipment_label(request, pk, fmt):
 
 @area_required("packing")
 def packing_slip(request, pk):
-    fulfillment = get_object_or_404(FulfillmentOrder.objects.select_related("order__merchant", "warehouse"), pk=pk)
+    fulfillment = get_object_or_404(fulfillments_visible_to(request.user), pk=pk)
     response = HttpResponse(packing_slip_pdf(fulfillment), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="packing-slip-{fulfillment.order.order_number}.pdf"'
     return response

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from portal.views import actions, pages
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("orders/", pages.order_list, name="order_list"),
+    path("orders/<int:pk>/", pages.order_detail, name="order_detail"),
+    path("orders/<int:order_pk>/return/", actions.return_new, name="return_new"),
+    path("stock/", pages.stock, name="stock"),
+    path("inbound/", pages.inbound_list, name="inbound_list"),
+    path("inbound/new/", actions.inbound_new, name="inbound_new"),
+    path("inbound/<int:pk>/", pages.inbound_detail, name="inbound_detail"),
+    path("returns/", pages.return_list, name="return_list"),
+    path("returns/<int:pk>/", pages.return_detail, name="return_detail"),
+]
