@@ -1,3 +1,4 @@
+from warehouse.models.consolidation import PackTote
 from warehouse.models.counts import CountTask
 from warehouse.models.inbound import (
     AsnCarton,
@@ -38,6 +39,7 @@ __all__ = [
     "InboundKind",
     "InboundStatus",
     "Pack",
+    "PackTote",
     "PackingSlipTemplate",
     "PickLine",
     "PickSession",

@@ -17,7 +17,7 @@ from inventory.models import BinStock, Condition, Product, Reservation
 from layout.models import Bin, Warehouse
 from orders.models import FulfillmentLine, FulfillmentOrder, OrderLine
 from shipping.models import Shipment
-from warehouse.models import CartonItem, CartonType, Pack, PackingSlipTemplate, PickLine, PickSession, Wave
+from warehouse.models import CartonItem, CartonType, Pack, PackingSlipTemplate, PackTote, PickLine, PickSession, Wave
 
 DONE_LINES = [PickLine.Status.PICKED, PickLine.Status.FAILED]
 
@@ -178,6 +178,11 @@ def pack_lines_for(packs: Iterable[Pack]) -> dict[int, list[PackLine]]:
         result[pack.pk] = [PackLine(line.pk, line.product, picked.get(line.pk) or 0, packed.get(line.pk) or 0)
                            for line in lines if (picked.get(line.pk) or 0) or packed.get(line.pk)]
     return result
+
+
+def pack_totes(pack: Pack) -> list[PackTote]:
+    """The totes a pack consolidates (none when the order was picked into one tote), in and still to come."""
+    return list(PackTote.objects.filter(pack=pack).select_related("tote").order_by("arrived_at", "tote__code"))
 
 
 def carton_suggest(pack: Pack) -> CartonType | None:

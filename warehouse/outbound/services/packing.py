@@ -53,12 +53,16 @@ def pack_start(*, warehouse: Warehouse, pack_bin: Bin, raw: str, actor) -> Pack:
         raise PackRefused(f"{fulfillment.order.order_number} is being closed ({live}): its labels are being bought")
     if live:
         raise PackRefused(f"{fulfillment.order.order_number} is being packed by {live.packer}")
+    from warehouse.outbound.services.consolidation import consolidation_begin, consolidation_check_picked
+
+    consolidation_check_picked(fulfillment=fulfillment, raw=raw)
     previous = Pack.objects.filter(fulfillment_order=fulfillment, status=Pack.Status.CANCELLED).order_by("-id").first()
     if previous is not None:
         tote = previous.tote  # where the units are now: the tote, or a pack station after a voided label
     pack = Pack.objects.create(fulfillment_order=fulfillment, warehouse=warehouse, tote=tote, pack_bin=pack_bin, packer=actor if getattr(actor, "pk", None) else None)
     if not any(line.expected for line in pack_lines(pack)):
         raise PackRefused(f"nothing of {fulfillment.order.order_number} has been picked")
+    consolidation_begin(pack=pack, raw=raw, actor=actor)
     _new_carton(pack)
     return pack
 
@@ -135,7 +139,14 @@ def pack_scan_step(*, pack: Pack, raw: str, actor) -> StationReply:
         from warehouse.outbound.services.pack_close import pack_close_begin
 
         return pack_close_begin(pack=pack, actor=actor)
+    if scan.kind == ScanKind.TOTE:
+        from warehouse.outbound.services.consolidation import consolidation_tote_scan
+
+        return consolidation_tote_scan(pack=pack, code=scan.code, actor=actor)
     if scan.is_product:
+        from warehouse.outbound.services.consolidation import consolidation_require
+
+        consolidation_require(pack)
         qty = pack.pending_qty or (scan.count or 1)
         line = _line_for(pack, scan, qty)
         item, created = CartonItem.objects.get_or_create(carton=carton, order_line_id=line.order_line_id,
