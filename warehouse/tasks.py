@@ -4,6 +4,7 @@ from django.db import OperationalError
 from shipping.exceptions import CarrierError
 from warehouse.outbound.services.cancellation import CancelNotReady, fulfillment_cancel
 from warehouse.outbound.services.pack_close import pack_closes_sweep
+from warehouse.outbound.services.replenishment import replenishment_sweep
 
 
 @shared_task(name="warehouse.sweep_pack_closes", ignore_result=True, acks_late=True)
@@ -17,3 +18,8 @@ def sweep_pack_closes() -> dict[str, int]:
              autoretry_for=(CarrierError, OperationalError, CancelNotReady), retry_backoff=2, max_retries=6)
 def fulfillment_cancel_task(fulfillment_id: int) -> str:
     return fulfillment_cancel(fulfillment_id=fulfillment_id, actor="warehouse")
+
+
+@shared_task(name="warehouse.sweep_replenishment", ignore_result=True, acks_late=True)
+def sweep_replenishment() -> dict[str, int]:
+    return replenishment_sweep()

@@ -44,4 +44,6 @@ app.conf.beat_schedule = {
     "shipping-void-sweep": {"task": "shipping.sweep_voids", "schedule": 120.0},
     "returns-propose-flush": {"task": "returns.propose_flush_batches", "schedule": crontab(hour=4, minute=15)},
     "returns-label-sweep": {"task": "returns.sweep_return_labels", "schedule": crontab(minute="*/10")},
+    # Pick faces under their minimum, or short of what waiting orders need, get a replenishment task.
+    "warehouse-replenishment-sweep": {"task": "warehouse.sweep_replenishment", "schedule": 60.0},
 }

@@ -25,6 +25,7 @@ from warehouse.models.picking import (
     PickStrategy,
     Wave,
 )
+from warehouse.models.replenishment import PickFace, ReplenishmentReason, ReplenishmentTask
 from warehouse.models.scans import StationScan
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "Pack",
     "PackTote",
     "PackingSlipTemplate",
+    "PickFace",
     "PickLine",
     "PickSession",
     "PickSlot",
@@ -54,6 +56,8 @@ __all__ = [
     "Receipt",
     "ReceiptStatus",
     "ReceivingException",
+    "ReplenishmentReason",
+    "ReplenishmentTask",
     "StationScan",
     "Wave",
 ]
