@@ -46,4 +46,6 @@ app.conf.beat_schedule = {
     "returns-label-sweep": {"task": "returns.sweep_return_labels", "schedule": crontab(minute="*/10")},
     # Pick faces under their minimum, or short of what waiting orders need, get a replenishment task.
     "warehouse-replenishment-sweep": {"task": "warehouse.sweep_replenishment", "schedule": 60.0},
+    # Expired sellable lots in storage go to quarantine through the ledger.
+    "inventory-block-expired": {"task": "inventory.block_expired", "schedule": crontab(minute=5)},
 }

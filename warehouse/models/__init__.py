@@ -25,6 +25,7 @@ from warehouse.models.picking import (
     PickStrategy,
     Wave,
 )
+from warehouse.models.recall import LotRecall
 from warehouse.models.replenishment import PickFace, ReplenishmentReason, ReplenishmentTask
 from warehouse.models.scans import StationScan
 
@@ -39,6 +40,7 @@ __all__ = [
     "ExceptionKind",
     "InboundKind",
     "InboundStatus",
+    "LotRecall",
     "Pack",
     "PackTote",
     "PackingSlipTemplate",
