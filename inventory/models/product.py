@@ -21,6 +21,8 @@ class Product(models.Model):
     tags = models.CharField(max_length=255, blank=True, help_text="Comma-separated, used by shipping rules")
     image_url = models.URLField(blank=True)
     is_active = models.BooleanField(default=True)
+    serial_tracked = models.BooleanField(default=False, help_text="Each unit carries a serial (GS1 AI 21), captured "
+                                         "at receiving and at pack-out")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -28,6 +28,7 @@ from warehouse.models.picking import (
 from warehouse.models.recall import LotRecall
 from warehouse.models.replenishment import PickFace, ReplenishmentReason, ReplenishmentTask
 from warehouse.models.scans import StationScan
+from warehouse.models.serials import SerialUnit
 
 __all__ = [
     "AsnCarton",
@@ -60,6 +61,7 @@ __all__ = [
     "ReceivingException",
     "ReplenishmentReason",
     "ReplenishmentTask",
+    "SerialUnit",
     "StationScan",
     "Wave",
 ]

@@ -26,6 +26,7 @@ from warehouse.outbound.selectors import PackLine, carton_suggest, pack_lines
 from warehouse.outbound.services.lifecycles import carton_transition, pack_transition
 from warehouse.scanning import ScanKind, parse_scan
 from warehouse.services.scan_match import scan_units
+from warehouse.services.serials import serial_pack, serial_required
 from warehouse.services.station_scans import StationReply
 
 WEIGHT = re.compile(r"^(?:W:(?P<grams>\d{1,6})|(?P<kg>\d{1,3}(?:\.\d{1,3})?)\s*KG)$", re.I)
@@ -149,6 +150,9 @@ def pack_scan_step(*, pack: Pack, raw: str, actor) -> StationReply:
         consolidation_require(pack)
         qty = pack.pending_qty or (scan.count or 1)
         line, qty = _line_for(pack, scan, qty)
+        serial = serial_required(line.product, scan, qty)
+        if serial:
+            serial_pack(product=line.product, serial=serial, carton=carton, order_line_id=line.order_line_id)
         item, created = CartonItem.objects.get_or_create(carton=carton, order_line_id=line.order_line_id,
                                                          defaults={"product": line.product, "qty": qty})
         if not created:
