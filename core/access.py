@@ -52,6 +52,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Receiving exceptions", "warehouse:exception_queue", "inbound_manage"),
     NavItem("Picking", "warehouse:pick_index", "picking"),
     NavItem("Waves", "warehouse:wave_board", "picking_manage"),
+    NavItem("Replenishment", "warehouse:replenishment_index", "picking"),
     NavItem("Discrepancies", "warehouse:discrepancy_queue", "discrepancies"),
     NavItem("Packing", "warehouse:pack_index", "packing"),
     NavItem("Manifests", "warehouse:manifests", "packing"),

@@ -40,3 +40,22 @@ def check_digit_words(code: str, exc: Exception, what: str = "GTIN") -> str:
     if found:
         return f"{what} {code}: check digit should be {found.group(1)}, not {found.group(2)}"
     return f"{what} {code}: {exc}"
+
+
+def gtin_packaging(each_gtin: str, indicator: int) -> str:
+    """The GTIN-14 of a packaging level of a trade item: the item's GTIN with the indicator digit (1-8) in
+    front and the check digit computed again (GS1 General Specifications, 3.3.2)."""
+    if not 1 <= indicator <= 8:
+        raise InvalidBarcode(f"packaging indicator {indicator} must be 1 to 8")
+    body = f"{indicator}{gtin_normalize(each_gtin)[1:13]}"
+    return body + str(_check_digit(body))
+
+
+def gtin_indicator(gtin14: str) -> int:
+    """The indicator digit of a normalized GTIN-14: 0 for the each, 1-8 for a packaging level, 9 variable."""
+    return int(gtin_normalize(gtin14)[0])
+
+
+def _check_digit(body: str) -> int:
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10

@@ -122,6 +122,11 @@ class Bin(models.Model):
         return self.code
 
     @property
+    def is_reserve(self) -> bool:
+        """Overstock: a storage bin waves never pick eaches from; its units reach a pick face by replenishment."""
+        return self.kind in self.STORAGE_KINDS and not self.is_pickable
+
+    @property
     def barcode(self) -> str:
         """What is printed on the bin's label and scanned at stations."""
         prefix = "TOTE" if self.kind in self.MOBILE_KINDS else "BIN"

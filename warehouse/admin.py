@@ -5,6 +5,7 @@ from warehouse.models import (
     CountTask,
     Discrepancy,
     PackingSlipTemplate,
+    PickFace,
     PickLine,
     PickSession,
     PurchaseOrder,
@@ -12,6 +13,7 @@ from warehouse.models import (
     PutawayTask,
     Receipt,
     ReceivingException,
+    ReplenishmentTask,
     Wave,
 )
 
@@ -109,3 +111,18 @@ class CartonTypeAdmin(admin.ModelAdmin):
 class PackingSlipTemplateAdmin(admin.ModelAdmin):
     list_display = ["merchant", "product_tag", "title", "show_prices"]
     list_filter = ["merchant"]
+
+
+@admin.register(PickFace)
+class PickFaceAdmin(admin.ModelAdmin):
+    """Configuration: where a SKU is picked and the band it is kept in (stock moves only through tasks)."""
+
+    list_display = ["bin", "product", "min_qty", "max_qty", "is_active", "warehouse"]
+    list_filter = ["warehouse", "is_active"]
+    raw_id_fields = ["bin", "product"]
+
+
+@admin.register(ReplenishmentTask)
+class ReplenishmentTaskAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "warehouse", "product", "from_bin", "to_bin", "qty", "moved_qty", "reason", "status", "claimed_by"]
+    list_filter = ["status", "reason", "warehouse"]

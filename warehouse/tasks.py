@@ -5,6 +5,7 @@ from shipping.exceptions import CarrierError
 from warehouse.control.services.count_plans import count_schedules_due_all
 from warehouse.outbound.services.cancellation import CancelNotReady, fulfillment_cancel
 from warehouse.outbound.services.pack_close import pack_closes_sweep
+from warehouse.outbound.services.replenishment import replenishment_sweep
 
 
 @shared_task(name="warehouse.sweep_pack_closes", ignore_result=True, acks_late=True)
@@ -25,3 +26,8 @@ def fulfillment_cancel_task(fulfillment_id: int) -> str:
 @shared_task(name="warehouse.schedule_counts", ignore_result=True, acks_late=True)
 def schedule_counts() -> dict[str, int]:
     return count_schedules_due_all()
+
+
+@shared_task(name="warehouse.sweep_replenishment", ignore_result=True, acks_late=True)
+def sweep_replenishment() -> dict[str, int]:
+    return replenishment_sweep()

@@ -3,7 +3,7 @@ from django.urls import path
 from warehouse.control.views import counts, discrepancies
 from warehouse.inbound.views import purchase_orders as inbound
 from warehouse.inbound.views import putaway, receiving
-from warehouse.outbound.views import manifests, packing, picking, waves
+from warehouse.outbound.views import manifests, packing, picking, replenishment, waves
 from warehouse.views import layout
 
 app_name = "warehouse"
@@ -29,6 +29,9 @@ urlpatterns = [
     path("waves/<slug:code>/plan/", waves.wave_create, name="wave_create"),
     path("waves/<slug:code>/release/", waves.release_batch, name="release_batch"),
     path("pick-sessions/<int:pk>/", waves.session_action, name="pick_session_action"),
+    path("replenishment/", replenishment.replenishment_index, name="replenishment_index"),
+    path("replenishment/<slug:code>/", replenishment.replenishment_station, name="replenishment_station"),
+    path("replenishment/<slug:code>/scan/", replenishment.replenishment_station_submit, name="replenishment_submit"),
     path("discrepancies/", discrepancies.discrepancy_queue, name="discrepancy_queue"),
     path("discrepancies/<int:pk>/", discrepancies.discrepancy_action, name="discrepancy_action"),
     path("count-tasks/<int:pk>/", discrepancies.count_task_action, name="count_task_action"),

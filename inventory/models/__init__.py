@@ -1,5 +1,5 @@
 from inventory.models.monitoring import AvailabilityChange, DriftFinding, LowStockAlert, ReorderRule
-from inventory.models.product import Product, ProductBarcode
+from inventory.models.product import PackagingLevel, Product, ProductBarcode, ProductPackaging
 from inventory.models.stock import (
     BinStock,
     Condition,
@@ -22,8 +22,10 @@ __all__ = [
     "MerchantScopedQuerySet",
     "Movement",
     "MovementKind",
+    "PackagingLevel",
     "Product",
     "ProductBarcode",
+    "ProductPackaging",
     "ReorderRule",
     "Reservation",
     "StaffScope",

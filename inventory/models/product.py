@@ -21,6 +21,8 @@ class Product(models.Model):
     tags = models.CharField(max_length=255, blank=True, help_text="Comma-separated, used by shipping rules")
     image_url = models.URLField(blank=True)
     is_active = models.BooleanField(default=True)
+    serial_tracked = models.BooleanField(default=False, help_text="Each unit carries a serial (GS1 AI 21), captured "
+                                         "at receiving and at pack-out")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -52,3 +54,36 @@ class ProductBarcode(models.Model):
 
     def __str__(self) -> str:
         return self.gtin
+
+
+class PackagingLevel(models.TextChoices):
+    INNER = "inner", "Inner pack"
+    CASE = "case", "Case"
+
+
+class ProductPackaging(models.Model):
+    """A packaging level of a product above the each (an inner pack, a case) with its own GTIN-14 and the
+    eaches it holds. Its GTIN is not a `ProductBarcode`: a station that does not count packs refuses it
+    instead of taking a case for one unit."""
+
+    Level = PackagingLevel
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="packagings")
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(max_length=8, choices=PackagingLevel.choices)
+    gtin = models.CharField(max_length=14, help_text="GTIN-14 of the pack, normalized")
+    units = models.PositiveIntegerField(help_text="Eaches in one pack")
+
+    objects = MerchantScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["product_id", "units"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "gtin"], name="packaging_gtin_unique_per_merchant"),
+            models.UniqueConstraint(fields=["product", "level"], name="packaging_one_per_level"),
+            models.CheckConstraint(condition=models.Q(units__gt=1), name="packaging_holds_more_than_one"),
+            models.CheckConstraint(condition=models.Q(level__in=PackagingLevel.values), name="packaging_level_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} of {self.units} ({self.gtin})"

@@ -13,6 +13,8 @@ class Merchant(models.Model):
     code = models.SlugField(max_length=32, unique=True)
     name = models.CharField(max_length=200)
     is_active = models.BooleanField(default=True)
+    min_shelf_life_days = models.PositiveIntegerField(
+        default=0, help_text="No unit expiring within this many days is picked for this merchant's orders")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,3 +1,4 @@
+from warehouse.models.consolidation import PackTote
 from warehouse.models.counts import CountPolicy, CountTask
 from warehouse.models.inbound import (
     AsnCarton,
@@ -24,7 +25,10 @@ from warehouse.models.picking import (
     PickStrategy,
     Wave,
 )
+from warehouse.models.recall import LotRecall
+from warehouse.models.replenishment import PickFace, ReplenishmentReason, ReplenishmentTask
 from warehouse.models.scans import StationScan
+from warehouse.models.serials import SerialUnit
 
 __all__ = [
     "AsnCarton",
@@ -38,8 +42,11 @@ __all__ = [
     "ExceptionKind",
     "InboundKind",
     "InboundStatus",
+    "LotRecall",
     "Pack",
+    "PackTote",
     "PackingSlipTemplate",
+    "PickFace",
     "PickLine",
     "PickSession",
     "PickSlot",
@@ -53,6 +60,9 @@ __all__ = [
     "Receipt",
     "ReceiptStatus",
     "ReceivingException",
+    "ReplenishmentReason",
+    "ReplenishmentTask",
+    "SerialUnit",
     "StationScan",
     "Wave",
 ]

@@ -7,17 +7,19 @@ endpoints do not grow a query per row.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
 
-from inventory.models import BinStock, Condition, Product, Reservation
+from inventory.models import BinStock, Condition, Merchant, Product, Reservation
 from layout.models import Bin, Warehouse
 from orders.models import FulfillmentLine, FulfillmentOrder, OrderLine
 from shipping.models import Shipment
-from warehouse.models import CartonItem, CartonType, Pack, PackingSlipTemplate, PickLine, PickSession, Wave
+from warehouse.models import CartonItem, CartonType, Pack, PackingSlipTemplate, PackTote, PickLine, PickSession, Wave
 
 DONE_LINES = [PickLine.Status.PICKED, PickLine.Status.FAILED]
 
@@ -65,6 +67,7 @@ def plan_bins(reservation: Reservation, qty: int, *, exclude_bin_ids=()) -> list
         .exclude(bin_id__in=list(exclude_bin_ids)).select_related("bin")
         .order_by(F("expiry").asc(nulls_last=True), "pk")
     )
+    rows = rows.filter(Q(expiry__isnull=True) | Q(expiry__gte=shelf_life_cutoff(reservation.product_id)))
     promised = {
         row["bin_id"]: row["n"]
         for row in PickLine.objects.filter(
@@ -84,6 +87,13 @@ def plan_bins(reservation: Reservation, qty: int, *, exclude_bin_ids=()) -> list
         if not left:
             break
     return picks
+
+
+def shelf_life_cutoff(product_id: int) -> dt.date:
+    """The first expiry date a unit of this product may have to be picked: never expired, and at least the
+    merchant's minimum shelf life away."""
+    days = Merchant.objects.filter(products=product_id).values_list("min_shelf_life_days", flat=True).first() or 0
+    return timezone.localdate() + dt.timedelta(days=days)
 
 
 # --- picking -------------------------------------------------------------------------------
@@ -178,6 +188,11 @@ def pack_lines_for(packs: Iterable[Pack]) -> dict[int, list[PackLine]]:
         result[pack.pk] = [PackLine(line.pk, line.product, picked.get(line.pk) or 0, packed.get(line.pk) or 0)
                            for line in lines if (picked.get(line.pk) or 0) or packed.get(line.pk)]
     return result
+
+
+def pack_totes(pack: Pack) -> list[PackTote]:
+    """The totes a pack consolidates (none when the order was picked into one tote), in and still to come."""
+    return list(PackTote.objects.filter(pack=pack).select_related("tote").order_by("arrived_at", "tote__code"))
 
 
 def carton_suggest(pack: Pack) -> CartonType | None:

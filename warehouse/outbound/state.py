@@ -3,7 +3,7 @@
 Applied only through the `<thing>_transition` services in `warehouse.outbound.services.lifecycles`."""
 
 from core.lifecycle import Lifecycle
-from warehouse.models import Carton, Pack, PickLine, PickSession, Wave
+from warehouse.models import Carton, Pack, PickLine, PickSession, ReplenishmentTask, Wave
 
 W, S, L, P, C = Wave.Status, PickSession.Status, PickLine.Status, Pack.Status, Carton.Status
 
@@ -46,4 +46,13 @@ CARTON = Lifecycle("carton", C, {
     C.CLOSED: {C.OPEN},
 })
 
-LIFECYCLES = (WAVE, PICK_SESSION, PICK_LINE, PACK, CARTON)
+R = ReplenishmentTask.Status
+REPLENISHMENT = Lifecycle("replenishment task", R, {
+    # CLAIMED -> OPEN: given back to the queue before anything moved.
+    R.OPEN: {R.CLAIMED, R.CANCELLED},
+    R.CLAIMED: {R.OPEN, R.DONE, R.CANCELLED},
+    R.DONE: set(),
+    R.CANCELLED: set(),
+})
+
+LIFECYCLES = (WAVE, PICK_SESSION, PICK_LINE, PACK, CARTON, REPLENISHMENT)

@@ -28,6 +28,8 @@ from warehouse.models import (
     ReceivingException,
 )
 from warehouse.scanning import Scan, ScanKind, parse_scan
+from warehouse.services.scan_match import scan_packaging
+from warehouse.services.serials import serial_receive, serial_required
 from warehouse.services.station_scans import StationReply
 
 
@@ -92,9 +94,15 @@ def receiving_scan(*, receipt: Receipt, raw: str, actor) -> StationReply:
         return _receive_carton(receipt, scan, actor)
     if scan.kind in (ScanKind.GTIN, ScanKind.GS1, ScanKind.SKU):
         product = _product_for(receipt, scan, actor)
+        pack = scan_packaging(scan, receipt.purchase_order.merchant_id) if product is None else None
+        if pack is not None:  # an inner pack or case: its eaches are received
+            product = pack.product
         if product is None:
             return _unknown_barcode(receipt, scan, actor)
-        qty = scan.count or receipt.pending_qty or 1
+        qty = (scan.count or receipt.pending_qty or 1) * (pack.units if pack else 1)
+        serial = serial_required(product, scan, qty)
+        if serial:
+            serial_receive(product=product, serial=serial, warehouse_id=receipt.warehouse_id, receipt=receipt, actor=actor)
         return _receive(receipt, product, qty, actor, lot=scan.lot or "", expiry=scan.expiry, serial=scan.serial)
     raise ReceivingRefused(f"a {scan.kind.value} label is not used at receiving. {COMMANDS_HELP}")
 

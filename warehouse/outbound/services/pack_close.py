@@ -43,6 +43,7 @@ from shipping.services.shipments import (
 )
 from warehouse.models import Carton, CartonItem, Pack
 from warehouse.outbound.selectors import pack_lines
+from warehouse.outbound.services.consolidation import consolidation_require
 from warehouse.outbound.services.lifecycles import carton_transition, pack_transition
 from warehouse.outbound.services.packing import PackRefused, units_to_pack_out
 from warehouse.services.station_scans import StationReply
@@ -76,6 +77,7 @@ def pack_close_begin(*, pack: Pack, actor) -> StationReply:
     if pack.fulfillment_order.status != FulfillmentOrder.Status.PICKING:
         raise PackRefused(f"{pack.fulfillment_order.order.order_number} is "
                           f"{pack.fulfillment_order.get_status_display().lower()}: do not label it; set the cartons aside")
+    consolidation_require(pack)
     missing = [line for line in pack_lines(pack) if line.missing > 0]
     if missing:
         raise PackRefused("missing: " + ", ".join(f"{line.missing} x {line.product.sku}" for line in missing)

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from layout.models import Bin, Warehouse
 from warehouse.models import Pack
+from warehouse.outbound.services.consolidation import totes_waiting
 from warehouse.outbound.services.packing import pack_scan_step, pack_start
 from warehouse.services.station_scans import StationReply
 
@@ -27,6 +28,11 @@ def pack_station_scan_step(*, warehouse: Warehouse, pack_bin: Bin, raw: str, act
         return reply
     pack = pack_start(warehouse=warehouse, pack_bin=pack_bin, raw=raw, actor=actor)
     order = pack.fulfillment_order.order
+    waiting = totes_waiting(pack)
+    if waiting:
+        return StationReply(True, f"Packing {order.order_number}: its units are in {pack.totes.count()} totes; "
+                                  f"scan the other tote(s): {', '.join(row.tote.code for row in waiting)}",
+                            {"pack_id": pack.pk, "totes_waiting": len(waiting)})
     carton = pack.cartons.select_related("carton_type").first()
     box = f"carton {carton.carton_type.code}" if carton and carton.carton_type else "a carton"
     return StationReply(True, f"Packing {order.order_number} into {box}: scan every unit", {"pack_id": pack.pk})

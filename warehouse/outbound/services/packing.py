@@ -25,7 +25,8 @@ from warehouse.models import Carton, CartonItem, CartonType, Pack, PickSession, 
 from warehouse.outbound.selectors import PackLine, carton_suggest, pack_lines
 from warehouse.outbound.services.lifecycles import carton_transition, pack_transition
 from warehouse.scanning import ScanKind, parse_scan
-from warehouse.services.scan_match import scan_names_product
+from warehouse.services.scan_match import scan_units
+from warehouse.services.serials import serial_pack, serial_required
 from warehouse.services.station_scans import StationReply
 
 WEIGHT = re.compile(r"^(?:W:(?P<grams>\d{1,6})|(?P<kg>\d{1,3}(?:\.\d{1,3})?)\s*KG)$", re.I)
@@ -53,12 +54,16 @@ def pack_start(*, warehouse: Warehouse, pack_bin: Bin, raw: str, actor) -> Pack:
         raise PackRefused(f"{fulfillment.order.order_number} is being closed ({live}): its labels are being bought")
     if live:
         raise PackRefused(f"{fulfillment.order.order_number} is being packed by {live.packer}")
+    from warehouse.outbound.services.consolidation import consolidation_begin, consolidation_check_picked
+
+    consolidation_check_picked(fulfillment=fulfillment, raw=raw)
     previous = Pack.objects.filter(fulfillment_order=fulfillment, status=Pack.Status.CANCELLED).order_by("-id").first()
     if previous is not None:
         tote = previous.tote  # where the units are now: the tote, or a pack station after a voided label
     pack = Pack.objects.create(fulfillment_order=fulfillment, warehouse=warehouse, tote=tote, pack_bin=pack_bin, packer=actor if getattr(actor, "pk", None) else None)
     if not any(line.expected for line in pack_lines(pack)):
         raise PackRefused(f"nothing of {fulfillment.order.order_number} has been picked")
+    consolidation_begin(pack=pack, raw=raw, actor=actor)
     _new_carton(pack)
     return pack
 
@@ -135,9 +140,19 @@ def pack_scan_step(*, pack: Pack, raw: str, actor) -> StationReply:
         from warehouse.outbound.services.pack_close import pack_close_begin
 
         return pack_close_begin(pack=pack, actor=actor)
+    if scan.kind == ScanKind.TOTE:
+        from warehouse.outbound.services.consolidation import consolidation_tote_scan
+
+        return consolidation_tote_scan(pack=pack, code=scan.code, actor=actor)
     if scan.is_product:
+        from warehouse.outbound.services.consolidation import consolidation_require
+
+        consolidation_require(pack)
         qty = pack.pending_qty or (scan.count or 1)
-        line = _line_for(pack, scan, qty)
+        line, qty = _line_for(pack, scan, qty)
+        serial = serial_required(line.product, scan, qty)
+        if serial:
+            serial_pack(product=line.product, serial=serial, carton=carton, order_line_id=line.order_line_id)
         item, created = CartonItem.objects.get_or_create(carton=carton, order_line_id=line.order_line_id,
                                                          defaults={"product": line.product, "qty": qty})
         if not created:
@@ -151,14 +166,17 @@ def pack_scan_step(*, pack: Pack, raw: str, actor) -> StationReply:
     raise PackRefused("scan an item, BOX:<type>, a weight (W:1250) or a command")
 
 
-def _line_for(pack: Pack, scan, qty: int) -> PackLine:
+def _line_for(pack: Pack, scan, qty: int) -> tuple[PackLine, int]:
+    """The line a scan of `qty` (eaches, or packs for an inner or case GTIN) goes to, and its eaches."""
     lines = pack_lines(pack)
-    matches = [line for line in lines if scan_names_product(scan, line.product)]
+    units = {line.order_line_id: scan_units(scan, line.product) for line in lines}
+    matches = [line for line in lines if units[line.order_line_id]]
     if not matches:
         raise PackRefused(f"wrong item: {scan.gtin or scan.code} is not in order {pack.fulfillment_order.order.order_number}")
+    qty *= units[matches[0].order_line_id]
     for line in matches:
         if line.missing >= qty:
-            return line
+            return line, qty
     have = sum(line.expected for line in matches)
     raise PackRefused(f"extra unit: the order has {have} x {matches[0].product.sku} and "
                       f"{sum(line.packed for line in matches)} are packed; {qty} more would be too many")

@@ -20,7 +20,7 @@ from warehouse.models import PickLine, PickSession, PickSlot, Wave
 from warehouse.outbound.selectors import current_line
 from warehouse.outbound.services.lifecycles import pick_line_transition, pick_session_transition, wave_transition
 from warehouse.scanning import ScanKind, parse_scan
-from warehouse.services.scan_match import scan_names_product
+from warehouse.services.scan_match import scan_units
 from warehouse.services.station_scans import StationReply
 
 LIVE_SESSION = (PickSession.Status.OPEN, PickSession.Status.CLAIMED)
@@ -182,11 +182,12 @@ def pick_scan(*, session: PickSession, raw: str, actor) -> StationReply:
     if scan.is_product:
         if not line.bin_confirmed:
             raise PickRefused(f"scan bin {line.bin.code} first")
-        if not scan_names_product(scan, line.product):
+        units = scan_units(scan, line.product)  # a case GTIN picks the whole case
+        if not units:
             raise PickRefused(f"wrong item: this pick is {line.product.sku} ({line.product.name})")
         if scan.lot and line.lot and scan.lot != line.lot:
             raise PickRefused(f"wrong lot {scan.lot}: take lot {line.lot} (first to expire)")
-        qty = session.pending_qty or (scan.count or 1)
+        qty = (session.pending_qty or (scan.count or 1)) * units
         changed = pick_line_sync(line, actor=actor)
         if changed:
             session.pending_qty = None

@@ -15,6 +15,7 @@ from orders.models import FulfillmentOrder
 from orders.services.fulfillment_progress import fulfillment_planned
 from warehouse.models import PickLine, PickSession, PickSlot, PickStrategy, Wave
 from warehouse.outbound.selectors import PlannedPick, plan_bins, wave_candidates
+from warehouse.outbound.services.replenishment import replenishment_raise
 from warehouse.outbound.services.walk_path import route_length, sequence_stops
 
 
@@ -57,6 +58,7 @@ def wave_plan(
             _session(wave, [(f, pick) for f in group for pick in planned[f.pk]])
     for f in sorted(fulfillments, key=lambda f: f.pk):
         fulfillment_planned(fulfillment_order_id=f.pk, actor=actor, wave=str(wave))
+    replenishment_raise(warehouse=warehouse, actor=actor)  # faces this wave emptied, and what waiting orders need
     if shortfalls:
         wave.note = "No pickable stock found for: " + ", ".join(shortfalls)
         wave.save(update_fields=["note"])

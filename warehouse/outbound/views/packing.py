@@ -10,7 +10,7 @@ from core.access import area_required
 from layout.models import Bin, Warehouse
 from shipping.models import Shipment
 from warehouse.models import Pack
-from warehouse.outbound.selectors import pack_lines
+from warehouse.outbound.selectors import pack_lines, pack_totes
 from warehouse.outbound.services.pack_station import pack_station_scan_step
 from warehouse.outbound.services.packing_slips import packing_slip_pdf
 from warehouse.selectors import fulfillments_visible_to, shipments_visible_to
@@ -73,6 +73,7 @@ def _render(request, warehouse, pack_bin, *, reply):
                "pending_qty": pack.pending_qty if pack else None}
     if pack:
         context["lines"] = pack_lines(pack)
+        context["pack_totes"] = pack_totes(pack)
         context["cartons"] = pack.cartons.select_related("carton_type").prefetch_related("items__product")
     shipment_ids = (reply.data.get("shipments") if reply and reply.ok else None) or []
     context["shipments"] = Shipment.objects.filter(pk__in=shipment_ids).order_by("carton__number")

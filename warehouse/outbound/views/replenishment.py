@@ -1,0 +1,43 @@
+"""The replenishment scan station of one warehouse: take the next task, scan the reserve bin, then the face."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_POST
+
+from core.access import area_required
+from layout.models import Warehouse
+from warehouse.models import ReplenishmentTask
+from warehouse.outbound.services.replenishment import replenishment_station_scan
+from warehouse.views.stations import render_station, submitted_scan
+
+
+@area_required("picking")
+def replenishment_index(request):
+    counts = dict(ReplenishmentTask.objects.filter(status=ReplenishmentTask.Status.OPEN)
+                  .values_list("warehouse_id").annotate(n=Count("id")))
+    rows = [{"warehouse": w, "open_tasks": counts.get(w.pk, 0)} for w in Warehouse.objects.filter(is_active=True)]
+    return render(request, "warehouse/replenishment_index.html", {"rows": rows})
+
+
+@area_required("picking")
+def replenishment_station(request, code):
+    return _render(request, get_object_or_404(Warehouse, code=code), reply=None)
+
+
+@require_POST
+@area_required("picking")
+def replenishment_station_submit(request, code):
+    warehouse = get_object_or_404(Warehouse, code=code)
+    reply = submitted_scan(request, station="replenishment",
+                           action=lambda raw: replenishment_station_scan(warehouse=warehouse, raw=raw, actor=request.user))
+    return _render(request, warehouse, reply=reply)
+
+
+def _render(request, warehouse, *, reply):
+    task = (ReplenishmentTask.objects.filter(warehouse=warehouse, status=ReplenishmentTask.Status.CLAIMED, claimed_by=request.user)
+            .select_related("product", "from_bin", "to_bin").first())
+    waiting = ReplenishmentTask.objects.filter(warehouse=warehouse, status=ReplenishmentTask.Status.OPEN).count()
+    return render_station(request, page="warehouse/replenishment_station.html", panel="warehouse/_replenishment_panel.html",
+                          context={"warehouse": warehouse, "task": task, "waiting": waiting, "reply": reply})
