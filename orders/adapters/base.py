@@ -62,6 +62,9 @@ class NormalizedLine:
     quantity: int
     unit_price: Decimal = ZERO  # before discounts
     discount: Decimal = ZERO  # for the whole line
+    # What was wrong with the line as it arrived (e.g. `quantity "two" is not a whole number`): the line is
+    # kept with quantity 0 and the order held with this text, so nothing the storefront sent is lost.
+    problem: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,9 @@ class NormalizedOrder:
     is_cancelled: bool = False
     placed_at: datetime | None = None
     raw_status: str = ""
+    # Lines that arrived but are not the warehouse's to ship (a gift card, a line removed by an order edit),
+    # each described, so an order left with no lines says what it did receive.
+    set_aside: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -184,6 +190,41 @@ def quantity(value: Any) -> int:
     if not number.is_finite() or number != number.to_integral_value():
         raise PayloadError(f"{value!r} is not a whole quantity")
     return int(number)
+
+
+def line_quantity(value: Any) -> tuple[int, str]:
+    """A line's quantity and, when it is not a whole number of at least 1, what arrived instead. A bad
+    quantity never fails the whole order: the line is kept at 0 and the order is held naming the value."""
+    if value is None or value == "":
+        return 0, "quantity is missing"
+    try:
+        count = quantity(value)
+    except PayloadError:
+        return 0, f"quantity {shown(value)} is not a whole number"
+    if count < 1:
+        return 0, f"quantity {shown(value)} is not at least 1"
+    return count, ""
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """A payload value as it arrived, short enough for a hold reason."""
+    if value is None:
+        return "(missing)"
+    if isinstance(value, str):
+        return f'"{clip(value, limit - 2)}"'
+    return clip(json.dumps(value, ensure_ascii=False, default=str), limit)
+
+
+def clip(value: str, limit: int = 40) -> str:
+    value = "".join(ch if ch.isprintable() else "?" for ch in value)
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def line_label(sku: Any, name: Any = "", line_id: Any = "") -> str:
+    """How a hold reason names a line: its SKU, else its name, with the storefront's line id."""
+    sku, name, line_id = (clip(text(v), 30) if isinstance(v, (str, int)) else "" for v in (sku, name, line_id))
+    what = f"SKU {sku}" if sku else f'"{name}"' if name else "a line without SKU"
+    return f"{what} (line id {line_id})" if line_id else what
 
 
 MAX_JSON_DEPTH = 32

@@ -27,9 +27,10 @@ from orders.adapters.base import (
     full_name,
     header,
     identifier,
+    line_label,
+    line_quantity,
     load_json,
     money,
-    quantity,
     service_level_from,
     text,
     total,
@@ -120,6 +121,8 @@ def _normalize(order: Mapping[str, Any]) -> NormalizedOrder:
         customer_name=full_name(billing.get("first_name"), billing.get("last_name")),
         ship_to=_address(address) if address else None,
         lines=tuple(_line(item) for item in products if item.get("type") != "digital"),
+        set_aside=tuple(f"{line_label(item.get('sku'), item.get('name'), item.get('id'))}: digital, needs no shipping"
+                        for item in products if item.get("type") == "digital"),
         currency=text(order.get("currency_code")) or "USD",
         subtotal=money(order.get("subtotal_ex_tax")),
         shipping_total=money(shipping if shipping is not None else order.get("shipping_cost_inc_tax")),
@@ -136,9 +139,12 @@ def _normalize(order: Mapping[str, Any]) -> NormalizedOrder:
 
 def _line(item: Mapping[str, Any]) -> NormalizedLine:
     price = item.get("price_ex_tax")
+    # A quantity that is not a whole number of at least 1 keeps the line at 0, with its problem: the order
+    # is held naming what arrived.
+    count, problem = line_quantity(item.get("quantity"))
     return NormalizedLine(
         external_line_id=text(item["id"]), sku=text(item.get("sku")), name=text(item.get("name")),
-        quantity=quantity(item.get("quantity")), unit_price=money(price if price is not None else item.get("base_price")),
+        quantity=count, problem=problem, unit_price=money(price if price is not None else item.get("base_price")),
         discount=total(d.get("amount") for d in item.get("applied_discounts") or []),
     )
 

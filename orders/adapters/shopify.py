@@ -26,9 +26,10 @@ from orders.adapters.base import (
     header,
     identifier,
     iso_time,
+    line_label,
+    line_quantity,
     load_json,
     money,
-    quantity,
     service_level_from,
     text,
     total,
@@ -104,6 +105,7 @@ def _normalize(order: Mapping[str, Any]) -> NormalizedOrder:
     shipping = ((order.get("total_shipping_price_set") or {}).get("shop_money") or {}).get("amount")
     financial = text(order.get("financial_status"))
     discounts = money(_current(order, "total_discounts"))
+    lines = [_line(item) for item in order.get("line_items") or []]
     return NormalizedOrder(
         external_id=identifier(order["id"]),
         order_number=text(order.get("name")) or text(order.get("order_number")) or identifier(order["id"]),
@@ -112,7 +114,8 @@ def _normalize(order: Mapping[str, Any]) -> NormalizedOrder:
         customer_name=full_name(customer.get("first_name"), customer.get("last_name"))
         or text(billing.get("name")) or (ship_to.name if ship_to else ""),
         ship_to=ship_to,
-        lines=tuple(line for line in map(_line, order.get("line_items") or []) if line is not None),
+        lines=tuple(line for line in lines if isinstance(line, NormalizedLine)),
+        set_aside=tuple(line for line in lines if isinstance(line, str)),
         currency=text(order.get("currency")) or "USD",
         # Shopify's subtotal_price is after discounts; the canonical subtotal is before them.
         subtotal=money(_current(order, "subtotal_price")) + discounts,
@@ -136,15 +139,21 @@ def _current(order: Mapping[str, Any], name: str) -> Any:
     return value if value is not None else order.get(name)
 
 
-def _line(item: Mapping[str, Any]) -> NormalizedLine | None:
+def _line(item: Mapping[str, Any]) -> NormalizedLine | str:
+    """The line, or why it is not the warehouse's to ship. A quantity that is not a whole number of at
+    least 1 keeps the line, at 0 and with its problem, for the order to be held naming it."""
+    label = line_label(item.get("sku"), item.get("name") or item.get("title"), item.get("id"))
+    if item.get("requires_shipping") is False:
+        return f"{label}: needs no shipping (gift card or digital)"
+    ordered, current = item.get("quantity"), item.get("current_quantity")
     # current_quantity (API 2024-01+) is what is left after order edits removed units.
-    count = quantity(item["current_quantity"] if item.get("current_quantity") is not None else item.get("quantity"))
-    if count <= 0 or item.get("requires_shipping") is False:
-        return None  # removed by an edit, or nothing for the warehouse to ship (gift card, download)
+    count, problem = line_quantity(current if current is not None else ordered)
+    if current is not None and not isinstance(current, bool) and current in (0, "0") and line_quantity(ordered)[0] > 0:
+        return f"{label}: removed by an order edit"
     allocations = item.get("discount_allocations")
     return NormalizedLine(
         external_line_id=text(item["id"]), sku=text(item.get("sku")), name=text(item.get("name") or item.get("title")),
-        quantity=count, unit_price=money(item.get("price")),
+        quantity=count, unit_price=money(item.get("price")), problem=problem,
         discount=total(d.get("amount") for d in allocations) if allocations else money(item.get("total_discount")),
     )
 

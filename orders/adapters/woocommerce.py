@@ -27,9 +27,9 @@ from orders.adapters.base import (
     header,
     identifier,
     iso_time,
+    line_quantity,
     load_json,
     money,
-    quantity,
     service_level_from,
     text,
     total,
@@ -117,13 +117,15 @@ def _normalize(order: Mapping[str, Any]) -> NormalizedOrder:
 
 
 def _line(item: Mapping[str, Any]) -> NormalizedLine:
-    count = quantity(item.get("quantity"))
+    # A quantity that is not a whole number of at least 1 keeps the line at 0, with its problem: the order
+    # is held naming what arrived.
+    count, problem = line_quantity(item.get("quantity"))
     subtotal, line_total = money(item.get("subtotal")), money(item.get("total"))
     return NormalizedLine(
         external_line_id=text(item["id"]), sku=text(item.get("sku")), name=text(item.get("name")), quantity=count,
         # `price` is the discounted line total over the quantity; the list price is subtotal / quantity.
         unit_price=(subtotal / count).quantize(CENT, rounding=ROUND_HALF_UP) if count else money(item.get("price")),
-        discount=subtotal - line_total,
+        discount=subtotal - line_total, problem=problem,
     )
 
 

@@ -12,9 +12,9 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from inventory.models import Product
-from orders.adapters.base import NormalizedAddress, NormalizedOrder
+from orders.adapters.base import NormalizedAddress, NormalizedOrder, line_label
 from orders.exceptions import InvalidOrder
-from orders.models import Channel, HoldKind, Order, OrderLine, PaymentStatus, ServiceLevel
+from orders.models import Channel, HoldKind, Order, OrderHold, OrderLine, PaymentStatus, ServiceLevel
 from orders.selectors import order_problems
 from orders.services.timeline import hold_place, hold_release_kind, order_event, order_transition
 from orders.state import PICKING_STARTED, SHIPPED_OR_LATER
@@ -25,6 +25,7 @@ REALLOCATE_FROM = (
 SYSTEM_HOLDS = (HoldKind.PAYMENT_PENDING, HoldKind.ADDRESS_INVALID, HoldKind.UNKNOWN_SKU, HoldKind.INVALID_QUANTITY)
 MAX_QUANTITY = 2**31 - 1  # OrderLine.quantity is an integer column
 MONEY_LIMIT = Decimal("1e10")  # the amounts are numeric(12, 2)
+
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def _create(channel: Channel, n: NormalizedOrder, source: str, actor) -> Order:
     if n.is_cancelled:
         order_transition(order=order, to=Order.Status.CANCELLED, actor=actor, reason="cancelled on the storefront")
         return order
-    system_holds_evaluate(order, actor)
+    system_holds_evaluate(order, actor, arrived=n)
     if order.status == Order.Status.PENDING:
         order_queue_allocation(order)
     return order
@@ -144,7 +145,7 @@ def _update(order: Order, n: NormalizedOrder, source: str, actor) -> IntakeResul
             order_transition(order=order, to=Order.Status.PENDING, actor=actor, reason="lines changed: allocate again")
     if changes:
         order_event(order=order, kind="updated", actor=actor, message=f"Storefront update ({source}): {', '.join(changes)}")
-    system_holds_evaluate(order, actor)
+    system_holds_evaluate(order, actor, arrived=n)
     if order.status == Order.Status.PENDING:
         order_queue_allocation(order)
     return IntakeResult(order, False, "updated" if changes else "unchanged")
@@ -211,13 +212,29 @@ def _replace_lines(order: Order, n: NormalizedOrder) -> None:
     )
 
 
-def system_holds_evaluate(order: Order, actor) -> None:
+def system_holds_evaluate(order: Order, actor, arrived: NormalizedOrder | None = None) -> None:
+    """Place or release each system hold. `arrived` is the storefront's order as it came in: a hold for
+    its quantities then names the lines and the values that arrived, not only what was stored."""
     problems = order_problems(order)
+    if arrived is not None and HoldKind.INVALID_QUANTITY in problems:
+        problems[HoldKind.INVALID_QUANTITY] = arrival_problems(arrived) or problems[HoldKind.INVALID_QUANTITY]
     for kind in SYSTEM_HOLDS:
         if kind in problems:
             hold_place(order=order, kind=kind, reason=problems[kind], actor=actor)
         else:
             hold_release_kind(order=order, kind=kind, actor=actor, reason="fixed")
+
+
+def arrival_problems(n: NormalizedOrder) -> str:
+    """What was wrong with the lines as they arrived, line by line; for an order left without lines, what
+    arrived and why none of it is the warehouse's to ship. Empty when the adapter saw nothing wrong."""
+    named = [f"line {number}, {line_label(line.sku, line.name, line.external_line_id)}: {line.problem}"
+             for number, line in enumerate(n.lines, start=1) if line.problem]
+    if not named and not n.lines and n.set_aside:
+        named = [f"the order has no lines to ship; arrived: {'; '.join(n.set_aside)}"]
+    reason = "; ".join(named)
+    limit = OrderHold._meta.get_field("reason").max_length or 500
+    return reason if len(reason) <= limit else reason[: limit - 1] + "…"
 
 
 def order_queue_allocation(order: Order) -> None:

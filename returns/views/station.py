@@ -39,7 +39,7 @@ def station_submit(request, code):
     warehouse = get_object_or_404(Warehouse, code=code)
     key = f"{SESSION_KEY}:{warehouse.pk}"
     reply = submitted_scan(request, station=f"returns:{warehouse.code}", action=lambda raw: return_station_scan(
-        warehouse=warehouse, state=request.session.get(key), raw=raw, actor=request.user))
+        warehouse=warehouse, state=request.session.get(key), raw=raw, actor=request.user), warehouse=warehouse)
     if "state" in reply.data:
         request.session[key] = reply.data["state"]
     return _render(request, warehouse, reply=reply)

@@ -271,15 +271,11 @@ def test_malformed_bodies_raise_payload_errors(kind, body):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("breakage", ["no id", "bad quantity", "bad amount", "bad date"])
+@pytest.mark.parametrize("breakage", ["no id", "bad amount", "bad date"])
 def test_broken_orders_raise_payload_errors_not_anything_else(kind, breakage):
     data = payload(FIXTURES[kind])
-    lines = data.get("line_items") or data.get("products")
     if breakage == "no id":
         data.pop("id")
-    elif breakage == "bad quantity":
-        lines[0]["quantity"] = "two"
-        lines[0].pop("current_quantity", None)
     elif breakage == "bad amount":
         data["current_total_price" if kind == "shopify" else "total" if kind == "woocommerce" else "total_inc_tax"] = {"amount": 1}
     else:

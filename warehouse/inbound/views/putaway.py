@@ -35,7 +35,9 @@ def putaway_station_submit(request, code):
     warehouse = get_object_or_404(Warehouse, code=code)
     reply = submitted_scan(
         request, station="putaway",
-        action=lambda raw: putaway_station_scan(warehouse=warehouse, raw=raw, actor=request.user),
+        action=lambda raw: putaway_station_scan(warehouse=warehouse, raw=raw, actor=request.user), warehouse=warehouse,
+        on_refusal=lambda: PutawayTask.objects.filter(
+            warehouse=warehouse, status=PutawayTask.Status.CLAIMED, claimed_by=request.user).update(pending_qty=None),
     )
     return _render(request, warehouse, reply=reply)
 
@@ -48,5 +50,6 @@ def _render(request, warehouse, *, reply):
     waiting = PutawayTask.objects.filter(warehouse=warehouse, status=PutawayTask.Status.OPEN).count()
     return render_station(
         request, page="warehouse/putaway_station.html", panel="warehouse/_putaway_panel.html",
-        context={"warehouse": warehouse, "task": task, "waiting": waiting, "reply": reply, "reason_prompt": REASON_PROMPT},
+        context={"warehouse": warehouse, "task": task, "waiting": waiting, "reply": reply, "reason_prompt": REASON_PROMPT,
+                 "pending_qty": task.pending_qty if task else None},
     )

@@ -24,6 +24,7 @@ def receiving_station_submit(request):
         request, station="receiving",
         action=lambda code: receiving_station_scan(receipt_id=request.session.get(SESSION_KEY), raw=code, actor=request.user),
         on_refusal=lambda: Receipt.objects.filter(pk=request.session.get(SESSION_KEY)).update(pending_qty=None),
+        warehouse=Receipt.objects.filter(pk=request.session.get(SESSION_KEY)).values_list("warehouse_id", flat=True).first(),
     )
     if "receipt_id" in reply.data:
         if reply.data["receipt_id"]:

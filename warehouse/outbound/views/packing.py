@@ -37,7 +37,8 @@ def pack_station_submit(request, code, station):
     reply = submitted_scan(request, station="pack",
                            action=lambda raw: pack_station_scan_step(warehouse=warehouse, pack_bin=pack_bin, raw=raw, actor=request.user),
                            on_refusal=lambda: Pack.objects.filter(warehouse=warehouse, status=Pack.Status.OPEN,
-                                                                  packer=request.user).update(pending_qty=None))
+                                                                  packer=request.user).update(pending_qty=None),
+                           warehouse=warehouse)
     return _render(request, warehouse, pack_bin, reply=reply)
 
 

@@ -36,6 +36,7 @@ def pick_station_submit(request, code):
         request, station="pick", action=lambda raw: pick_station_scan(warehouse=warehouse, raw=raw, actor=request.user),
         on_refusal=lambda: PickSession.objects.filter(
             warehouse=warehouse, status=PickSession.Status.CLAIMED, picker=request.user).update(pending_qty=None),
+        warehouse=warehouse,
     )
     return _render(request, warehouse, reply=reply)
 
