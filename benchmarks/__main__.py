@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-ALL = ["reservations", "webhooks", "pick_routes", "pick_scans", "memory", "dashboards"]
+ALL = ["intake", "reservations", "pick_routes", "pick_scans", "memory", "dashboards"]
 
 
 def main(names: list[str]) -> None:

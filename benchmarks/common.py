@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "BENCHMARKS.md"
-BENCH_DB = "wms_bench"
+BENCH_DB = os.environ.get("BENCH_DATABASE_NAME", "wms_bench")
 
 
 def bench_database_url(name: str = BENCH_DB) -> str:
@@ -25,6 +25,12 @@ def bench_database_url(name: str = BENCH_DB) -> str:
         from wms_project import embedded
 
         base = embedded.postgres_url()
+    from django.conf import settings
+
+    if settings.configured:  # a previous benchmark of this run still holds connections to the database dropped here
+        from django.db import connections
+
+        connections.close_all()
     admin_url = re.sub(r"/[^/?]+(\?|$)", r"/postgres\1", base, count=1)
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -7,7 +7,8 @@ import threading
 import time
 from decimal import Decimal
 
-from benchmarks.common import bench_database_url, median, setup_django, write_section
+from benchmarks.common import BENCH_DB, bench_database_url, machine, median, setup_django, write_section
+from benchmarks.load import pgbench_hot_row
 
 THREADS = 8
 PER_THREAD = 150
@@ -15,7 +16,8 @@ ROUNDS = 3
 
 
 def run() -> None:
-    setup_django(bench_database_url())
+    url = bench_database_url()
+    setup_django(url)
     from django.db import connections
 
     from inventory.models import Merchant, Product
@@ -57,7 +59,7 @@ def run() -> None:
             thread.join()
         return THREADS * PER_THREAD / (time.perf_counter() - began)
 
-    hot_rates = [burst(lambda rng: hot) for _ in range(ROUNDS)]
+    hot_rates: list[float] = []
     spread_rates = [burst(lambda rng: rng.choice(spread)) for _ in range(ROUNDS)]
     single = []
     for _ in range(ROUNDS):
@@ -65,16 +67,27 @@ def run() -> None:
         for _ in range(300):
             stock_reserve(product=hot, warehouse=warehouse, qty=1, order_line_id=next_line(), actor="bench")
         single.append(300 / (time.perf_counter() - began))
+    ceiling = []
+    for _ in range(ROUNDS):
+        ceiling.append(pgbench_hot_row(url))
+        hot_rates.append(burst(lambda rng: hot))
+
     write_section("Reservations", f"""
-`stock_reserve` of 1 unit, each call its own transaction (lock the product x warehouse level, check
-available, reserve, mark the availability change). {THREADS} threads x {PER_THREAD} calls per round,
-{ROUNDS} rounds, median shown; real PostgreSQL (the embedded server unless `DATABASE_URL` is set).
+Command: `make bench BENCH_ARGS=reservations`. `stock_reserve` of 1 unit, each call its own transaction, with
+its ledger row and availability mark. {THREADS} threads x {PER_THREAD} calls per round in one Python process,
+{ROUNDS} rounds, medians; a fresh `{BENCH_DB}` database on the configured PostgreSQL (1,001 products, 100,000
+units each in one bin). Machine: {machine()}. Ceiling, same run, each round right before a hot-SKU round:
+pgbench `-n -c 8 -j 2 -T 15` running `UPDATE bench_hot_row SET reserved = reserved + 1 WHERE id = 1 AND
+on_hand - reserved >= 1` (a guarded single-row UPDATE on one hot row).
 
 | workload | reservations / s (median) | rounds |
 |---|---|---|
 | one hot SKU, {THREADS} threads | {median(hot_rates):.0f} | {", ".join(f"{r:.0f}" for r in hot_rates)} |
 | 1,000 SKUs spread, {THREADS} threads | {median(spread_rates):.0f} | {", ".join(f"{r:.0f}" for r in spread_rates)} |
 | one hot SKU, 1 thread (no contention) | {median(single):.0f} | {", ".join(f"{r:.0f}" for r in single)} |
+| ceiling: pgbench hot-row UPDATE, 8 clients | {median(ceiling):.0f} | {", ".join(f"{r:.0f}" for r in ceiling)} |
+
+Hot SKU / pgbench hot row: **{median(hot_rates) / median(ceiling):.2f}**.
 
 Spread / hot ratio: {median(spread_rates) / median(hot_rates):.2f}. On the hot SKU every reservation queues on
 one row lock (that is what makes overselling impossible); spread SKUs only share the CPU.

@@ -2,6 +2,7 @@
 channels to call. Writes live in orders.services."""
 
 import datetime as dt
+import time
 from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
@@ -303,3 +304,31 @@ def shipping_warehouse_ids(order_id: int) -> list[int]:
     """Warehouses that shipped this order, the first shipment first."""
     return list(FulfillmentOrder.objects.filter(order_id=order_id, status=FulfillmentOrder.Status.SHIPPED)
                 .order_by("shipped_at", "pk").values_list("warehouse_id", flat=True).distinct())
+
+
+# Webhook hot path: each web process keeps the channels it serves for a short while. A cached copy only
+# ever speeds up an acceptance, which the INSERT guards with the channel's stored state; every other answer
+# is decided on a fresh read.
+_WEBHOOK_CHANNELS: dict[int, tuple[float, Channel]] = {}
+WEBHOOK_CHANNEL_TTL_SECONDS = 30.0
+
+
+def webhook_channel(channel_id: int, kind: str, *, fresh: bool = False) -> Channel | None:
+    """The active channel a webhook is addressed to; None when there is none of that kind."""
+    now = time.monotonic()
+    if not fresh:
+        hit = _WEBHOOK_CHANNELS.get(channel_id)
+        if hit is not None and now - hit[0] < WEBHOOK_CHANNEL_TTL_SECONDS:
+            return hit[1] if hit[1].kind == kind else None
+        if hit is None and len(_WEBHOOK_CHANNELS) > 10_000:
+            _WEBHOOK_CHANNELS.clear()
+    channel = Channel.objects.filter(pk=channel_id, kind=kind, is_active=True).first()
+    if channel is None:
+        _WEBHOOK_CHANNELS.pop(channel_id, None)
+    else:
+        _WEBHOOK_CHANNELS[channel_id] = (now, channel)
+    return channel
+
+
+def forget_webhook_channel(channel_id: int) -> None:
+    _WEBHOOK_CHANNELS.pop(channel_id, None)

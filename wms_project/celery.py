@@ -10,6 +10,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # The composition root's own task (beat heartbeat for /healthz); wms_project is not an installed app.
 app.conf.include = ["wms_project.tasks"]
+# Every worker can dispatch newly stored webhook deliveries (one at a time per database; see orders.inbox_dispatch).
+app.steps["worker"].add("orders.inbox_dispatch.InboxDispatchStep")
 
 # Sweep interval from the environment (settings.WMS_SWEEP_INTERVAL_SECONDS reads the same variable; settings
 # cannot be imported here, they import this module through the package).

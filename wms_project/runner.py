@@ -126,6 +126,15 @@ def _kill_group(pgid: int, sig: int) -> None:
         pass
 
 
+def web_command(python: str, host: str, port: str, env: dict, *, access_log: bool = True) -> list[str]:
+    """The web server as `make run` serves it (the benchmarks start the very same command)."""
+    return [
+        os.path.join(os.path.dirname(python), "gunicorn"), "wms_project.wsgi:application",
+        "--bind", f"{host}:{port}", "--workers", env.get("WEB_WORKERS", "2"), "--threads", env.get("WEB_THREADS", "4"),
+        *(["--access-logfile", "-"] if access_log else []), "--graceful-timeout", "5",
+    ]
+
+
 def main() -> int:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "wms_project.settings")
@@ -149,11 +158,7 @@ def main() -> int:
     bin_dir = os.path.dirname(python)
     data_dir = embedded.DATA_DIR
     commands = {
-        "web": [
-            os.path.join(bin_dir, "gunicorn"), "wms_project.wsgi:application",
-            "--bind", f"{host}:{port}", "--workers", env.get("WEB_WORKERS", "2"), "--threads", "4",
-            "--access-logfile", "-", "--graceful-timeout", "5",
-        ],
+        "web": web_command(python, host, port, env),
         "worker": [
             os.path.join(bin_dir, "celery"), "-A", "wms_project", "worker", "--loglevel", "INFO",
             "--concurrency", env.get("WORKER_CONCURRENCY", "2"), "--hostname", "worker@%h",

@@ -1,5 +1,3 @@
-import os
-
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -32,9 +30,3 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
-
-if os.environ.get("WMS_BENCH_NOOP") == "1":  # the bare-view baseline for `make bench` only
-    from django.http import HttpResponse
-    from django.views.decorators.csrf import csrf_exempt
-
-    urlpatterns.append(path("bench/noop", csrf_exempt(lambda request: HttpResponse("ok")), name="bench-noop"))

@@ -5,13 +5,17 @@ both are allocated, so picked units are never offered to another order."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from inventory import locks
 from inventory.exceptions import InsufficientStock, ReservationError
 from inventory.models import Condition, Movement, MovementKind, Product, Reservation, StockLevel
+from inventory.services.availability import availability_readers_nudge
+from inventory.services.low_stock import low_stock_evaluate
 from inventory.services.operation import StockOperation, check_bin, check_merchant, check_qty
 from layout.models import Bin, Warehouse
 
@@ -24,6 +28,37 @@ class ReservationResult:
     movements: tuple[Movement, ...] = ()
 
 
+_LEVEL_COLUMNS = "id, product_id, warehouse_id, on_hand, allocated, unavailable, updated_at"
+_RESERVATION_COLUMNS = (
+    "id, product_id, warehouse_id, order_line_id, qty, picked_qty, shipped_qty, released_qty, created_at, updated_at"
+)
+# The guarded UPDATE: takes the level's lock and checks availability in one statement (the check sees the row as
+# the lock holder before us left it). With allow_partial the lock is taken first and the grant computed under it.
+_RESERVE_LEVEL_SQL = f"""
+UPDATE inventory_stocklevel SET allocated = allocated + %(qty)s, updated_at = %(now)s
+WHERE product_id = %(product)s AND warehouse_id = %(warehouse)s AND on_hand - allocated - unavailable >= %(qty)s
+RETURNING {_LEVEL_COLUMNS}
+"""
+# The line's reservation, created or grown (only if it is this product's), and the availability-change mark,
+# written under the level lock the UPDATE above holds: one statement.
+_RESERVE_LINE_SQL = f"""
+WITH reservation AS (
+    INSERT INTO inventory_reservation (product_id, warehouse_id, order_line_id, qty, picked_qty, shipped_qty,
+        released_qty, created_at, updated_at)
+    VALUES (%(product)s, %(warehouse)s, %(line)s, %(qty)s, 0, 0, 0, %(now)s, %(now)s)
+    ON CONFLICT (order_line_id, warehouse_id) DO UPDATE
+        SET qty = inventory_reservation.qty + EXCLUDED.qty, updated_at = EXCLUDED.updated_at
+        WHERE inventory_reservation.product_id = EXCLUDED.product_id
+    RETURNING {_RESERVATION_COLUMNS}
+), mark AS (
+    INSERT INTO inventory_availabilitychange (product_id, warehouse_id, changed_at)
+    SELECT %(product)s, %(warehouse)s, %(now)s WHERE %(qty)s > 0
+    ON CONFLICT (product_id, warehouse_id) DO UPDATE SET changed_at = EXCLUDED.changed_at
+)
+SELECT {_RESERVATION_COLUMNS} FROM reservation
+"""
+
+
 @transaction.atomic
 def stock_reserve(
     *, product: Product, warehouse: Warehouse, qty: int, order_line_id: int, actor, merchant=None,
@@ -32,28 +67,43 @@ def stock_reserve(
     """Promise `qty` available units to an order line; never more than available (no oversell).
 
     With allow_partial, reserves what is available (possibly nothing) instead of refusing.
+
+    A handful of statements: one guarded UPDATE of the level (its lock and the availability check at once), one
+    for the line's reservation and the availability mark, the low-stock check, then the commit.
     """
     check_qty(qty)
     check_merchant(product, merchant)
-    op = StockOperation(product=product, warehouse_id=warehouse.pk, actor=actor, reference=reference)
-    available = op.level.available
-    granted = min(qty, max(available, 0)) if allow_partial else qty
-    if not allow_partial and available < qty:
-        raise InsufficientStock(
-            f"{available} of {product.sku} available in {warehouse.code}, {qty} requested",
-            sku=product.sku, available=available,
-        )
-    Reservation.objects.bulk_create(
-        [Reservation(product=product, warehouse=warehouse, order_line_id=order_line_id, qty=0)], ignore_conflicts=True
-    )
-    reservation = locks.lock_line_reservation(order_line_id=order_line_id, warehouse_id=warehouse.pk)
-    if reservation.product_id != product.pk:
+    now = timezone.now()
+    params: dict[str, Any] = {"product": product.pk, "warehouse": warehouse.pk, "line": order_line_id, "now": now}
+    if allow_partial:
+        available = locks.lock_stock_level(product_id=product.pk, warehouse_id=warehouse.pk).available
+        granted = min(qty, max(available, 0))
+    else:
+        granted = qty
+    with connection.cursor() as cursor:
+        level_row = None
+        if granted:
+            cursor.execute(_RESERVE_LEVEL_SQL, {**params, "qty": granted})
+            level_row = cursor.fetchone()
+            if level_row is None:  # refused by the guard: nothing changed
+                level = StockLevel.objects.filter(product=product, warehouse=warehouse).first()
+                available = level.available if level else 0
+                raise InsufficientStock(
+                    f"{available} of {product.sku} available in {warehouse.code}, {qty} requested",
+                    sku=product.sku, available=available,
+                )
+        cursor.execute(_RESERVE_LINE_SQL, {**params, "qty": granted})
+        reservation_row = cursor.fetchone()
+    if reservation_row is None:
         raise ReservationError(f"order line {order_line_id} is reserved for another product")
-    if granted:
-        Reservation.objects.filter(pk=reservation.pk).update(qty=F("qty") + granted)
-        reservation.qty += granted
-        op.allocate(granted)
-    return ReservationResult(reservation, granted, op.finish())
+    reservation = Reservation.from_db("default", _RESERVATION_COLUMNS.split(", "), reservation_row)
+    if level_row is None:
+        level = locks.lock_stock_level(product_id=product.pk, warehouse_id=warehouse.pk)  # held already (partial)
+    else:
+        level = StockLevel.from_db("default", _LEVEL_COLUMNS.split(", "), level_row)
+        low_stock_evaluate(product=product, warehouse_id=warehouse.pk)
+        transaction.on_commit(availability_readers_nudge, robust=True)
+    return ReservationResult(reservation, granted, level)
 
 
 @transaction.atomic

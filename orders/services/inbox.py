@@ -9,10 +9,11 @@ lease) died with its worker. A broker that is down when the delivery commits onl
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 
 from django.conf import settings
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -37,26 +38,72 @@ class PermanentInboxError(Exception):
     """Processing cannot succeed by retrying (malformed payload): park at once."""
 
 
+NEW_DELIVERY_CHANNEL = "wms_inbox_new"  # NOTIFY channel: ids of deliveries just stored (orders.inbox_dispatch)
+
+# One statement, one round trip, its own transaction: store the delivery (or count a duplicate of its event)
+# and, when stored, tell the listening dispatcher at commit. With the channel guard, the row is stored only if
+# the channel is still active under the secret and shop the delivery was verified with (the caller may have
+# verified against a cached copy of the channel).
+_ACCEPT_SQL = """
+WITH stored AS (
+    INSERT INTO orders_inboxdelivery (channel_id, source, dedup_key, topic, external_order_id, headers, body,
+        triggered_at, suspicious, status, next_attempt_at, attempts, last_error, duplicates, received_at)
+    SELECT %(channel)s::bigint, %(source)s::text, %(dedup_key)s::text, %(topic)s::text, %(external_order_id)s::text,
+        %(headers)s::jsonb, %(body)s::text, %(triggered_at)s::timestamptz, %(suspicious)s::text, 'received', statement_timestamp(), 0, '', 0, statement_timestamp()
+    {guard}
+    ON CONFLICT (channel_id, dedup_key) DO UPDATE SET duplicates = orders_inboxdelivery.duplicates + 1
+    RETURNING id, (xmax = 0) AS created
+)
+SELECT id, created, CASE WHEN created THEN pg_notify('""" + NEW_DELIVERY_CHANNEL + """', id::text)::text END FROM stored
+"""
+_CHANNEL_GUARD = """WHERE EXISTS (SELECT 1 FROM orders_channel WHERE id = %(channel)s AND is_active AND kind = %(kind)s
+        AND webhook_secret = %(secret)s AND store_identity = %(store)s)"""
+ACCEPT_SQL = _ACCEPT_SQL.format(guard="")
+ACCEPT_GUARDED_SQL = _ACCEPT_SQL.format(guard=_CHANNEL_GUARD)
+
+
 def inbox_accept(
     *, channel: Channel, event: WebhookEvent, headers: dict, body: bytes | str, source: str = InboxDelivery.Source.WEBHOOK,
-    suspicious: str = "",
-) -> tuple[InboxDelivery, bool]:
-    """Store the delivery unless the same event is already stored; returns (delivery, created)."""
+    suspicious: str = "", guard_channel: bool = False,
+) -> tuple[int, bool] | None:
+    """Store the delivery unless the same event is already stored (then count the duplicate); returns
+    (delivery id, created) once committed. The stored delivery is due at once: the dispatcher queues its
+    processing off the request path when the NOTIFY reaches it, and the inbox sweep if it does not.
+
+    With guard_channel, returns None and stores nothing when the channel is no longer active under the
+    secret and shop it has here (a cached copy gone stale): verify again against a fresh copy."""
     text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
     kept_headers = {k: v for k, v in headers.items() if k.lower() not in SECRET_HEADERS}
-    try:
-        with transaction.atomic():
-            delivery = InboxDelivery.objects.create(
-                channel=channel, source=source, dedup_key=event.event_id[:255], topic=event.topic,
-                external_order_id=str(event.external_order_id or "")[:64], headers=kept_headers, body=text,
-                triggered_at=getattr(event, "triggered_at", None), suspicious=suspicious,
-                next_attempt_at=_requeue_time(),
-            )
-    except IntegrityError:
-        InboxDelivery.objects.filter(channel=channel, dedup_key=event.event_id[:255]).update(duplicates=F("duplicates") + 1)
-        return InboxDelivery.objects.get(channel=channel, dedup_key=event.event_id[:255]), False
-    _queue_processing(delivery.pk)
-    return delivery, True
+    params = {
+        "channel": channel.pk, "source": source, "dedup_key": event.event_id[:255], "topic": event.topic,
+        "external_order_id": str(event.external_order_id or "")[:64], "headers": json.dumps(kept_headers),
+        "body": text, "triggered_at": getattr(event, "triggered_at", None), "suspicious": suspicious,
+        "kind": channel.kind, "secret": channel.webhook_secret, "store": channel.store_identity,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(ACCEPT_GUARDED_SQL if guard_channel else ACCEPT_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return row[0], row[1]
+
+
+def inbox_dispatch_new(*, delivery_ids: list[int]) -> list[int]:
+    """The dispatcher: queue processing for deliveries just stored that still wait for it, pushing each one's
+    sweep time a requeue interval ahead first (as the sweep does); a broker that is down leaves them due at
+    once for the sweep."""
+    with transaction.atomic():
+        queued = list(
+            # Not skip_locked: a duplicate of the event may be counting itself on the row right now.
+            InboxDelivery.objects.select_for_update(of=("self",), no_key=True)
+            .filter(pk__in=delivery_ids, status=InboxDelivery.Status.RECEIVED)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()))
+            .values_list("pk", flat=True)
+        )
+        InboxDelivery.objects.filter(pk__in=queued).update(next_attempt_at=_requeue_time())
+        for pk in queued:
+            _queue_processing(pk)
+    return queued
 
 
 def _requeue_time() -> dt.datetime:

@@ -28,8 +28,8 @@ def channel_pull(*, channel_id: int) -> int:
             topic="order.updated", event_id=f"{channel.kind}:pull:{data.get('id')}:{stamp.isoformat() if stamp else 'unknown'}",
             external_order_id=str(data.get("id", "")), payload=data,
         )
-        _, created = inbox_accept(channel=channel, event=event, headers={}, body=json.dumps(data), source=InboxDelivery.Source.PULL)
-        stored += created
+        accepted = inbox_accept(channel=channel, event=event, headers={}, body=json.dumps(data), source=InboxDelivery.Source.PULL)
+        stored += bool(accepted and accepted[1])
     Channel.objects.filter(pk=channel.pk).update(pull_cursor=cursor or channel.pull_cursor, pulled_at=timezone.now())
     return stored
 
