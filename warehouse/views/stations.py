@@ -7,15 +7,18 @@ import uuid
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
-from warehouse.services.station_scans import StationReply, apply_scan_once
+from warehouse.services.station_scans import BadScanId, StationReply, apply_scan_once
 
 
 def submitted_scan(request, *, station: str, action, on_refusal=None) -> StationReply:
     code = request.POST.get("code", "")
-    return apply_scan_once(
-        scan_id=request.POST.get("scan_id"), station=station, user=request.user, raw=code, action=lambda: action(code),
-        on_refusal=on_refusal,
-    )
+    try:
+        return apply_scan_once(
+            scan_id=request.POST.get("scan_id"), station=station, user=request.user, raw=code,
+            action=lambda: action(code), on_refusal=on_refusal,
+        )
+    except BadScanId as exc:  # a form posted without the station's page (no scan id): refused, nothing applied
+        return StationReply(ok=False, message=exc.message, data={"code": exc.code})
 
 
 def render_station(request, *, page: str, panel: str, context: dict):
