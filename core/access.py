@@ -24,6 +24,7 @@ def area_required(area: str):
                 raise PermissionDenied(f"Your role may not use {area.replace('_', ' ')}.")
             return view(request, *args, **kwargs)
 
+        wrapper.access_area = area  # type: ignore[attr-defined]  # read by the authorization matrix
         return wrapper
 
     return decorator
@@ -80,3 +81,31 @@ def navigation_for(user) -> list[dict]:
         except NoReverseMatch:
             continue
     return items
+
+
+# Who may use a URL whose view declares no area. Every other view declares its area with `area_required`
+# (pages) or `area_permission` (API), and the role table in core.roles decides. A URL that neither declares an
+# area nor appears here fails tests/security/test_authorization_matrix.py, which checks every URL against
+# every role, a merchant user, a merchant API token and an anonymous visitor.
+PUBLIC = "public"  # anyone, signed in or not
+SIGNED_IN = "signed_in"  # any signed-in user, whatever the role
+SIGNED_REQUEST = "signed_request"  # no user: the request must carry the channel's signature (storefront webhooks)
+ADMIN_SITE = "admin_site"  # the Django admin: staff accounts, then the model permissions of their role
+
+URL_RULES: dict[str, str] = {
+    "home": SIGNED_IN,
+    "healthz": PUBLIC,
+    "login": PUBLIC,
+    "logout": PUBLIC,
+    "api-token": PUBLIC,
+    # Merchants pick the warehouse of a purchase order; warehouse names and addresses are no merchant's data.
+    "api-warehouse-list": SIGNED_IN,
+    "api-warehouse-detail": SIGNED_IN,
+    # The API's shape is public (storefront and handheld developers read it); it holds no data.
+    "schema": PUBLIC,
+    "api-docs": PUBLIC,
+    "orders:storefront-webhook": SIGNED_REQUEST,
+    "admin:login": PUBLIC,
+    "admin:logout": PUBLIC,
+    "admin:*": ADMIN_SITE,
+}

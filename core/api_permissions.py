@@ -16,5 +16,7 @@ def area_permission(area: str, *, safe_area: str | None = None) -> type[BasePerm
                 return may_use(request.user, safe_area)
             return may_use(request.user, area)
 
+    AreaPermission.area = area  # read by the authorization matrix
+    AreaPermission.safe_area = safe_area
     AreaPermission.__name__ = f"May{area.title().replace('_', '')}"
     return AreaPermission

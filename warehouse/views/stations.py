@@ -10,17 +10,20 @@ from django.utils.cache import add_never_cache_headers
 from inventory.models import Product
 from layout.models import Bin
 from warehouse.scanning import ScanError, ScanKind, parse_scan
-from warehouse.services.station_scans import StationReply, apply_scan_once
+from warehouse.services.station_scans import BadScanId, StationReply, apply_scan_once
 
 
 def submitted_scan(request, *, station: str, action, on_refusal=None, warehouse=None) -> StationReply:
     """`warehouse`: where a bin or tote code typed as the screen shows it, without its `BIN:` / `TOTE:`
     prefix, is looked up, so it reads as the label it names."""
     code = request.POST.get("code", "")
-    return apply_scan_once(
-        scan_id=request.POST.get("scan_id"), station=station, user=request.user, raw=code,
-        action=lambda: action(label_as_displayed(code, warehouse)), on_refusal=on_refusal,
-    )
+    try:
+        return apply_scan_once(
+            scan_id=request.POST.get("scan_id"), station=station, user=request.user, raw=code,
+            action=lambda: action(label_as_displayed(code, warehouse)), on_refusal=on_refusal,
+        )
+    except BadScanId as exc:  # a form posted without the station's page (no scan id): refused, nothing applied
+        return StationReply(ok=False, message=exc.message, data={"code": exc.code})
 
 
 def label_as_displayed(raw: str, warehouse) -> str:
