@@ -1,5 +1,6 @@
 """A believable demo: one 3PL, two merchants, two warehouses, a few hundred bins and products,
-stock, storefront channels and one user per role. Every step is idempotent."""
+stock, storefront channels, one user per role, work waiting on the floor and returns in every state.
+Every step is idempotent."""
 
 from __future__ import annotations
 
