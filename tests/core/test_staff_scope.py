@@ -91,6 +91,14 @@ def test_staff_limited_to_a_warehouse_see_only_its_work(client, world):
     assert client.get(reverse("orders:order_detail", args=[world.a.order.pk])).status_code == 404
     html = client.get(reverse("warehouse:warehouse_list")).content.decode()
     assert "FAR" in html and f">{near.code}<" not in html
+    manifest_link = reverse("warehouse:manifest_pdf", args=[world.manifest.pk])
+    assert manifest_link not in client.get(reverse("warehouse:manifests")).content.decode()
+    waves = client.get(reverse("warehouse:wave_board")).content.decode()
+    assert 'value="FAR"' in waves and f'value="{near.code}"' not in waves
+    assert client.get(reverse("warehouse:wave_board"), {"warehouse": near.code}).status_code == 404
+    client.force_login(staff())  # unrestricted: the same pages show the first warehouse's work
+    assert manifest_link in client.get(reverse("warehouse:manifests")).content.decode()
+    assert f'value="{near.code}"' in client.get(reverse("warehouse:wave_board")).content.decode()
 
 
 def test_a_staff_scope_costs_no_extra_query(client, world):

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from core.access import area_required
 from core.errors import DomainError
+from inventory.tenancy import staff_scoped
 from warehouse.control.selectors import discrepancy_histories_for
 from warehouse.control.services.discrepancies import count_task_complete, discrepancy_resolve
 from warehouse.models import CountTask, Discrepancy
@@ -15,14 +16,17 @@ from warehouse.models import CountTask, Discrepancy
 
 @area_required("discrepancies")
 def discrepancy_queue(request):
+    discrepancies = staff_scoped(Discrepancy.objects.all(), request.user, merchant="product__merchant_id",
+                                 warehouse="warehouse_id")
     open_ = list(
-        Discrepancy.objects.filter(status=Discrepancy.Status.OPEN)
+        discrepancies.filter(status=Discrepancy.Status.OPEN)
         .select_related("warehouse", "product", "bin", "reported_by", "pick_line__session")[:100]
     )
     histories = discrepancy_histories_for(open_)
     rows = [{"discrepancy": d, "history": histories[d.pk]} for d in open_]
-    tasks = CountTask.objects.filter(status=CountTask.Status.OPEN).select_related("warehouse", "bin", "product", "discrepancy")[:200]
-    resolved = Discrepancy.objects.filter(status=Discrepancy.Status.RESOLVED).select_related(
+    tasks = staff_scoped(CountTask.objects.all(), request.user, merchant="product__merchant_id", warehouse="warehouse_id")
+    tasks = tasks.filter(status=CountTask.Status.OPEN).select_related("warehouse", "bin", "product", "discrepancy")[:200]
+    resolved = discrepancies.filter(status=Discrepancy.Status.RESOLVED).select_related(
         "product", "bin", "resolved_by").order_by("-resolved_at")[:20]
     return render(request, "warehouse/discrepancies.html", {
         "rows": rows, "tasks": tasks, "resolved": resolved, "resolutions": Discrepancy.Resolution.choices,

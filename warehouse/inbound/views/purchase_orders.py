@@ -111,10 +111,13 @@ def po_cancel(request, pk):
 
 @area_required("inbound_manage")
 def exception_queue(request):
-    exceptions = ReceivingException.objects.filter(resolved_at__isnull=True).select_related(
+    exceptions = staff_scoped(ReceivingException.objects.all(), request.user, merchant="receipt__purchase_order__merchant_id",
+                              warehouse="receipt__warehouse_id")
+    exceptions = exceptions.filter(resolved_at__isnull=True).select_related(
         "receipt__purchase_order__merchant", "product", "recorded_by"
     )
-    claimed = PutawayTask.objects.filter(status=PutawayTask.Status.CLAIMED).select_related("product", "claimed_by", "warehouse")
+    claimed = staff_scoped(PutawayTask.objects.all(), request.user, merchant="product__merchant_id", warehouse="warehouse_id")
+    claimed = claimed.filter(status=PutawayTask.Status.CLAIMED).select_related("product", "claimed_by", "warehouse")
     return render(request, "warehouse/exceptions.html", {"exceptions": exceptions[:200], "claimed": claimed[:200]})
 
 

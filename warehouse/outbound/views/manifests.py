@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from core.access import area_required
 from core.errors import DomainError
 from layout.models import Warehouse
-from shipping.models import Manifest, Shipment
+from shipping.models import Shipment
 from shipping.services.shipments import manifest_close
 from warehouse.outbound.services.packing import pack_void
 from warehouse.selectors import manifests_visible_to, shipments_visible_to
@@ -20,13 +20,14 @@ from warehouse.selectors import manifests_visible_to, shipments_visible_to
 
 @area_required("packing")
 def manifests(request):
-    waiting = (Shipment.objects.filter(status=Shipment.Status.LABELLED)
+    shipments = shipments_visible_to(request.user)
+    waiting = (shipments.filter(status=Shipment.Status.LABELLED)
                .select_related("warehouse", "fulfillment_order__order").order_by("warehouse__code", "carrier", "id"))
     groups = [{"warehouse": warehouse, "carrier": carrier, "shipments": list(rows)}
               for (warehouse, carrier), rows in groupby(waiting, key=lambda s: (s.warehouse, s.carrier))]
-    in_flight = (Shipment.objects.filter(status__in=[Shipment.Status.AWAITING_LABEL, Shipment.Status.VOIDING])
+    in_flight = (shipments.filter(status__in=[Shipment.Status.AWAITING_LABEL, Shipment.Status.VOIDING])
                  .select_related("warehouse", "fulfillment_order__order").order_by("updated_at")[:100])
-    closed = Manifest.objects.select_related("warehouse", "closed_by")[:30]
+    closed = manifests_visible_to(request.user).select_related("warehouse", "closed_by")[:30]
     return render(request, "warehouse/manifests.html", {"groups": groups, "in_flight": in_flight, "closed": closed})
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from core.access import area_required
 from core.errors import DomainError
 from core.roles import PICKER
+from inventory.tenancy import warehouses_visible_to
 from layout.models import Warehouse
 from orders.selectors import orders_awaiting_release
 from orders.services.allocation import orders_release_batch
@@ -26,7 +27,7 @@ from warehouse.outbound.services.waves import WavePlanningError, wave_plan
 
 @area_required("picking_manage")
 def wave_board(request):
-    warehouses = Warehouse.objects.filter(is_active=True).order_by("code")
+    warehouses = warehouses_visible_to(request.user).filter(is_active=True).order_by("code")
     warehouse = get_object_or_404(warehouses, code=request.GET["warehouse"]) if request.GET.get("warehouse") else warehouses.first()
     if warehouse is None:
         return render(request, "warehouse/waves.html", {"warehouses": warehouses})
