@@ -15,4 +15,5 @@ urlpatterns = [
     path("inbound/<int:pk>/", pages.inbound_detail, name="inbound_detail"),
     path("returns/", pages.return_list, name="return_list"),
     path("returns/<int:pk>/", pages.return_detail, name="return_detail"),
+    path("service-levels/", pages.service_levels, name="service_levels"),
 ]

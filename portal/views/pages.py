@@ -8,6 +8,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from layout.models import Warehouse
+from ops.selectors.sla import sla_summary
+from ops.selectors.windows import DEFAULT_WINDOW, WINDOWS
 from orders.models import Order
 from portal.access import merchant_user_required
 from portal.selectors import (
@@ -96,3 +98,15 @@ def return_list(request):
 def return_detail(request, pk):
     rma = get_object_or_404(portal_rma_detail(request.user), pk=pk)
     return render(request, "portal/return_detail.html", {"rma": rma})
+
+
+@merchant_user_required
+def service_levels(request):
+    """The merchant's own SLA figures (the ops dashboard's, narrowed to this merchant) over a chosen window."""
+    window = request.GET.get("window", DEFAULT_WINDOW)
+    if window not in WINDOWS:
+        window = DEFAULT_WINDOW
+    return render(request, "portal/service_levels.html", {
+        "summary": sla_summary(merchant=request.merchant, window=window),
+        "window": window, "windows": WINDOWS,
+    })

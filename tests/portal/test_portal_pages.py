@@ -176,3 +176,23 @@ def test_only_merchant_users_use_the_portal(client, world):
     client.force_login(UserFactory(role=roles.ADMIN))
     assert "Sign in as a merchant" in client.get(reverse("portal:home")).content.decode()
     assert client.get(reverse("portal:order_list")).status_code == 403
+
+
+def test_service_levels_are_the_merchants_own_figures(portal, world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ops.selectors.sla import sla_summary
+    from orders.models import FulfillmentOrder
+
+    now = timezone.now()
+    FulfillmentOrder.objects.filter(status=FulfillmentOrder.Status.SHIPPED).update(shipped_at=now - dt.timedelta(hours=1))
+    FulfillmentOrder.objects.filter(pk=world.a.fulfillment.pk).update(ship_by=now - dt.timedelta(hours=2))  # late
+    own = sla_summary(merchant=world.a.merchant, window="30d")["on_time"]
+    everyone = sla_summary(window="30d")["on_time"]
+    assert (own["shipped"], own["on_time"]) == (1, 0) and (everyone["shipped"], everyone["on_time"]) == (2, 1)
+    html = portal.get(reverse("portal:service_levels"), {"window": "30d"}).content.decode()
+    assert f'({own["on_time"]} of {own["shipped"]})' in html
+    assert f'({everyone["on_time"]} of {everyone["shipped"]})' not in html
+    assert portal.get(reverse("portal:service_levels"), {"window": "<script>"}).status_code == 200  # unknown: default

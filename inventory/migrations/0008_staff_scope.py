@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0004_availability_change_per_warehouse'),
+        ('inventory', '0007_serial_tracked_products'),
         ('layout', '0002_content_types_follow_the_models'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

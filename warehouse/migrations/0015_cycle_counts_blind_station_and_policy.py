@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('inventory', '0004_availability_change_per_warehouse'),
         ('layout', '0002_content_types_follow_the_models'),
-        ('warehouse', '0010_station_scans_scoped_to_user_and_station'),
+        ('warehouse', '0014_serial_units'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
