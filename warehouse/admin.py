@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from warehouse.models import (
     CartonType,
+    CountPolicy,
     CountTask,
     Discrepancy,
     PackingSlipTemplate,
@@ -98,8 +99,17 @@ class DiscrepancyAdmin(ReadOnlyAdmin):
 
 @admin.register(CountTask)
 class CountTaskAdmin(ReadOnlyAdmin):
-    list_display = ["__str__", "warehouse", "bin", "product", "status", "system_qty", "counted_qty", "counted_at"]
-    list_filter = ["status", "warehouse"]
+    list_display = ["__str__", "warehouse", "bin", "product", "source", "velocity_class", "status", "system_qty",
+                    "counted_qty", "counted_at", "reviewed_by"]
+    list_filter = ["status", "source", "velocity_class", "warehouse"]
+
+
+@admin.register(CountPolicy)
+class CountPolicyAdmin(admin.ModelAdmin):
+    """How often each velocity class is counted and the variance a count may post without approval."""
+
+    list_display = ["warehouse", "window_days", "a_every_days", "b_every_days", "c_every_days", "tolerance_units",
+                    "tolerance_pct", "max_per_day"]
 
 
 @admin.register(CartonType)

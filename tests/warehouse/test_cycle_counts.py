@@ -393,3 +393,18 @@ def test_inventory_accuracy_from_counts_on_a_known_dataset():
     assert figure.unit_variance_pct == Decimal("13.95")
     assert inventory_accuracy(warehouse_id=ps.warehouse.pk, since=now + dt.timedelta(seconds=1)).counts == 0
     assert inventory_accuracy(warehouse_id=ps.warehouse.pk + 999).count_accuracy_pct is None
+
+
+def test_the_daily_beat_job_raises_due_counts_in_every_warehouse_once():
+    from warehouse.tasks import schedule_counts
+    from wms_project.celery import app
+
+    entry = app.conf.beat_schedule["warehouse-schedule-counts"]
+    assert entry["task"] == "warehouse.schedule_counts" and schedule_counts.name == entry["task"]
+    ps, other = build_count_site(), build_count_site()
+    put(product(ps), ps.shelves[0], 3)
+    put(product(other), other.shelves[0], 3)
+    put(product(other), other.shelves[1], 3)
+    assert schedule_counts() == {ps.warehouse.code: 1, other.warehouse.code: 2}
+    assert schedule_counts() == {ps.warehouse.code: 0, other.warehouse.code: 0}
+    assert CountTask.objects.filter(source="scheduled", status="open").count() == 3

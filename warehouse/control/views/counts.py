@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core.access import area_required
 from core.errors import DomainError
+from core.roles import may_use
 from inventory.models import Product
 from layout.models import Bin, Warehouse, Zone
 from warehouse.control.selectors import (
@@ -86,6 +87,8 @@ def count_board(request):
     return render(request, "warehouse/count_board.html", {
         "tasks": tasks, "warehouses": Warehouse.objects.filter(is_active=True),
         "recent": count_tasks_for_output().filter(counted_at__isnull=False).order_by("-counted_at", "-id")[:20],
+        # A counter who saw what the system held could no longer recount that shelf blind.
+        "show_expected": may_use(request.user, "count_approve"),
     })
 
 
