@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint install browser bench check clean
+.PHONY: run test lint install browser bench check clean test-rabbitmq
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,13 @@ lint: install
 
 test: install lint browser
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+# Optional: the tests that run a real Celery worker, against RabbitMQ instead of Redis (one must be running;
+# RABBITMQ_URL defaults to a local broker with the guest account). `make test` needs nothing of it.
+RABBITMQ_URL ?= amqp://guest:guest@127.0.0.1:5672//
+test-rabbitmq: install
+	CELERY_BROKER_URL=$(RABBITMQ_URL) $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS) \
+	  $$(grep -rl "celery_worker" tests --include="test_*.py")
 
 bench: install
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"

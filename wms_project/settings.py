@@ -127,7 +127,9 @@ REDIS_URL = os.environ.get("REDIS_URL") or embedded.redis_url()
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # Parallel test processes sharing one Redis must not consume each other's Celery tasks.
     REDIS_URL = embedded.redis_url_for_db(REDIS_URL, 1 + int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw")))
-CELERY_BROKER_URL = embedded.celery_broker_url(REDIS_URL)
+# The broker is Redis unless CELERY_BROKER_URL names another (RabbitMQ at scale: amqp://user:pass@host:5672//,
+# durable queues and late acks; see docs/SCALING.md).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or embedded.celery_broker_url(REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
