@@ -41,6 +41,7 @@ from ops.selectors.sla import (
     parked_outbox,
     receipts_stocked,
     returns_received_to_graded,
+    shipped_figures,
     sla_summary,
 )
 from ops.selectors.windows import DEFAULT_WINDOW, WINDOWS, Window, window_bounds
@@ -52,6 +53,6 @@ __all__ = [
     "inbound_against_capacity", "inbound_this_week", "inventory_accuracy", "lines_picked", "on_time_ship_rate",
     "open_discrepancies", "open_fulfillments", "order_to_ship_times", "pack_mismatches", "parked_inbox",
     "parked_messages", "parked_outbox", "pick_accuracy", "pick_failures", "picker_throughput",
-    "queue_fulfillments", "receipts_stocked", "returns_received_to_graded", "sla_summary", "window_bounds",
+    "queue_fulfillments", "receipts_stocked", "returns_received_to_graded", "shipped_figures", "sla_summary", "window_bounds",
     "work_queues", "zone_utilisation",
 ]

@@ -42,8 +42,10 @@ def pack_mismatches(*, warehouse=None, window: str | Window = DEFAULT_WINDOW, no
     rows = StationScan.objects.filter(station="pack", ok=False, message__istartswith=PACK_MISMATCH_PREFIX,
                                       created_at__gte=w.start, created_at__lt=w.end)
     if warehouse is not None:
-        packers = Pack.objects.filter(warehouse=warehouse, started_at__lt=w.end, packer__isnull=False)
-        rows = rows.filter(user_id__in=packers.values("packer_id"))
+        # Read first (a handful of ids): as a subquery, PostgreSQL may re-run it for every refused scan.
+        packers = list(Pack.objects.filter(warehouse=warehouse, started_at__lt=w.end, packer__isnull=False)
+                       .order_by().values_list("packer_id", flat=True).distinct())
+        rows = rows.filter(user_id__in=packers)
     return rows
 
 

@@ -100,12 +100,9 @@ def on_time_ship_rate(*, warehouse=None, merchant=None, window: str | Window = D
             "rate": ratio(row["on_time"], row["shipped"])}
 
 
-def order_to_ship_times(*, warehouse=None, merchant=None, window: str | Window = DEFAULT_WINDOW,
-                        now: dt.datetime | None = None) -> dict:
-    """From the order being placed (or taken in) to its fulfillment order shipping: median, p90, buckets."""
+def _order_to_ship_aggregates() -> dict:
     took = ExpressionWrapper(F("shipped_at") - Coalesce(F("order__placed_at"), F("order__created_at")),
                              output_field=DurationField())
-    shipped = fulfillments_shipped(warehouse=warehouse, merchant=merchant, window=window, now=now).annotate(took=took)
     buckets, low = {}, 0
     for index, (high, _label) in enumerate(ORDER_TO_SHIP_BUCKETS):
         q = Q(took__gte=dt.timedelta(hours=low)) if low else Q()
@@ -113,13 +110,36 @@ def order_to_ship_times(*, warehouse=None, merchant=None, window: str | Window =
             q &= Q(took__lt=dt.timedelta(hours=high))
         buckets[f"b{index}"] = Count("pk", filter=q)
         low = high or low
-    row = shipped.aggregate(n=Count("pk"), avg=Avg("took"), p50=Percentile("took", 0.5), p90=Percentile("took", 0.9),
-                            **buckets)
+    return {"took": took, "aggregates": dict(n=Count("pk"), avg=Avg("took"), p50=Percentile("took", 0.5),
+                                              p90=Percentile("took", 0.9), **buckets)}
+
+
+def _order_to_ship_figures(row: dict) -> dict:
     return {
         "shipped": row["n"], "avg_hours": hours(row["avg"]), "p50_hours": hours(row["p50"]),
         "p90_hours": hours(row["p90"]),
         "buckets": [(label, row[f"b{i}"]) for i, (_high, label) in enumerate(ORDER_TO_SHIP_BUCKETS)],
     }
+
+
+def order_to_ship_times(*, warehouse=None, merchant=None, window: str | Window = DEFAULT_WINDOW,
+                        now: dt.datetime | None = None) -> dict:
+    """From the order being placed (or taken in) to its fulfillment order shipping: median, p90, buckets."""
+    parts = _order_to_ship_aggregates()
+    row = (fulfillments_shipped(warehouse=warehouse, merchant=merchant, window=window, now=now)
+           .annotate(took=parts["took"]).aggregate(**parts["aggregates"]))
+    return _order_to_ship_figures(row)
+
+
+def shipped_figures(*, warehouse=None, merchant=None, window: str | Window = DEFAULT_WINDOW,
+                    now: dt.datetime | None = None) -> tuple[dict, dict]:
+    """`on_time_ship_rate` and `order_to_ship_times` in one pass over the shipped rows."""
+    parts = _order_to_ship_aggregates()
+    row = (fulfillments_shipped(warehouse=warehouse, merchant=merchant, window=window, now=now)
+           .annotate(took=parts["took"]).aggregate(on_time=Count("pk", filter=_on_time_q()), **parts["aggregates"]))
+    on_time = {"shipped": row["n"], "on_time": row["on_time"], "late": row["n"] - row["on_time"],
+               "rate": ratio(row["on_time"], row["n"])}
+    return on_time, _order_to_ship_figures(row)
 
 
 def receipts_stocked(*, warehouse=None, merchant=None, window: str | Window = DEFAULT_WINDOW,
@@ -202,12 +222,13 @@ def sla_summary(warehouse=None, merchant=None, window: str | Window = DEFAULT_WI
     now = now or timezone.now()
     w = window_bounds(window, now=now)
     counts = fulfillment_counts(warehouse=warehouse, merchant=merchant, now=now)
+    on_time, order_to_ship = shipped_figures(warehouse=warehouse, merchant=merchant, window=w)
     return {
         "window": w,
         "due_today": counts["due_today"],
         "at_risk": counts["at_risk"],
-        "on_time": on_time_ship_rate(warehouse=warehouse, merchant=merchant, window=w),
-        "order_to_ship": order_to_ship_times(warehouse=warehouse, merchant=merchant, window=w),
+        "on_time": on_time,
+        "order_to_ship": order_to_ship,
         "dock_to_stock": dock_to_stock(warehouse=warehouse, merchant=merchant, window=w),
         "returns_grading": returns_received_to_graded(warehouse=warehouse, merchant=merchant, window=w),
         "discrepancies": discrepancies_by_age(warehouse=warehouse, merchant=merchant, now=now),

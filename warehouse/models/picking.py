@@ -71,7 +71,12 @@ class PickSession(models.Model):
 
     class Meta:
         ordering = ["-priority", "ship_by", "id"]
-        indexes = [models.Index(fields=["warehouse", "status", "priority", "ship_by"], name="pick_session_queue")]
+        indexes = [
+            models.Index(fields=["warehouse", "status", "priority", "ship_by"], name="pick_session_queue"),
+            # The dashboards' lines picked in a window, per facility and per picker.
+            models.Index(fields=["completed_at"], condition=Q(status="done"), name="pick_session_done_at"),
+            models.Index(fields=["warehouse", "completed_at"], condition=Q(status="done"), name="pick_session_done_at_by_wh"),
+        ]
         constraints = [models.CheckConstraint(condition=Q(status__in=PickSessionStatus.values), name="pick_session_status_valid")]
 
     def __str__(self) -> str:

@@ -21,7 +21,11 @@ class StationScan(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["station", "created_at"])]
+        indexes = [
+            models.Index(fields=["station", "created_at"]),
+            # Refused scans are few: the dashboards count pack-out mismatches among them.
+            models.Index(fields=["station", "created_at"], condition=models.Q(ok=False), name="station_scan_refused"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["user", "station", "scan_id"], name="stationscan_once_per_user_station"),
         ]
