@@ -51,9 +51,9 @@ def po_create(request):
     if request.method == "POST":
         form = request.POST
         try:
-            merchant = own or get_object_or_404(Merchant, pk=request.POST.get("merchant"))
+            merchant = own or _chosen(Merchant, request.POST.get("merchant"), "merchant")
             po = purchase_order_create(
-                merchant=merchant, warehouse=get_object_or_404(Warehouse, pk=request.POST.get("warehouse")),
+                merchant=merchant, warehouse=_chosen(Warehouse, request.POST.get("warehouse"), "warehouse"),
                 number=request.POST.get("number", ""), kind=request.POST.get("kind", PurchaseOrder.Kind.PURCHASE_ORDER),
                 supplier=request.POST.get("supplier", "").strip(), expected_date=_date(request.POST.get("expected_date")),
                 over_receipt_tolerance_pct=_int(request.POST.get("tolerance", "10"), "tolerance"),
@@ -69,6 +69,14 @@ def po_create(request):
         "merchants": merchants, "warehouses": Warehouse.objects.filter(is_active=True), "form": form,
         "kinds": PurchaseOrder.Kind.choices,
     })
+
+
+def _chosen(model, value, what: str):
+    """The row picked in a select: anything but the id of an active one is refused with the field's name."""
+    row = model.objects.filter(pk=int(value), is_active=True).first() if (value or "").isdigit() and len(value) < 10 else None
+    if row is None:
+        raise DomainError(f"choose a {what} from the list")
+    return row
 
 
 @area_required("inbound")
