@@ -149,7 +149,7 @@ def _ids(route: str, name: str) -> list[str]:
 def _path(route: str, name: str, callback, office: dict, draw) -> str:
     def fill(match):
         converter, key = match.group(1) or "str", match.group(2)
-        if converter in ("int",) or key.endswith("pk") or key.endswith("_id"):
+        if converter == "int" or key.endswith(("pk", "_id")):
             key_name = name if key == "pk" else key.removesuffix("_pk").removesuffix("_id")
             return draw(st.sampled_from(_ids(route, key_name)))
         if key == "code":
