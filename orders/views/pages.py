@@ -34,6 +34,7 @@ from orders.services.holds import MANUAL_KINDS, order_hold_place, order_hold_rel
 from orders.services.inbox import inbox_replay
 from orders.services.outbox import outbox_retry
 from orders.services.stock_push import stock_push_retry
+from orders.state import SHIPPED_OR_LATER
 
 
 @area_required("order_read")
@@ -77,6 +78,8 @@ def order_detail(request, pk):
         "order": order, "can_cancel": can_cancel, "cancel_why": cancel_why, "can_edit": can_edit, "edit_why": edit_why,
         "address_fields": ADDRESS_FIELDS, "manual_kinds": MANUAL_KINDS,
         "hold_kinds": dict(HoldKind.choices), "staff": merchant_of(request.user) is None,
+        # A hold stops work not yet done: nothing is left to stop once the order shipped or was cancelled.
+        "can_hold": order.status not in SHIPPED_OR_LATER and order.status != Order.Status.CANCELLED,
     })
 
 

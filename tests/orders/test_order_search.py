@@ -32,3 +32,21 @@ def test_an_order_is_found_by_number_with_or_without_hash_name_email_or_phone(cl
 def test_a_search_or_filter_that_matches_nothing_answers_an_empty_list(client, orders, query, status):
     response = client.get(reverse("orders:order_list"), {"q": query, "status": status})
     assert response.status_code == 200
+
+
+def test_the_order_page_shows_phone_and_totals_and_offers_only_what_applies(client, orders):
+    from decimal import Decimal
+
+    from orders.models import Order
+
+    wanted, _ = orders
+    Order.objects.filter(pk=wanted.pk).update(subtotal=Decimal("40.00"), shipping_total=Decimal("5.00"),
+                                              tax_total=Decimal("3.20"), discount_total=Decimal("4.00"),
+                                              total=Decimal("44.20"), currency="USD")
+    page = client.get(reverse("orders:order_detail", args=[wanted.pk])).content.decode()
+    assert "+1 (555) 010-2233" in page and "data-phone" in page
+    assert "44.20 USD" in page and "Shipping" in page and "−4.00" in page
+    assert 'data-action="hold"' in page
+    Order.objects.filter(pk=wanted.pk).update(status=Order.Status.CANCELLED)
+    page = client.get(reverse("orders:order_detail", args=[wanted.pk])).content.decode()
+    assert 'data-action="hold"' not in page and 'value="cancel"' not in page
