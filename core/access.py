@@ -35,6 +35,11 @@ class NavItem:
     label: str
     url_name: str
     area: str
+    group: str = ""  # one of NAV_GROUPS; empty: GROUP_OF by URL name, else "More"
+
+
+# The menu's areas, in the order shown. A new page names its group on its NavItem (group="Reports").
+NAV_GROUPS = ["Orders", "Inbound", "Outbound", "Inventory", "Returns", "Reports", "Admin", "More"]
 
 
 # Every page in the navigation, in the order shown (URL names only: the kernel imports no app).
@@ -71,13 +76,42 @@ NAVIGATION: list[NavItem] = [
 ]
 
 
+# The area of each page listed above, kept apart from the list so entries added to it stay one-liners.
+GROUP_OF = {
+    "portal": "Orders", "orders:order_list": "Orders", "orders:order_upload": "Orders", "orders:inbox": "Orders",
+    "orders:outbox": "Orders",
+    "warehouse:po_list": "Inbound", "warehouse:receiving_station": "Inbound", "warehouse:putaway_index": "Inbound",
+    "warehouse:exception_queue": "Inbound",
+    "warehouse:pick_index": "Outbound", "warehouse:wave_board": "Outbound", "warehouse:pack_index": "Outbound",
+    "warehouse:manifests": "Outbound",
+    "inventory:product_list": "Inventory", "inventory:low_stock": "Inventory", "warehouse:discrepancy_queue": "Inventory",
+    "returns:rma_list": "Returns", "returns:station_index": "Returns", "returns:parcel_queue": "Returns",
+    "returns:flush_list": "Returns",
+    "returns:insight": "Reports",
+    "warehouse:warehouse_list": "Admin",
+}
+
+
+def nav_group(item: NavItem) -> str:
+    group = item.group or GROUP_OF.get(item.url_name, "")
+    return group if group in NAV_GROUPS else "More"
+
+
+def navigation_groups_for(user) -> list[dict]:
+    """The user's pages by area, areas in NAV_GROUPS order, each area's pages in NAVIGATION order."""
+    by_group: dict[str, list[dict]] = {}
+    for item in navigation_for(user):
+        by_group.setdefault(item["group"], []).append(item)
+    return [{"label": group, "items": by_group[group]} for group in NAV_GROUPS if group in by_group]
+
+
 def navigation_for(user) -> list[dict]:
     items = []
     for item in NAVIGATION:
         if not may_use(user, item.area):
             continue
         try:
-            items.append({"label": item.label, "url": reverse(item.url_name)})
+            items.append({"label": item.label, "url": reverse(item.url_name), "group": nav_group(item)})
         except NoReverseMatch:
             continue
     return items

@@ -136,6 +136,19 @@ def web_command(python: str, host: str, port: str, env: dict, *, access_log: boo
 
 
 def main() -> int:
+    """Ctrl-C at any moment, setup included, stops quietly: no traceback, one line saying so."""
+    try:
+        return _main()
+    except KeyboardInterrupt:
+        print("\nStopped before WMS was running.", flush=True)
+        return 130
+    except subprocess.CalledProcessError as exc:
+        print(f"\nSetup step failed ({' '.join(map(str, exc.cmd[-2:]))}, status {exc.returncode}); see the output above.",
+              flush=True)
+        return 1
+
+
+def _main() -> int:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "wms_project.settings")
     env.setdefault("PYTHONUNBUFFERED", "1")
@@ -151,7 +164,8 @@ def main() -> int:
 
     manage = [python, str(ROOT / "manage.py")]
     if env.get("WMS_RUN_SETUP", "1") != "0":  # migrate, demo data, static files; skipped only by the runner's test
-        subprocess.run([*manage, "migrate", "--noinput"], env=env, check=True, cwd=ROOT)
+        print("Preparing the database and the demo data…", flush=True)
+        subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
         subprocess.run([*manage, "seed_demo"], env=env, check=True, cwd=ROOT)
         subprocess.run([*manage, "collectstatic", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
 
@@ -169,7 +183,12 @@ def main() -> int:
         ],
     }
     data_dir.mkdir(parents=True, exist_ok=True)
-    supervisor = Supervisor(commands, env=env, cwd=ROOT, backoff=float(env.get("WMS_RESTART_BACKOFF_SECONDS", "1")))
+    # Each part writes to its own log file, so the terminal stays calm: the banner is the last thing it
+    # shows, and only the runner's own news (a restart, the stop) follows it.
+    log_dir = env.get("WMS_LOG_DIR") or str(data_dir / "logs")
+    os.makedirs(log_dir, exist_ok=True)
+    supervisor = Supervisor(commands, env=env, cwd=ROOT, backoff=float(env.get("WMS_RESTART_BACKOFF_SECONDS", "1")),
+                            log_dir=log_dir)
 
     stopping = False
 
@@ -183,7 +202,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, stop)
 
     supervisor.start_all()
-    announcer = _Announcer(host, port)
+    announcer = _Announcer(host, port, log_dir)
     try:
         while not stopping:
             supervisor.check()
@@ -198,8 +217,9 @@ class _Announcer:
     """Prints the welcome once every part answers /healthz (workers need a few seconds), without holding up
     the supervision loop."""
 
-    def __init__(self, host: str, port: str):
+    def __init__(self, host: str, port: str, log_dir: str = ""):
         self.url = f"http://{host}:{port}/"
+        self.log_dir = log_dir
         self.done = False
         self.next_try = time.monotonic()
         self.give_up = time.monotonic() + 120
@@ -216,12 +236,13 @@ class _Announcer:
             if now < self.give_up:
                 return
         self.done = True
-        _announce(self.url)
+        _announce(self.url, self.log_dir)
 
 
-def _announce(url: str) -> None:
+def _announce(url: str, log_dir: str = "") -> None:
     print(
         f"\nWMS is running at {url}  (health: {url}healthz, API docs: {url}api/docs/)\n"
+        + (f"Logs of the web server, worker and beat: {log_dir}/\n" if log_dir else "") +
         "Demo logins (password for all: demo-pass-123):\n"
         "  admin, picker, packer, receiver, returns, inventory, manager, ops, support,\n"
         "  acme-portal (merchant Acme Outdoor), bloom-portal (merchant Bloom Beauty)\n"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import CharField, F, Func, Q, Value
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -34,21 +36,39 @@ from orders.services.holds import MANUAL_KINDS, order_hold_place, order_hold_rel
 from orders.services.inbox import inbox_replay
 from orders.services.outbox import outbox_retry
 from orders.services.stock_push import stock_push_retry
+from orders.state import SHIPPED_OR_LATER
 
 
 @area_required("order_read")
 def order_list(request):
     orders = orders_visible_to(request.user)
-    query = request.GET.get("q", "").strip()
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:200]
     if query:
-        orders = orders.filter(
-            Q(order_number__icontains=query) | Q(email__iexact=query) | Q(external_id=query)
-            | Q(fulfillment_orders__tracking_number=query)
-        ).distinct()
-    if request.GET.get("status"):
-        orders = orders.filter(status=request.GET["status"])
+        orders = orders.filter(order_search(query)).distinct()
+    status = request.GET.get("status", "")
+    if status:
+        orders = orders.filter(status=status) if status in Order.Status.values else orders.none()
     page = Paginator(orders.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
     return render(request, "orders/order_list.html", {"page": page, "query": query, "statuses": Order.Status.choices})
+
+
+PHONE_LIKE = re.compile(r"^[\d\s().+-]+$")
+
+
+def order_search(query: str) -> Q:
+    """Customer service finds an order by what the customer has at hand: the order number as the storefront
+    shows it (with or without its `#`), the customer's name, email or phone, the storefront's id or a
+    tracking number."""
+    number = query.removeprefix("#").strip()
+    found = (Q(order_number__iexact=number) | Q(order_number__iexact=f"#{number}") | Q(order_number__icontains=number)
+             | Q(external_id=query) | Q(email__icontains=query) | Q(customer_name__icontains=query)
+             | Q(ship_name__icontains=query) | Q(fulfillment_orders__tracking_number__iexact=query))
+    digits = re.sub(r"\D", "", query)
+    if PHONE_LIKE.match(query) and len(digits) >= 4:
+        found |= Q(pk__in=Order.objects.annotate(phone_digits=Func(
+            F("ship_phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace",
+            output_field=CharField())).filter(phone_digits__contains=digits).values("pk"))
+    return found
 
 
 @area_required("order_read")
@@ -60,6 +80,8 @@ def order_detail(request, pk):
         "order": order, "can_cancel": can_cancel, "cancel_why": cancel_why, "can_edit": can_edit, "edit_why": edit_why,
         "address_fields": ADDRESS_FIELDS, "manual_kinds": MANUAL_KINDS,
         "hold_kinds": dict(HoldKind.choices), "staff": merchant_of(request.user) is None,
+        # A hold stops work not yet done: nothing is left to stop once the order shipped or was cancelled.
+        "can_hold": order.status not in SHIPPED_OR_LATER and order.status != Order.Status.CANCELLED,
     })
 
 

@@ -184,3 +184,19 @@ def test_the_station_page_is_not_kept_for_back_and_forward(live_server, page):
         if response.status == 200:
             assert "no-store" in response.headers["cache-control"], path
             wait_station_idle(page)
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_packer_sees_the_totes_and_orders_waiting_at_pack_out(client, roles_ready):
+    ps = build_pick_site()
+    carton_types()
+    order, tote = picked(ps, [(product(ps), 1)])
+    client.force_login(UserFactory(role=roles.PACKER))
+    page = client.get("/warehouse/packing/").content.decode()
+    assert f'data-tote="{tote.code}"' in page and order.order_number in page
+    from warehouse.outbound.services.pack_station import pack_station_scan_step
+
+    packer = UserFactory(role=roles.PACKER)
+    pack_station_scan_step(warehouse=ps.warehouse, pack_bin=ps.pack, raw=f"TOTE:{tote.code}", actor=packer)
+    page = client.get("/warehouse/packing/").content.decode()
+    assert f'data-tote="{tote.code}"' not in page  # being packed: no longer waiting

@@ -52,9 +52,9 @@ def po_create(request):
     if request.method == "POST":
         form = request.POST
         try:
-            merchant = own or get_object_or_404(merchants, pk=_int(request.POST.get("merchant"), "merchant"))
+            merchant = own or _chosen(merchants, request.POST.get("merchant"), "merchant")
             po = purchase_order_create(
-                merchant=merchant, warehouse=get_object_or_404(warehouses, pk=_int(request.POST.get("warehouse"), "warehouse")),
+                merchant=merchant, warehouse=_chosen(warehouses, request.POST.get("warehouse"), "warehouse"),
                 number=request.POST.get("number", ""), kind=request.POST.get("kind", PurchaseOrder.Kind.PURCHASE_ORDER),
                 supplier=request.POST.get("supplier", "").strip(), expected_date=_date(request.POST.get("expected_date")),
                 over_receipt_tolerance_pct=_int(request.POST.get("tolerance", "10"), "tolerance"),
@@ -70,6 +70,15 @@ def po_create(request):
         "merchants": merchants, "warehouses": warehouses, "form": form,
         "kinds": PurchaseOrder.Kind.choices,
     })
+
+
+def _chosen(rows, value, what: str):
+    """The row picked in a select: anything but the id of one of `rows` (active, in the user's scope) is refused
+    with the field's name."""
+    row = rows.filter(pk=int(value)).first() if (value or "").isdigit() and len(value) < 10 else None
+    if row is None:
+        raise DomainError(f"choose a {what} from the list")
+    return row
 
 
 @area_required("inbound")

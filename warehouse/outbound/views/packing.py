@@ -8,8 +8,9 @@ from django.views.decorators.http import require_POST
 
 from core.access import area_required
 from layout.models import Bin, Warehouse
+from orders.models import FulfillmentOrder, FulfillmentStatus
 from shipping.models import Shipment
-from warehouse.models import Pack
+from warehouse.models import Pack, PickSession, PickSlot
 from warehouse.outbound.selectors import pack_lines, pack_totes
 from warehouse.outbound.services.pack_station import pack_station_scan_step
 from warehouse.outbound.services.packing_slips import packing_slip_pdf
@@ -20,7 +21,15 @@ from warehouse.views.stations import render_station, submitted_scan
 @area_required("packing")
 def pack_index(request):
     stations = Bin.objects.filter(kind=Bin.Kind.PACK_STATION, is_active=True).select_related("warehouse").order_by("warehouse__code", "code")
-    return render(request, "warehouse/pack_index.html", {"stations": stations})
+    # Totes at pack-out: picked in a finished session, their order still in picking, no pack started on it.
+    waiting = (
+        PickSlot.objects.filter(session__status=PickSession.Status.DONE, fulfillment_order__status=FulfillmentStatus.PICKING,
+                                tote__isnull=False)
+        .exclude(fulfillment_order__packs__isnull=False)
+        .select_related("tote", "fulfillment_order__order", "fulfillment_order__warehouse")
+        .order_by("fulfillment_order__ship_by", "pk")[:200]
+    )
+    return render(request, "warehouse/pack_index.html", {"stations": stations, "waiting": waiting})
 
 
 @area_required("packing")

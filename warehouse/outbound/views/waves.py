@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -28,7 +29,10 @@ from warehouse.outbound.services.waves import WavePlanningError, wave_plan
 @area_required("picking_manage")
 def wave_board(request):
     warehouses = warehouses_visible_to(request.user).filter(is_active=True).order_by("code")
-    warehouse = get_object_or_404(warehouses, code=request.GET["warehouse"]) if request.GET.get("warehouse") else warehouses.first()
+    chosen = request.GET.get("warehouse") or ""
+    if "\x00" in chosen:  # no warehouse code holds a NUL, and PostgreSQL cannot even compare one
+        raise Http404("no such warehouse")
+    warehouse = get_object_or_404(warehouses, code=chosen) if chosen else warehouses.first()
     if warehouse is None:
         return render(request, "warehouse/waves.html", {"warehouses": warehouses})
     candidates = (
