@@ -78,16 +78,17 @@ NAVIGATION: list[NavItem] = [
 
 # The area of each page listed above, kept apart from the list so entries added to it stay one-liners.
 GROUP_OF = {
-    "portal": "Orders", "orders:order_list": "Orders", "orders:order_upload": "Orders", "orders:inbox": "Orders",
+    "portal:home": "Orders", "orders:order_list": "Orders", "orders:order_upload": "Orders", "orders:inbox": "Orders",
     "orders:outbox": "Orders",
     "warehouse:po_list": "Inbound", "warehouse:receiving_station": "Inbound", "warehouse:putaway_index": "Inbound",
     "warehouse:exception_queue": "Inbound",
     "warehouse:pick_index": "Outbound", "warehouse:wave_board": "Outbound", "warehouse:pack_index": "Outbound",
-    "warehouse:manifests": "Outbound",
+    "warehouse:manifests": "Outbound", "warehouse:replenishment_index": "Outbound",
     "inventory:product_list": "Inventory", "inventory:low_stock": "Inventory", "warehouse:discrepancy_queue": "Inventory",
+    "warehouse:count_index": "Inventory", "warehouse:count_board": "Inventory", "warehouse:count_review_list": "Inventory",
     "returns:rma_list": "Returns", "returns:station_index": "Returns", "returns:parcel_queue": "Returns",
     "returns:flush_list": "Returns",
-    "returns:insight": "Reports",
+    "returns:insight": "Reports", "ops:sla": "Reports", "ops:capacity": "Reports", "ops:accuracy": "Reports",
     "warehouse:warehouse_list": "Admin",
 }
 
