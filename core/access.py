@@ -88,6 +88,9 @@ ADMIN_SITE = "admin_site"  # the Django admin: staff accounts, then the model pe
 URL_RULES: dict[str, str] = {
     "home": SIGNED_IN,
     "healthz": PUBLIC,
+    "healthz-live": PUBLIC,
+    "healthz-ready": PUBLIC,
+    "healthz-workers": PUBLIC,
     "login": PUBLIC,
     "logout": PUBLIC,
     "api-token": PUBLIC,
