@@ -130,6 +130,9 @@ ADMIN_SITE = "admin_site"  # the Django admin: staff accounts, then the model pe
 URL_RULES: dict[str, str] = {
     "home": SIGNED_IN,
     "healthz": PUBLIC,
+    "healthz-live": PUBLIC,
+    "healthz-ready": PUBLIC,
+    "healthz-workers": PUBLIC,
     "login": PUBLIC,
     "logout": PUBLIC,
     "api-token": PUBLIC,
@@ -140,6 +143,11 @@ URL_RULES: dict[str, str] = {
     "schema": PUBLIC,
     "api-docs": PUBLIC,
     "orders:storefront-webhook": SIGNED_REQUEST,
+    # Each signed-in user reads and marks their own notifications (addressed to their role or to them).
+    "ops:notifications": SIGNED_IN,
+    "ops:notification_badge": SIGNED_IN,
+    "ops:notification_read_all": SIGNED_IN,
+    "ops:notification_read": SIGNED_IN,
     "admin:login": PUBLIC,
     "admin:logout": PUBLIC,
     "admin:*": ADMIN_SITE,

@@ -89,5 +89,23 @@ def system_health() -> tuple[bool, dict]:
     return healthy, parts
 
 
+def readiness() -> tuple[bool, dict]:
+    """May this web process take traffic: its database and broker answer. Workers are not asked: a worker
+    outage delays work, it does not make the web unable to accept it."""
+    parts = {"database": check_database(), "redis": check_redis()}
+    return all(part["ok"] for part in parts.values()), parts
+
+
+def worker_health() -> tuple[bool, dict]:
+    """The background side, reported on its own: workers answering the ping, beat, and work waiting too long."""
+    redis_ok = check_redis()["ok"]
+    parts = {
+        "celery": check_workers() if redis_ok else {"ok": False, "error": "broker unreachable"},
+        "beat": check_beat() if redis_ok else {"ok": False, "error": "broker unreachable"},
+        "work": check_waiting_work(),
+    }
+    return parts["celery"]["ok"], parts
+
+
 def _short(exc: Exception) -> str:
     return f"{type(exc).__name__}: {str(exc)[:200]}"
