@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 
 from core.errors import DomainError
@@ -15,16 +16,62 @@ from orders.models import (
     RoutingPolicy,
     StockPush,
 )
+from orders.services.channels import MAX_GRACE_HOURS, channel_secret_rotate
 from orders.services.inbox import inbox_replay
 from orders.services.outbox import outbox_retry
 from orders.services.stock_push import stock_push_retry
 
 
+def mask_secret(secret: str) -> str:
+    return f"…{secret[-4:]}" if len(secret) >= 16 else ("set" if secret else "none")
+
+
+class ChannelAdminForm(forms.ModelForm):
+    """Secrets are written, never shown: a new webhook secret is entered here and rotated in by the service."""
+
+    new_webhook_secret = forms.CharField(
+        required=False, strip=True, widget=forms.PasswordInput(render_value=False),
+        help_text="Leave empty to keep the current secret. On an existing channel the new secret is rotated in "
+                  "and the current one stays valid for the grace period.",
+    )
+    grace_hours = forms.FloatField(initial=24, min_value=0, max_value=MAX_GRACE_HOURS,
+                                   help_text="Hours the replaced secret keeps verifying deliveries (0 revokes it).")
+
+    class Meta:
+        model = Channel
+        fields = ["merchant", "kind", "name", "store_identity", "api_base_url", "api_credentials", "is_active", "push_stock"]
+
+
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
+    form = ChannelAdminForm
     list_display = ["name", "merchant", "kind", "store_identity", "is_active", "push_stock", "pulled_at"]
     list_filter = ["kind", "is_active", "merchant"]
-    readonly_fields = ["pull_cursor", "pulled_at"]
+    readonly_fields = ["pull_cursor", "pulled_at", "webhook_secret_masked", "previous_secret_valid_until"]
+
+    @admin.display(description="Webhook secret")
+    def webhook_secret_masked(self, obj):
+        return mask_secret(obj.webhook_secret) if obj and obj.pk else "generated when saved (unless entered)"
+
+    @admin.display(description="Previous secret valid until")
+    def previous_secret_valid_until(self, obj):
+        if obj and obj.previous_webhook_secret and obj.previous_secret_expires_at:
+            return obj.previous_secret_expires_at
+        return "no previous secret"
+
+    def save_model(self, request, obj, form, change):
+        new_secret = form.cleaned_data.get("new_webhook_secret") or ""
+        if not change and new_secret:
+            obj.webhook_secret = new_secret
+        super().save_model(request, obj, form, change)
+        if change and new_secret:
+            try:
+                channel_secret_rotate(channel=obj, new_secret=new_secret,
+                                      grace_hours=form.cleaned_data.get("grace_hours") or 0, actor=request.user)
+            except DomainError as exc:
+                messages.error(request, f"webhook secret not rotated: {exc.message}")
+            else:
+                messages.success(request, "webhook secret rotated")
 
 
 @admin.register(InboxDelivery)

@@ -226,6 +226,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["core.ratelimit.TokenRateThrottle"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "WMS API",
@@ -294,3 +295,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "wms@localhost")
 OPS_ALERT_EMAIL = bool(os.environ.get("EMAIL_HOST") or os.environ.get("EMAIL_BACKEND"))
 OPS_ALERT_BASE_URL = os.environ.get("OPS_ALERT_BASE_URL", "").rstrip("/")
 OPS_DASHBOARD_REFRESH_SECONDS = env_int("OPS_DASHBOARD_REFRESH_SECONDS", 30)
+
+# --- Rate limits (counted in the cache, per minute) --------------------------------------
+WEBHOOK_RATE_PER_MINUTE = env_int("WMS_WEBHOOK_RATE_PER_MINUTE", 600)  # per storefront channel
+API_RATE_PER_MINUTE = env_int("WMS_API_RATE_PER_MINUTE", 1200)  # per API token or signed-in user

@@ -34,6 +34,9 @@ class Channel(models.Model):
         max_length=255, blank=True, help_text="Shopify shop domain, WooCommerce site URL or BigCommerce store hash"
     )
     webhook_secret = models.CharField(max_length=255, default=new_webhook_secret)
+    # After a rotation the previous secret still verifies deliveries until it expires (the grace period).
+    previous_webhook_secret = models.CharField(max_length=255, blank=True, default="")
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     api_base_url = models.URLField(blank=True)
     api_credentials = models.JSONField(default=dict, blank=True, help_text="Access token or key/secret pair")
     is_active = models.BooleanField(default=True)
@@ -55,6 +58,14 @@ class Channel(models.Model):
 
     def __repr__(self) -> str:
         return f"<Channel {self.pk} {self.kind} merchant={self.merchant_id}>"
+
+    def webhook_secrets(self, now) -> list[str]:
+        """The secrets a delivery may be signed with now: the current one, then the previous within grace."""
+        secrets_now = [self.webhook_secret]
+        if (self.previous_webhook_secret and self.previous_secret_expires_at is not None
+                and now < self.previous_secret_expires_at):
+            secrets_now.append(self.previous_webhook_secret)
+        return secrets_now
 
     @property
     def is_storefront(self) -> bool:

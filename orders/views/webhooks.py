@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.ratelimit import rate_limit_hit
 from orders.adapters.base import PayloadError, SignatureError
 from orders.channels import adapter_for
 from orders.models import STOREFRONT_KINDS, Channel
@@ -58,13 +60,18 @@ def _receive(request, kind: str, channel_id: int, channel: Channel | None, *, ca
     if not body:
         return _refuse(400, "empty body", channel_id=channel_id, kind=kind, request=request)
     try:
-        adapter.verify(channel.webhook_secret, body, request.headers)
+        with_previous = _verify_with_current_or_previous_secret(adapter, channel, body, request.headers)
         if hasattr(adapter, "check_origin"):
             adapter.check_origin(channel.store_identity, request.headers)
     except SignatureError as exc:
         if cached:
             return None
         return _refuse(401, f"authentication failed: {exc}", channel_id=channel_id, kind=kind, request=request)
+    if with_previous and cached:
+        return None  # a previous secret is honoured only as the channel is stored now (it may have been revoked)
+    refused = _over_rate_limit(request, kind, channel_id)
+    if refused is not None:
+        return refused
     try:
         event = adapter.parse_webhook(body, request.headers)
     except PayloadError as exc:
@@ -85,3 +92,37 @@ def _receive(request, kind: str, channel_id: int, channel: Channel | None, *, ca
         return None
     delivery_id, created = accepted
     return JsonResponse({"status": "accepted" if created else "duplicate", "delivery": delivery_id}, status=200)
+
+
+def _verify_with_current_or_previous_secret(adapter, channel: Channel, body: bytes, headers) -> bool:
+    """The current secret first; after a rotation the previous one until its grace period ends. Each check is
+    the adapter's constant-time compare on the raw body; the error of the current secret is the one raised.
+    True when only the previous secret verified the delivery."""
+    secrets_now = channel.webhook_secrets(timezone.now())
+    try:
+        adapter.verify(secrets_now[0], body, headers)
+    except SignatureError:
+        for previous in secrets_now[1:]:
+            try:
+                adapter.verify(previous, body, headers)
+            except SignatureError:
+                continue
+            return True
+        raise
+    return False
+
+
+def _over_rate_limit(request, kind: str, channel_id: int) -> JsonResponse | None:
+    """Authenticated deliveries per channel and minute, counted in the cache (no database query) once per
+    request, so forged traffic cannot use up a storefront's budget. A refused delivery stores nothing."""
+    if getattr(request, "_webhook_rate_counted", False):
+        return None
+    request._webhook_rate_counted = True
+    limit = int(settings.WEBHOOK_RATE_PER_MINUTE)
+    retry_after = rate_limit_hit("webhook", channel_id, limit)
+    if retry_after is None:
+        return None
+    response = _refuse(429, f"rate limit of {limit} deliveries a minute for this channel exceeded; "
+                            f"retry after {retry_after} seconds", channel_id=channel_id, kind=kind, request=request)
+    response["Retry-After"] = str(retry_after)
+    return response
