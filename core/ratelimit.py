@@ -7,6 +7,7 @@ expiry, so counters vanish on their own. A refused request is told how many seco
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 
@@ -14,23 +15,32 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
 
+log = logging.getLogger("core.ratelimit")
+
 WINDOW_SECONDS = 60
 _now = time.time  # the clock, replaceable in tests to pin a window
 
 
 def rate_limit_hit(scope: str, ident: object, limit: int, *, window: int = WINDOW_SECONDS) -> int | None:
-    """Count one request for `scope:ident`; None while within `limit` per window, else the seconds to wait."""
+    """Count one request for `scope:ident`; None while within `limit` per window, else the seconds to wait.
+
+    Without a reachable cache the request is let through (and a warning logged): a limit must never turn a
+    Redis outage into refused storefront deliveries or API calls."""
     now = _now()
     bucket = int(now // window)
     key = f"ratelimit:{scope}:{ident}:{bucket}"
-    if cache.add(key, 1, timeout=window + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr: this request opens the window again
-            cache.add(key, 1, timeout=window + 1)
+    try:
+        if cache.add(key, 1, timeout=window + 1):
             count = 1
+        else:
+            try:
+                count = cache.incr(key)
+            except ValueError:  # expired between add and incr: this request opens the window again
+                cache.add(key, 1, timeout=window + 1)
+                count = 1
+    except Exception as exc:  # any cache failure: count nothing, refuse nothing
+        log.warning("rate limit counter unavailable for %s: %s", scope, type(exc).__name__)
+        return None
     if count <= limit:
         return None
     return max(1, math.ceil((bucket + 1) * window - now))

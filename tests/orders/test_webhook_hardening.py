@@ -147,3 +147,15 @@ def test_the_admin_masks_the_secret_and_rotates_with_a_grace_period(client):
     assert channel.previous_webhook_secret == "whsec-admin-0123456789"
     hours = (channel.previous_secret_expires_at - timezone.now()).total_seconds() / 3600
     assert 11.9 < hours <= 12
+
+
+@override_settings(WEBHOOK_RATE_PER_MINUTE=1)
+def test_without_a_reachable_cache_deliveries_are_let_through_not_refused(client, monkeypatch, caplog):
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(ratelimit.cache, "add", unreachable)
+    channel = ChannelFactory(kind="shopify", webhook_secret="whsec-nocache")
+    assert [deliver(client, channel, "whsec-nocache", event_id=f"n-{n}").status_code for n in range(3)] == [200] * 3
+    assert InboxDelivery.objects.filter(channel=channel).count() == 3
+    assert "rate limit counter unavailable for webhook" in caplog.text
