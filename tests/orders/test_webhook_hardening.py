@@ -5,7 +5,7 @@ import json
 import logging
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from core import ratelimit
@@ -13,6 +13,7 @@ from core.errors import DomainError, PermissionDenied
 from core.roles import ADMIN, OPS_MANAGER
 from orders.models import Channel, InboxDelivery
 from orders.services.channels import channel_secret_rotate
+from tests.concurrency import run_in_threads
 from tests.factories import UserFactory
 from tests.orders.factories import ChannelFactory
 from tests.orders.storefront import payload, shopify_headers
@@ -159,3 +160,12 @@ def test_without_a_reachable_cache_deliveries_are_let_through_not_refused(client
     assert [deliver(client, channel, "whsec-nocache", event_id=f"n-{n}").status_code for n in range(3)] == [200] * 3
     assert InboxDelivery.objects.filter(channel=channel).count() == 3
     assert "rate limit counter unavailable for webhook" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(WEBHOOK_RATE_PER_MINUTE=5)
+def test_simultaneous_deliveries_are_counted_atomically_exactly_the_limit_is_stored(pinned_clock):
+    channel = ChannelFactory(kind="shopify", webhook_secret="whsec-burst")
+    statuses = run_in_threads(lambda i: deliver(Client(), channel, "whsec-burst", event_id=f"burst-{i}").status_code, 12)
+    assert sorted(statuses) == [200] * 5 + [429] * 7
+    assert InboxDelivery.objects.filter(channel=channel).count() == 5
