@@ -1,6 +1,8 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.models import HoldKind, Order, OrderEvent, OrderHold, OrderLine, PaymentStatus, ServiceLevel
+from orders.selectors import address_editable, cancellable, editable
 from orders.services.holds import MANUAL_KINDS
 
 
@@ -73,13 +75,32 @@ class OrderOutput(serializers.ModelSerializer):
         ]
 
 
+class ActionOutput(serializers.Serializer):
+    allowed = serializers.BooleanField()
+    reason = serializers.CharField()
+
+
+class ActionsOutput(serializers.Serializer):
+    """What the order's stage allows now, and why not: the customer-service page's answers."""
+
+    cancel = ActionOutput()
+    edit_lines = ActionOutput(help_text="Also the service level")
+    edit_address = ActionOutput()
+
+
 class OrderDetailOutput(OrderOutput):
     lines = LineOutput(many=True)
     holds = HoldOutput(many=True)
     timeline = EventOutput(many=True, source="events")
+    actions = serializers.SerializerMethodField()
 
     class Meta(OrderOutput.Meta):
-        fields = [*OrderOutput.Meta.fields, "lines", "holds", "timeline"]
+        fields = [*OrderOutput.Meta.fields, "lines", "holds", "timeline", "actions"]
+
+    @extend_schema_field(ActionsOutput)
+    def get_actions(self, order: Order) -> dict:
+        answers = {"cancel": cancellable(order), "edit_lines": editable(order), "edit_address": address_editable(order)}
+        return {name: {"allowed": ok, "reason": why} for name, (ok, why) in answers.items()}
 
 
 # --- changes to an order over the API -------------------------------------------------------------

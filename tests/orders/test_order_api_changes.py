@@ -139,6 +139,9 @@ def test_line_edits_are_409_once_in_a_wave_or_picking_and_change_nothing(client_
     order = released(site, [(site.shirt, 1)])
     wave_plan(warehouse=site.warehouse, actor=site.manager)
     before = snapshot(order)
+    actions = client_of.get(f"/api/v1/orders/{order.pk}/").json()["actions"]
+    assert actions["edit_lines"]["allowed"] is False and "pick wave" in actions["edit_lines"]["reason"]
+    assert actions["cancel"]["allowed"] is True and actions["edit_address"]["allowed"] is True
     response = post(client_of, order, "lines/", {"lines": [{"sku": "SHIRT", "quantity": 2}]})
     assert response.status_code == 409 and "pick wave" in response.json()["detail"]
     assert snapshot(order) == before
@@ -210,6 +213,9 @@ def test_hold_placed_and_released_and_listed_on_the_detail(client_of, site):
     order = released(site, [(site.shirt, 1)])
     placed = post(client_of, order, "holds/", {"reason": "customer asked to wait"})
     assert placed.status_code == 201 and placed.json()["status"] == "on_hold"
+    before = snapshot(order)
+    again = post(client_of, order, "holds/", {"reason": "customer asked to wait"})
+    assert again.status_code == 201 and snapshot(order) == before  # a repeat places no second hold
     assert reservations(order).filter(qty__gt=0).count() == 0
     detail = client_of.get(f"/api/v1/orders/{order.pk}/").json()
     assert [(h["kind"], h["reason"], h["released_at"]) for h in detail["holds"]] == [("manual", "customer asked to wait", None)]
