@@ -287,3 +287,19 @@ def test_the_schema_documents_the_new_paths_with_their_answers(api_client, roles
         assert {"400", "404", "409"} <= set(operation["responses"]), action
         assert "requestBody" in operation
     assert {"200", "202"} <= set(schema["paths"]["/api/v1/orders/{id}/cancel/"]["post"]["responses"])
+
+
+@pytest.mark.parametrize("action", ["address/", "lines/", "service-level/", "cancel/", "holds/", "holds/release/"])
+@pytest.mark.parametrize("data", [
+    [1, 2], "text", None, {"ship_to": [1], "lines": "SHIRT", "service_level": {"a": 1}, "reason": ["x"], "kind": 7},
+    {"lines": [{"sku": "SHIRT", "quantity": "many"}], "ship_to": {"country": None}, "reason": "x" * 600},
+])
+def test_hostile_bodies_are_400_never_500_and_change_nothing(client_of, site, action, data):
+    order = released(site, [(site.shirt, 1)])
+    before = snapshot(order)
+    response = post(client_of, order, action, data)
+    if action == "cancel/" and data is None:  # no body: the default reason, and the order is cancelled
+        assert response.status_code == 200
+        return
+    assert response.status_code == 400, response.json()
+    assert snapshot(order) == before
