@@ -1,6 +1,9 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orders.models import Order, OrderEvent, OrderHold, OrderLine, PaymentStatus, ServiceLevel
+from orders.models import HoldKind, Order, OrderEvent, OrderHold, OrderLine, PaymentStatus, ServiceLevel
+from orders.selectors import address_editable, cancellable, editable
+from orders.services.holds import MANUAL_KINDS
 
 
 class AddressInput(serializers.Serializer):
@@ -72,10 +75,100 @@ class OrderOutput(serializers.ModelSerializer):
         ]
 
 
+class ActionOutput(serializers.Serializer):
+    allowed = serializers.BooleanField()
+    reason = serializers.CharField()
+
+
+class ActionsOutput(serializers.Serializer):
+    """What the order's stage allows now, and why not: the customer-service page's answers."""
+
+    cancel = ActionOutput()
+    edit_lines = ActionOutput(help_text="Also the service level")
+    edit_address = ActionOutput()
+
+
 class OrderDetailOutput(OrderOutput):
     lines = LineOutput(many=True)
     holds = HoldOutput(many=True)
     timeline = EventOutput(many=True, source="events")
+    actions = serializers.SerializerMethodField()
 
     class Meta(OrderOutput.Meta):
-        fields = [*OrderOutput.Meta.fields, "lines", "holds", "timeline"]
+        fields = [*OrderOutput.Meta.fields, "lines", "holds", "timeline", "actions"]
+
+    @extend_schema_field(ActionsOutput)
+    def get_actions(self, order: Order) -> dict:
+        answers = {"cancel": cancellable(order), "edit_lines": editable(order), "edit_address": address_editable(order)}
+        return {name: {"allowed": ok, "reason": why} for name, (ok, why) in answers.items()}
+
+
+# --- changes to an order over the API -------------------------------------------------------------
+
+
+class AddressChangeInput(serializers.Serializer):
+    """Only the fields sent are changed; the corrected address is checked as on the customer-service page."""
+
+    name = serializers.CharField(max_length=200, required=False)
+    company = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    line1 = serializers.CharField(max_length=200, required=False)
+    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=100, required=False)
+    region = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    postal_code = serializers.CharField(max_length=20, required=False)
+    country = serializers.CharField(min_length=2, max_length=2, required=False)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+
+class AddressEditInput(serializers.Serializer):
+    ship_to = AddressChangeInput()
+    reason = serializers.CharField(max_length=500, required=False, default="address corrected over the API")
+
+    def validate_ship_to(self, value):
+        if not value:
+            raise serializers.ValidationError("give at least one address field to change")
+        return value
+
+
+class LineChangeInput(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    quantity = serializers.IntegerField(min_value=0, max_value=2**31 - 1, help_text="0 removes the line")
+
+
+class LinesEditInput(serializers.Serializer):
+    """Each SKU's new quantity: 0 removes the line, an SKU not on the order adds one."""
+
+    lines = LineChangeInput(many=True, allow_empty=False)
+    reason = serializers.CharField(max_length=500, required=False, default="lines edited over the API")
+
+    def validate_lines(self, value):
+        skus = [line["sku"] for line in value]
+        repeated = sorted({sku for sku in skus if skus.count(sku) > 1})
+        if repeated:
+            raise serializers.ValidationError(f"each SKU once: {', '.join(repeated)} repeated")
+        return value
+
+
+class ServiceLevelEditInput(serializers.Serializer):
+    service_level = serializers.ChoiceField(choices=ServiceLevel.choices)
+    reason = serializers.CharField(max_length=500, required=False, default="service level changed over the API")
+
+
+class CancelInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, default="cancelled over the API")
+
+
+class HoldPlaceInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[(k, HoldKind(k).label) for k in MANUAL_KINDS], default=HoldKind.MANUAL,
+                                   help_text="Holds people may place; the others are placed by the system")
+    reason = serializers.CharField(max_length=500)
+
+
+class HoldReleaseInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=HoldKind.choices)
+    reason = serializers.CharField(max_length=500)
+
+
+class ErrorOutput(serializers.Serializer):
+    error = serializers.CharField()
+    detail = serializers.CharField()

@@ -50,9 +50,8 @@ def order_cancel(*, order: Order, actor: Actor, reason: str, notify_storefront: 
         raise IllegalTransition(f"order {order.order_number} cannot be cancelled: {why}")
     now = timezone.now()
     asked = [f for f in fulfillments if f.status in FULFILLMENT_WMS_WORK]
-    for fulfillment in asked:
-        if fulfillment.cancel_requested_at is not None:
-            continue
+    newly_asked = [f for f in asked if f.cancel_requested_at is None]
+    for fulfillment in newly_asked:
         fulfillment_transition(
             fulfillment=fulfillment, to=FulfillmentOrder.Status.CANCEL_REQUESTED, actor=actor,
             reason=f"the warehouse is asked to stop: {reason}",
@@ -65,6 +64,8 @@ def order_cancel(*, order: Order, actor: Actor, reason: str, notify_storefront: 
         if fulfillment.warehouse_id not in keep and fulfillment.status not in FULFILLMENT_FINAL:
             fulfillment_transition(fulfillment=fulfillment, to=FulfillmentOrder.Status.CANCELLED, actor=actor,
                                    reason=f"order cancelled: {reason}")
+    if asked and not newly_asked:
+        return order  # asked before: the warehouse is already stopping its work
     if asked:
         order_event(order=order, kind="cancel_requested", actor=actor,
                     message=f"Cancel requested: {reason}. Waiting for "

@@ -19,7 +19,7 @@ from inventory.models import Product
 from orders.adapters.bigcommerce import REGION_CODES
 from orders.exceptions import IllegalTransition
 from orders.locks import lock_order
-from orders.models import HoldKind, Order, OrderLine
+from orders.models import HoldKind, Order, OrderLine, ServiceLevel
 from orders.selectors import address_editable, editable
 from orders.services.allocation import order_allocate, order_release_reservations
 from orders.services.intake import system_holds_evaluate
@@ -47,10 +47,11 @@ class LineChange:
 
 
 @transaction.atomic
-def order_edit_address(*, order: Order, address: dict, actor, reason: str) -> Order:
+def order_edit_address(*, order: Order, address: dict, actor, reason: str, area: str = "orders") -> Order:
     """Before picking the order is routed again (the nearest warehouse may change); after picking the
-    units stay where they are and only the holds are looked at again (an address hold is released)."""
-    order = _locked_editable(order, actor, reason, check=address_editable)
+    units stay where they are and only the holds are looked at again (an address hold is released).
+    `area`: the role area the actor needs (the order API lets a merchant edit its own orders)."""
+    order = _locked_editable(order, actor, reason, check=address_editable, area=area)
     picking = not editable(order)[0]
     unknown = set(address) - set(ADDRESS_FIELDS)
     if unknown:
@@ -117,8 +118,8 @@ def address_correction_problems(address: dict[str, str], *, changed: set[str]) -
 
 
 @transaction.atomic
-def order_edit_lines(*, order: Order, changes: list[LineChange], actor, reason: str) -> Order:
-    order = _locked_editable(order, actor, reason)
+def order_edit_lines(*, order: Order, changes: list[LineChange], actor, reason: str, area: str = "orders") -> Order:
+    order = _locked_editable(order, actor, reason, area=area)
     if not changes:
         raise EditRefused("no line changes given")
     lines = {line.sku: line for line in order.lines.all()}
@@ -154,8 +155,25 @@ def order_edit_lines(*, order: Order, changes: list[LineChange], actor, reason: 
     return _route_again(order, actor, reason)
 
 
-def _locked_editable(order: Order, actor, reason: str, check=editable) -> Order:
-    if not may_use(actor, "orders"):
+@transaction.atomic
+def order_edit_service_level(*, order: Order, service_level: str, actor, reason: str, area: str = "orders") -> Order:
+    """A faster or slower service changes the priority and the promised days, so the order is routed
+    again; allowed while lines may be edited (before the wave or the pick)."""
+    order = _locked_editable(order, actor, reason, area=area)
+    if service_level not in ServiceLevel.values:
+        raise EditRefused(f"unknown service level {service_level!r}; one of: {', '.join(ServiceLevel.values)}")
+    if order.service_level == service_level:
+        return order
+    before = order.service_level
+    order.service_level = service_level
+    order.save(update_fields=["service_level", "updated_at"])
+    order_event(order=order, kind="edited", actor=actor, message=f"Service level {before} → {service_level}. {reason}",
+                changes={"service_level": service_level})
+    return _route_again(order, actor, reason)
+
+
+def _locked_editable(order: Order, actor, reason: str, check=editable, area: str = "orders") -> Order:
+    if not may_use(actor, area):
         raise PermissionDenied("your role may not edit orders")
     if not (reason or "").strip():
         raise EditRefused("a reason is required")
