@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from inventory.models import Merchant, Product, ProductBarcode
 
@@ -102,3 +102,21 @@ def low_stock_products(*, merchant: Merchant | None = None) -> QuerySet:
     if merchant is not None:
         alerts = alerts.filter(product__merchant=merchant)
     return alerts.order_by("product__merchant__code", "product__sku")
+
+
+def with_stock_totals(products):
+    """Each product with its units on hand and available to sell across active warehouses (an over-committed
+    warehouse counts as zero available), as two subqueries: one query for the whole page, whatever its length."""
+    from django.db.models import IntegerField, OuterRef, Subquery, Sum, Value
+    from django.db.models.functions import Coalesce, Greatest
+
+    from inventory.models import StockLevel
+
+    levels = StockLevel.objects.filter(product=OuterRef("pk"), warehouse__is_active=True).order_by().values("product")
+    on_hand = levels.annotate(total=Sum("on_hand")).values("total")
+    available = levels.annotate(
+        total=Sum(Greatest(F("on_hand") - F("allocated") - F("unavailable"), Value(0)))).values("total")
+    return products.annotate(
+        units_on_hand=Coalesce(Subquery(on_hand, output_field=IntegerField()), 0),
+        units_available=Coalesce(Subquery(available, output_field=IntegerField()), 0),
+    )

@@ -9,6 +9,7 @@ from inventory.selectors import (
     products_visible_to,
     stock_by_bin,
     stock_by_warehouse,
+    with_stock_totals,
 )
 
 
@@ -18,6 +19,7 @@ def product_list(request):
     query = request.GET.get("q", "").strip()
     if query:
         products = products.filter(sku__icontains=query) | products.filter(name__icontains=query)
+    products = with_stock_totals(products)
     page = Paginator(products.order_by("merchant__code", "sku"), 50).get_page(request.GET.get("page"))
     return render(request, "inventory/product_list.html", {"page": page, "query": query})
 

@@ -90,6 +90,20 @@ class NormalizedOrder:
     # Lines that arrived but are not the warehouse's to ship (a gift card, a line removed by an order edit),
     # each described, so an order left with no lines says what it did receive.
     set_aside: tuple[str, ...] = ()
+    note: str = ""  # the customer's note at checkout
+    gift_message: str = ""  # printed on the packing slip
+
+
+def gift_message_from(pairs: Any) -> str:
+    """The first name/value (or key/value) pair whose name speaks of a gift message or note, as storefront
+    apps store it in order attributes or meta data (`gift_message`, `Gift Note`, `_gift_message`)."""
+    for pair in pairs if isinstance(pairs, list) else []:
+        if not isinstance(pair, Mapping):
+            continue
+        name = text(pair.get("name") if "name" in pair else pair.get("key")).lower().replace("_", " ").strip()
+        if "gift" in name and ("message" in name or "note" in name) and isinstance(pair.get("value"), str):
+            return text(pair["value"])
+    return ""
 
 
 @dataclass(frozen=True)

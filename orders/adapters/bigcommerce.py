@@ -133,6 +133,10 @@ def _normalize(order: Mapping[str, Any]) -> NormalizedOrder:
         service_level=service_level_from(text(address.get("shipping_method")) if address else ""),
         is_cancelled=status_id == CANCELLED,
         placed_at=rfc2822(order.get("date_created")),
+        note=text(order.get("customer_message")) if isinstance(order.get("customer_message"), str) else "",
+        # BigCommerce carries a gift message as the gift wrapping message of a product.
+        gift_message=next((text(item.get("wrapping_message")) for item in products
+                           if isinstance(item.get("wrapping_message"), str) and item.get("wrapping_message").strip()), ""),
         raw_status=text(order.get("status")) or str(status_id),
     )
 

@@ -23,6 +23,7 @@ from orders.adapters.base import (
     SignatureError,
     WebhookEvent,
     full_name,
+    gift_message_from,
     header,
     identifier,
     iso_time,
@@ -128,6 +129,8 @@ def _normalize(order: Mapping[str, Any]) -> NormalizedOrder:
                                                   for s in shipping_lines)),
         is_cancelled=bool(order.get("cancelled_at")),
         placed_at=iso_time(order.get("created_at")),
+        note=text(order.get("note")) if isinstance(order.get("note"), str) else "",
+        gift_message=gift_message_from(order.get("note_attributes")),
         raw_status=" / ".join(filter(None, [financial, text(order.get("fulfillment_status")) or "unfulfilled",
                                             "cancelled" if order.get("cancelled_at") else ""])),
     )

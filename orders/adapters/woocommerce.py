@@ -24,6 +24,7 @@ from orders.adapters.base import (
     PeerError,
     WebhookEvent,
     full_name,
+    gift_message_from,
     header,
     identifier,
     iso_time,
@@ -112,6 +113,8 @@ def _normalize(order: Mapping[str, Any]) -> NormalizedOrder:
         service_level=service_level_from(methods),
         is_cancelled=status in CANCELLED_STATUSES,
         placed_at=iso_time(order.get("date_created_gmt"), naive_is_utc=True),
+        note=text(order.get("customer_note")) if isinstance(order.get("customer_note"), str) else "",
+        gift_message=gift_message_from(order.get("meta_data")),
         raw_status=status,
     )
 

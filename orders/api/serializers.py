@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.models import HoldKind, Order, OrderEvent, OrderHold, OrderLine, PaymentStatus, ServiceLevel
+from orders.models.order import GIFT_MESSAGE_MAX, NOTE_MAX
 from orders.selectors import address_editable, cancellable, editable
 from orders.services.holds import MANUAL_KINDS
 
@@ -38,6 +39,10 @@ class OrderInput(serializers.Serializer):
     tax_total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default=0)
     payment_status = serializers.ChoiceField(choices=PaymentStatus.choices, default=PaymentStatus.PAID)
     service_level = serializers.ChoiceField(choices=ServiceLevel.choices, default=ServiceLevel.STANDARD)
+    note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="",
+                                 help_text="The customer's note to the merchant")
+    gift_message = serializers.CharField(max_length=GIFT_MESSAGE_MAX, required=False, allow_blank=True, default="",
+                                         help_text="Printed on the packing slip")
     merchant = serializers.CharField(required=False, help_text="Merchant code; staff only")
 
 
@@ -70,7 +75,7 @@ class OrderOutput(serializers.ModelSerializer):
             "id", "merchant", "channel", "channel_kind", "external_id", "order_number", "status", "email",
             "customer_name", "ship_name", "ship_company", "ship_line1", "ship_line2", "ship_city", "ship_region",
             "ship_postal_code", "ship_country", "ship_phone", "currency", "subtotal", "shipping_total", "tax_total",
-            "discount_total", "total", "payment_status", "service_level", "priority", "placed_at", "ship_by",
+            "discount_total", "total", "payment_status", "service_level", "note", "gift_message", "priority", "placed_at", "ship_by",
             "created_at", "updated_at",
         ]
 

@@ -38,6 +38,10 @@ class ServiceLevel(models.TextChoices):
     OVERNIGHT = "overnight", "Overnight"
 
 
+NOTE_MAX = 2000
+GIFT_MESSAGE_MAX = 500
+
+
 class Order(models.Model):
     Status = OrderStatus
 
@@ -65,6 +69,8 @@ class Order(models.Model):
     total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     payment_status = models.CharField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PAID)
     service_level = models.CharField(max_length=16, choices=ServiceLevel.choices, default=ServiceLevel.STANDARD)
+    note = models.CharField(max_length=NOTE_MAX, blank=True, help_text="The customer's note to the merchant")
+    gift_message = models.CharField(max_length=GIFT_MESSAGE_MAX, blank=True, help_text="Printed on the packing slip")
     priority = models.PositiveSmallIntegerField(default=0, help_text="Higher goes first")
     placed_at = models.DateTimeField(null=True, blank=True)
     channel_updated_at = models.DateTimeField(null=True, blank=True, help_text="Storefront's last modification seen")

@@ -46,6 +46,7 @@ def normalized_from_api(data: dict) -> NormalizedOrder:
         discount_total=sum((line.discount for line in lines), Decimal("0")), total=subtotal + shipping + tax,
         payment_status=data.get("payment_status", "paid"), service_level=data.get("service_level", "standard"),
         is_cancelled=False, placed_at=data.get("placed_at"), raw_status="api",
+        note=data.get("note", ""), gift_message=data.get("gift_message", ""),
     )
 
 

@@ -15,6 +15,7 @@ from inventory.models import Product
 from orders.adapters.base import NormalizedAddress, NormalizedOrder, line_label
 from orders.exceptions import InvalidOrder
 from orders.models import Channel, HoldKind, Order, OrderHold, OrderLine, PaymentStatus, ServiceLevel
+from orders.models.order import GIFT_MESSAGE_MAX, NOTE_MAX
 from orders.selectors import order_problems
 from orders.services.timeline import hold_place, hold_release_kind, order_event, order_transition
 from orders.state import PICKING_STARTED, SHIPPED_OR_LATER
@@ -175,6 +176,8 @@ def _apply_header(order: Order, n: NormalizedOrder) -> list[str]:
         "payment_status": n.payment_status if n.payment_status in PaymentStatus.values else PaymentStatus.PENDING,
         "service_level": n.service_level if n.service_level in ServiceLevel.values else ServiceLevel.STANDARD,
         "placed_at": n.placed_at,
+        "note": (n.note or "")[:NOTE_MAX],
+        "gift_message": (n.gift_message or "")[:GIFT_MESSAGE_MAX],
         "channel_updated_at": n.channel_updated_at,
     }
     changed = []

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
@@ -36,11 +34,7 @@ def _page(request, rows):
     return Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
 
 
-def _staff_home(request):
-    return render(request, "portal/staff_home.html")
-
-
-@partial(merchant_user_required, staff_view=_staff_home)
+@merchant_user_required
 def home(request):
     return render(request, "portal/home.html", {"merchant": request.merchant,
                                                 "summary": portal_summary(request.user, request.merchant)})

@@ -71,3 +71,26 @@ def test_product_stock_page_shows_levels_bins_and_recent_movements(client, roles
     assert "A-01-01-A" in html and "po:1" in html and 'data-testid="ats">7<' in html
     client.force_login(merchant_user(a))
     assert client.get(reverse("inventory:product_stock", args=[pb.pk])).status_code == 404
+
+
+def test_product_list_shows_on_hand_and_available_in_one_query_per_page(client, roles_ready, two_merchants,
+                                                                         django_assert_max_num_queries):
+    from inventory.models import StockLevel
+
+    a, b, bin_, pa, pb = two_merchants
+    other = BinFactory(code="B-01-01-A")  # a second building: totals add up across warehouses
+    stock_receive(product=pa, bin=other, qty=5, actor=None, reference="po:3")
+    StockLevel.objects.filter(product=pa, warehouse=bin_.warehouse).update(allocated=2)
+    StockLevel.objects.filter(product=pa, warehouse=other.warehouse).update(allocated=9)  # over-committed: 0, not -4
+    for n in range(5):
+        ProductFactory(merchant=a, sku=f"EXTRA-{n}")
+    client.force_login(UserFactory(role=roles.INVENTORY_CONTROLLER))
+    with django_assert_max_num_queries(8):
+        html = client.get(reverse("inventory:product_list")).content.decode()
+    row = html[html.index(">TENT<"):]
+    row = row[:row.index("</tr>")]
+    assert "data-on-hand>12<" in row and "data-available>5<" in row
+    merchant_view = client
+    merchant_view.force_login(merchant_user(b))
+    html = merchant_view.get(reverse("inventory:product_list")).content.decode()
+    assert ">SERUM<" in html and ">TENT<" not in html and "data-on-hand>3<" in html

@@ -134,6 +134,13 @@ STAFF_ONLY = [
     Probe("api-pick-session-assign", {"pk": "b.receipt.pk"}, method="post", api=True),
     Probe("api-discrepancy-resolve", {"pk": "b.receipt.pk"}, method="post", api=True),
     Probe("api-count-task-complete", {"pk": "b.receipt.pk"}, method="post", api=True),
+    Probe("warehouse:count_review", {"pk": "b.receipt.pk"}),
+    Probe("api-count-scan", {"pk": "b.receipt.pk"}, method="post", api=True),
+    Probe("api-count-finish", {"pk": "b.receipt.pk"}, method="post", api=True),
+    Probe("api-count-release", {"pk": "b.receipt.pk"}, method="post", api=True),
+    Probe("api-count-approve", {"pk": "b.receipt.pk"}, method="post", api=True),
+    Probe("api-count-reject", {"pk": "b.receipt.pk"}, method="post", api=True),
+    Probe("ops:notification_read", {"pk": "b.rma.pk"}, method="post"),  # only notifications addressed to the user
     Probe("api-pack-detail", {"pk": "b.fulfillment.pk"}, api=True),
     Probe("api-pack-release", {"pk": "b.fulfillment.pk"}, method="post", api=True),
     Probe("api-shipment-label-pdf", {"pk": "b.fulfillment.pk"}, api=True),

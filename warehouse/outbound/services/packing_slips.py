@@ -12,6 +12,8 @@ from reportlab.pdfgen.canvas import Canvas
 from orders.models import FulfillmentOrder
 from warehouse.outbound.selectors import slip_template
 
+SLIP_NOTE_MAX = 600  # a long note keeps the slip on one page; the order page shows it whole
+
 
 def packing_slip_pdf(fulfillment: FulfillmentOrder) -> bytes:
     order = fulfillment.order
@@ -37,6 +39,14 @@ def packing_slip_pdf(fulfillment: FulfillmentOrder) -> bytes:
                 f"{order.ship_city} {order.ship_region} {order.ship_postal_code}", order.ship_country):
         if row and row.strip():
             text(row.strip())
+    if order.gift_message:
+        y -= 6
+        text("Gift message:", bold=True)
+        text(order.gift_message)
+    if order.note:
+        y -= 6
+        text("Customer note:", bold=True)
+        text(order.note if len(order.note) <= SLIP_NOTE_MAX else order.note[:SLIP_NOTE_MAX - 1] + "…")
     y -= 10
     canvas.setFont("Helvetica-Bold", 10)
     canvas.drawString(inch, y, "SKU")

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from core.access import area_required
 from layout.models import Bin, Warehouse
-from orders.models import FulfillmentOrder, FulfillmentStatus
+from orders.models import FulfillmentStatus
 from shipping.models import Shipment
 from warehouse.models import Pack, PickSession, PickSlot
 from warehouse.outbound.selectors import pack_lines, pack_totes
