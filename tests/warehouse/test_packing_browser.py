@@ -70,6 +70,7 @@ def test_pack_and_ship_with_the_keyboard_alone_and_download_the_label(live_serve
 
     page.goto(f"{live_server.url}/warehouse/manifests/")
     page.wait_for_function("() => document.activeElement && 'closeManifest' in document.activeElement.dataset")
+    page.once("dialog", lambda dialog: dialog.accept())  # closing a manifest asks for confirmation
     with page.expect_navigation():
         keys.press("Enter")  # the close button has focus
     assert "carton(s) shipped" in page.content(), page.content()[:2000]
