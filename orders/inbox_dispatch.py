@@ -8,6 +8,7 @@ no dispatcher listens, or whose task the broker refused, is due at once and the 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -18,6 +19,16 @@ log = logging.getLogger(__name__)
 LOCK_KEY = 0x77_6D_73_01  # pg advisory lock: which worker dispatches for this database
 BATCH_WAIT_SECONDS = 0.05  # gather the ids that arrive together into one batch
 STANDBY_RETRY_SECONDS = 2.0
+
+
+def lock_key() -> int:
+    """One dispatcher per database and broker: a worker serving another broker (a second deployment sharing the
+    database, a test system with its own Redis) listens for itself instead of standing by behind one that would
+    queue the work where its workers never look."""
+    from django.conf import settings
+
+    digest = hashlib.sha256(f"{LOCK_KEY}:{settings.CELERY_BROKER_URL}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def _conninfo() -> str:
@@ -33,15 +44,27 @@ def _conninfo() -> str:
     return make_conninfo(**{k: v for k, v in params.items() if v not in (None, "")})
 
 
+RUNNING: set[Dispatcher] = set()
+
+
+def dispatchers_stop_all() -> None:
+    """Stop every dispatcher this process started (a worker run inside another process, as tests do, may end
+    without its steps being stopped; a dispatcher left listening would keep taking new deliveries)."""
+    for dispatcher in list(RUNNING):
+        dispatcher.stop()
+
+
 class Dispatcher:
     def __init__(self) -> None:
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self.run, name="inbox-dispatcher", daemon=True)
 
     def start(self) -> None:
+        RUNNING.add(self)
         self.thread.start()
 
     def stop(self) -> None:
+        RUNNING.discard(self)
         self.stopping.set()
         self.thread.join(5)
 
@@ -60,7 +83,7 @@ class Dispatcher:
 
         with psycopg.connect(_conninfo(), autocommit=True) as conn:
             while not self.stopping.is_set():
-                locked = conn.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY]).fetchone()
+                locked = conn.execute("SELECT pg_try_advisory_lock(%s)", [lock_key()]).fetchone()
                 if locked and locked[0]:
                     break
                 self.stopping.wait(STANDBY_RETRY_SECONDS)

@@ -19,10 +19,12 @@ def celery_worker(transactional_db):
     """A real Celery worker (threads, real Redis broker) running in this test process."""
     from celery.contrib.testing.worker import start_worker
 
+    from orders.inbox_dispatch import dispatchers_stop_all
     from wms_project.celery import app
 
     with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=10) as worker:
         yield worker
+    dispatchers_stop_all()
 
 
 @pytest.fixture(scope="session")

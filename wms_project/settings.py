@@ -239,6 +239,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "orders.models.order.OrderStatus",
+        "HoldKindEnum": "orders.models.HoldKind",
+        "ManualHoldKindEnum": "orders.api.serializers.MANUAL_HOLD_CHOICES",
         "PurchaseOrderKindEnum": "warehouse.models.inbound.InboundKind",
         "PurchaseOrderStatusEnum": "warehouse.models.inbound.InboundStatus",
         "ReceiptStatusEnum": "warehouse.models.inbound.ReceiptStatus",

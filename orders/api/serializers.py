@@ -163,8 +163,11 @@ class CancelInput(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, default="cancelled over the API")
 
 
+MANUAL_HOLD_CHOICES = [(k.value, HoldKind(k).label) for k in MANUAL_KINDS]
+
+
 class HoldPlaceInput(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[(k, HoldKind(k).label) for k in MANUAL_KINDS], default=HoldKind.MANUAL,
+    kind = serializers.ChoiceField(choices=MANUAL_HOLD_CHOICES, default=HoldKind.MANUAL,
                                    help_text="Holds people may place; the others are placed by the system")
     reason = serializers.CharField(max_length=500)
 
