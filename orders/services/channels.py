@@ -35,7 +35,9 @@ def channel_secret_rotate(
     if not 0 <= grace_hours <= MAX_GRACE_HOURS:
         raise DomainError(f"the grace period must be between 0 and {MAX_GRACE_HOURS} hours")
     with transaction.atomic():
-        locked = Channel.objects.select_for_update().get(pk=channel.pk)
+        # The only row this transaction locks; no key change, so intake inserting deliveries and orders that
+        # reference the channel (FOR KEY SHARE) is not held up by a rotation.
+        locked = Channel.objects.select_for_update(of=("self",), no_key=True).get(pk=channel.pk)
         if secret == locked.webhook_secret:
             raise DomainError("the new webhook secret must differ from the current one")
         expires_at = timezone.now() + dt.timedelta(hours=grace_hours)
