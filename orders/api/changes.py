@@ -4,9 +4,11 @@ What the order's stage does not allow answers 409 with the reason in words; bad 
 field errors; a refused change changes nothing. A merchant token changes only its own orders (another
 merchant's order answers 404, as on the read endpoints)."""
 
+import functools
+
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -26,10 +28,18 @@ from orders.locks import lock_order
 from orders.models import Order
 from orders.selectors import order_detail_queryset, orders_visible_to
 from orders.services.cancellation import order_cancel
+from orders.services.change_keys import change_key_answer, change_key_seen, change_key_valid, request_hash
 from orders.services.edits import LineChange, order_edit_address, order_edit_lines, order_edit_service_level
 from orders.services.holds import order_hold_place, order_hold_release
 
 AREA = "order_intake"  # who may change orders over the API: the roles that may create them
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER,
+    description="Optional. A retry with the same key and body answers the first answer again without changing the "
+    "order twice (header Idempotent-Replayed: true); the same key with another body or endpoint answers 422.",
+)
 
 
 def _errors(success: dict):
@@ -38,7 +48,33 @@ def _errors(success: dict):
         400: OpenApiResponse(ErrorOutput, description="Bad input: field errors, or the service's reason"),
         404: OpenApiResponse(ErrorOutput, description="No such order for this token"),
         409: OpenApiResponse(ErrorOutput, description="Not allowed at the order's stage; the reason in words"),
+        422: OpenApiResponse(ErrorOutput, description="Idempotency-Key already used for another request"),
     }
+
+
+def idempotent(change):
+    """Applies the change at most once per Idempotency-Key (see orders.services.change_keys)."""
+
+    @functools.wraps(change)
+    def handler(self, request, pk):
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return change(self, request, pk)
+        refusal = change_key_valid(key)
+        if refusal:
+            return Response({"error": "invalid_idempotency_key", "detail": refusal}, status=status.HTTP_400_BAD_REQUEST)
+        self.order(pk)  # another merchant's order answers 404 before any key is claimed
+        endpoint = request.resolver_match.url_name
+        with transaction.atomic():
+            seen = change_key_seen(user=request.user, key=key, endpoint=endpoint, order_id=int(pk),
+                                   body_hash=request_hash(request.data))
+            if seen is not None:
+                return Response(seen.body, status=seen.status, headers={"Idempotent-Replayed": "true"})
+            response = change(self, request, pk)
+            change_key_answer(user=request.user, key=key, status=response.status_code, body=response.data)
+            return response
+
+    return handler
 
 
 class _OrderChange(GenericAPIView):
@@ -64,14 +100,15 @@ class OrderAddressEdit(_OrderChange):
 
     input_class = AddressEditInput
 
-    @extend_schema(operation_id="v1_orders_address_edit", request=AddressEditInput, responses=_errors({200: OrderDetailOutput}))
+    @extend_schema(parameters=[IDEMPOTENCY_KEY], operation_id="v1_orders_address_edit", request=AddressEditInput, responses=_errors({200: OrderDetailOutput}))
+    @idempotent
     def post(self, request, pk):
         order = self.order(pk)
         values = self.valid()
         order_edit_address(order=order, address=values["ship_to"], actor=request.user, reason=values["reason"], area=AREA)
         return self.detail(pk)
 
-    @extend_schema(operation_id="v1_orders_address_patch", request=AddressEditInput, responses=_errors({200: OrderDetailOutput}))
+    @extend_schema(parameters=[IDEMPOTENCY_KEY], operation_id="v1_orders_address_patch", request=AddressEditInput, responses=_errors({200: OrderDetailOutput}))
     def patch(self, request, pk):
         return self.post(request, pk)
 
@@ -82,7 +119,8 @@ class OrderLinesEdit(_OrderChange):
 
     input_class = LinesEditInput
 
-    @extend_schema(operation_id="v1_orders_lines_edit", request=LinesEditInput, responses=_errors({200: OrderDetailOutput}))
+    @extend_schema(parameters=[IDEMPOTENCY_KEY], operation_id="v1_orders_lines_edit", request=LinesEditInput, responses=_errors({200: OrderDetailOutput}))
+    @idempotent
     def post(self, request, pk):
         order = self.order(pk)
         values = self.valid()
@@ -90,7 +128,7 @@ class OrderLinesEdit(_OrderChange):
         order_edit_lines(order=order, changes=changes, actor=request.user, reason=values["reason"], area=AREA)
         return self.detail(pk)
 
-    @extend_schema(operation_id="v1_orders_lines_patch", request=LinesEditInput, responses=_errors({200: OrderDetailOutput}))
+    @extend_schema(parameters=[IDEMPOTENCY_KEY], operation_id="v1_orders_lines_patch", request=LinesEditInput, responses=_errors({200: OrderDetailOutput}))
     def patch(self, request, pk):
         return self.post(request, pk)
 
@@ -100,8 +138,9 @@ class OrderServiceLevelEdit(_OrderChange):
 
     input_class = ServiceLevelEditInput
 
-    @extend_schema(operation_id="v1_orders_service_level_edit", request=ServiceLevelEditInput,
+    @extend_schema(parameters=[IDEMPOTENCY_KEY], operation_id="v1_orders_service_level_edit", request=ServiceLevelEditInput,
                    responses=_errors({200: OrderDetailOutput}))
+    @idempotent
     def post(self, request, pk):
         order = self.order(pk)
         values = self.valid()
@@ -109,7 +148,7 @@ class OrderServiceLevelEdit(_OrderChange):
                                  reason=values["reason"], area=AREA)
         return self.detail(pk)
 
-    @extend_schema(operation_id="v1_orders_service_level_patch", request=ServiceLevelEditInput,
+    @extend_schema(parameters=[IDEMPOTENCY_KEY], operation_id="v1_orders_service_level_patch", request=ServiceLevelEditInput,
                    responses=_errors({200: OrderDetailOutput}))
     def patch(self, request, pk):
         return self.post(request, pk)
@@ -123,12 +162,13 @@ class OrderCancel(_OrderChange):
     input_class = CancelInput
 
     @extend_schema(
-        operation_id="v1_orders_cancel", request=CancelInput,
+        parameters=[IDEMPOTENCY_KEY], operation_id="v1_orders_cancel", request=CancelInput,
         responses=_errors({
             200: OpenApiResponse(OrderDetailOutput, description="Cancelled"),
             202: OpenApiResponse(OrderDetailOutput, description="Cancellation under way: the warehouse is stopping its work"),
         }),
     )
+    @idempotent
     def post(self, request, pk):
         order = self.order(pk)
         values = self.valid()
@@ -145,7 +185,8 @@ class OrderHoldPlace(_OrderChange):
 
     input_class = HoldPlaceInput
 
-    @extend_schema(operation_id="v1_orders_hold_place", request=HoldPlaceInput, responses=_errors({201: OrderDetailOutput}))
+    @extend_schema(parameters=[IDEMPOTENCY_KEY], operation_id="v1_orders_hold_place", request=HoldPlaceInput, responses=_errors({201: OrderDetailOutput}))
+    @idempotent
     def post(self, request, pk):
         order = self.order(pk)
         values = self.valid()
@@ -158,7 +199,8 @@ class OrderHoldRelease(_OrderChange):
 
     input_class = HoldReleaseInput
 
-    @extend_schema(operation_id="v1_orders_hold_release", request=HoldReleaseInput, responses=_errors({200: OrderDetailOutput}))
+    @extend_schema(parameters=[IDEMPOTENCY_KEY], operation_id="v1_orders_hold_release", request=HoldReleaseInput, responses=_errors({200: OrderDetailOutput}))
+    @idempotent
     def post(self, request, pk):
         order = self.order(pk)
         values = self.valid()

@@ -2,6 +2,7 @@ from orders.models.channel import STOREFRONT_KINDS, Channel, ChannelKind
 from orders.models.fulfillment import FulfillmentLine, FulfillmentOrder, FulfillmentStatus, RoutingPolicy, RoutingRule
 from orders.models.inbox import InboxDelivery
 from orders.models.order import (
+    ChangeRequestKey,
     HoldKind,
     IdempotencyKey,
     Order,
@@ -17,6 +18,7 @@ from orders.models.stock_push import StockPush
 
 __all__ = [
     "STOREFRONT_KINDS",
+    "ChangeRequestKey",
     "Channel",
     "ChannelKind",
     "FulfillmentLine",

@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 
@@ -190,3 +191,24 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["merchant", "key"], name="idempotency_key_unique_per_merchant")]
+
+
+class ChangeRequestKey(models.Model):
+    """An order change over the API sent with an Idempotency-Key: a retry with the same key and body gets the
+    first answer again (the change is not applied twice); the same key with another body or endpoint is refused.
+    Keys belong to the caller (the token's user), so two merchants' keys never meet."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    endpoint = models.CharField(max_length=60)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="+")
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="change_request_key_unique_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.endpoint} order {self.order_id}"
