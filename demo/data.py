@@ -18,6 +18,7 @@ from core import roles
 from inventory.models import Merchant, MerchantMembership, Product
 from inventory.services.products import product_create
 from layout.models import Bin, Warehouse, Zone
+from ops.services.rollups import refresh_rollups
 
 DEMO_PASSWORD = "demo-pass-123"
 STAFF_USERS = {
@@ -425,6 +426,7 @@ def seed_demo() -> dict:
     seed_pack_out(merchants)
     pick_orders = seed_pick_work(channels)
     returns = seed_returns(warehouses, channels)
+    refresh_rollups()  # the imported history's closed days, for the dashboards
     skus = {}
     for merchant in merchants:
         skus[merchant.code] = [

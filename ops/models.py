@@ -50,3 +50,78 @@ class NotificationRead(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["notification", "user"], name="notification_read_once")]
+
+
+# Daily rollups --------------------------------------------------------------------------------------------------
+# Closed days of history, summed once by `ops.services.rollups.refresh_rollups` so the dashboards read a few
+# hundred rows instead of every shipped order and pick line of the window. A day is a calendar day in the time
+# zone the dashboard windows use (`ops.selectors.windows`). Only the days listed in RollupDay are read from the
+# rollups; the rest of a window (the open day, the part of the first day inside it, any day not rolled up) is
+# read live, so a figure is the same either way.
+
+
+class RollupDay(models.Model):
+    """A closed day whose rollup rows are complete (every table below was written for it in one transaction)."""
+
+    day = models.DateField(primary_key=True)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["day"]
+
+
+class ShippingDay(models.Model):
+    """Fulfillment orders shipped on a day from one facility for one merchant."""
+
+    day = models.DateField()
+    warehouse = models.ForeignKey("layout.Warehouse", on_delete=models.CASCADE, related_name="+")
+    merchant = models.ForeignKey("inventory.Merchant", on_delete=models.CASCADE, related_name="+")
+    shipped = models.PositiveIntegerField()
+    on_time = models.PositiveIntegerField(help_text="Shipped by the ship-by, or with none set")
+    # Order placed (or taken in) to shipped, in microseconds, one per fulfillment order: percentiles over any
+    # set of days stay exact. A day holds a few thousand at most.
+    took_us = ArrayField(models.BigIntegerField(), default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "warehouse", "merchant"], name="shipping_day_once")]
+
+
+class PickingDay(models.Model):
+    """Pick lines worked to an end (picked or failed) in sessions completed on a day, per facility and merchant."""
+
+    day = models.DateField()
+    warehouse = models.ForeignKey("layout.Warehouse", on_delete=models.CASCADE, related_name="+")
+    merchant = models.ForeignKey("inventory.Merchant", on_delete=models.CASCADE, related_name="+")
+    lines = models.PositiveIntegerField()
+    failures = models.PositiveIntegerField(help_text="Lines with a failed quantity")
+    picked = models.PositiveIntegerField(help_text="Lines picked (not failed)")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "warehouse", "merchant"], name="picking_day_once")]
+
+
+class PickerDay(models.Model):
+    """One picker's day in one facility: sessions done (claimed and completed), time spent in them, lines picked."""
+
+    day = models.DateField()
+    warehouse = models.ForeignKey("layout.Warehouse", on_delete=models.CASCADE, related_name="+")
+    picker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sessions = models.PositiveIntegerField()
+    spent_us = models.BigIntegerField(help_text="Claim to completion over the sessions done, microseconds")
+    lines = models.PositiveIntegerField(help_text="Lines picked in claimed sessions completed that day")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "warehouse", "picker"], name="picker_day_once")]
+
+
+class PackMismatchDay(models.Model):
+    """Items refused at pack-out as not in the order, per day and per person scanning (a scan names no facility:
+    the dashboards attribute a person's scans to the facilities they pack in)."""
+
+    day = models.DateField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+")
+    mismatches = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "user"], name="pack_mismatch_day_once",
+                                               nulls_distinct=False)]

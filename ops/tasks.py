@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from ops.services import rollups
 from ops.services.alerts import (
     ageing_discrepancies_announce,
     capacity_announce,
@@ -27,3 +28,9 @@ def raise_alerts() -> dict:
     }
     result["emailed"] = notifications_email_pending()
     return result
+
+
+@shared_task(name="ops.refresh_rollups", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def refresh_rollups() -> dict:
+    """The dashboards' daily rollups: the last two closed days again, and any recent day not rolled up yet."""
+    return rollups.refresh_rollups()

@@ -52,6 +52,8 @@ app.conf.beat_schedule = {
     "ops-watch-sla": {"task": "ops.watch_sla", "schedule": crontab(minute="*/5")},
     # Drift findings, parked storefront messages, ageing discrepancies, full facilities: told once each.
     "ops-raise-alerts": {"task": "ops.raise_alerts", "schedule": crontab(minute="*/10")},
+    # The dashboards' daily rollups: closed days summed once (the last two again, so late events land).
+    "ops-refresh-rollups": {"task": "ops.refresh_rollups", "schedule": crontab(minute="*/15")},
     # Pick faces under their minimum, or short of what waiting orders need, get a replenishment task.
     "warehouse-replenishment-sweep": {"task": "warehouse.sweep_replenishment", "schedule": 60.0},
     # Expired sellable lots in storage go to quarantine through the ledger.

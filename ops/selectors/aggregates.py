@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Aggregate, DurationField, FloatField
+from django.db.models import Aggregate, BigIntegerField, DurationField, ExpressionWrapper, F, FloatField, Func
+from django.db.models.functions import Coalesce
 
 
 class Percentile(Aggregate):
@@ -28,3 +29,16 @@ def hours(value) -> float | None:
 
 def ratio(part: float, whole: float) -> float | None:
     return round(part / whole, 4) if whole else None
+
+
+class Microseconds(Func):
+    """An interval as whole microseconds (EXTRACT(EPOCH ...) is exact numeric on PostgreSQL 14+)."""
+
+    template = "ROUND(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint"
+    output_field = BigIntegerField()
+
+
+def order_to_ship() -> ExpressionWrapper:
+    """On a fulfillment order: from its order being placed (or taken in) to it shipping, as an interval."""
+    return ExpressionWrapper(F("shipped_at") - Coalesce(F("order__placed_at"), F("order__created_at")),
+                             output_field=DurationField())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connection
 from django.db.models import (
     Avg,
     Case,
@@ -11,16 +12,17 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
+    IntegerField,
     Q,
     QuerySet,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from ops.selectors.aggregates import Percentile, hours, ratio
-from ops.selectors.windows import DEFAULT_WINDOW, Window, end_of_day, window_bounds
+from ops.models import ShippingDay
+from ops.selectors.aggregates import Microseconds, Percentile, hours, order_to_ship, ratio
+from ops.selectors.windows import DEFAULT_WINDOW, Window, end_of_day, window_bounds, window_parts
 from orders.models import FulfillmentOrder, FulfillmentStatus, InboxDelivery, OutboxMessage
 from returns.selectors import returns_insight
 from warehouse.models import Discrepancy, Receipt
@@ -37,6 +39,7 @@ WORK_AHEAD: dict[str, dt.timedelta] = {
 }
 OPEN_STATUSES = tuple(WORK_AHEAD)
 ORDER_TO_SHIP_BUCKETS = ((4, "< 4 h"), (8, "4–8 h"), (24, "8–24 h"), (48, "24–48 h"), (None, "≥ 48 h"))
+US_PER_HOUR = 3_600_000_000
 DISCREPANCY_AGE_BUCKETS = ((1, "< 1 day"), (3, "1–3 days"), (7, "3–7 days"), (None, "≥ 7 days"))
 
 
@@ -91,27 +94,57 @@ def fulfillments_shipped_late(**scope) -> QuerySet[FulfillmentOrder]:
     return fulfillments_shipped(**scope).exclude(_on_time_q())
 
 
-def on_time_ship_rate(*, warehouse=None, merchant=None, window: str | Window = DEFAULT_WINDOW,
-                      now: dt.datetime | None = None) -> dict:
-    """Fulfillment orders shipped in the window, and how many left by their ship-by (none set counts as on time)."""
-    row = fulfillments_shipped(warehouse=warehouse, merchant=merchant, window=window, now=now).aggregate(
-        shipped=Count("pk"), on_time=Count("pk", filter=_on_time_q()))
-    return {"shipped": row["shipped"], "on_time": row["on_time"], "late": row["shipped"] - row["on_time"],
-            "rate": ratio(row["on_time"], row["shipped"])}
-
-
-def _order_to_ship_aggregates() -> dict:
-    took = ExpressionWrapper(F("shipped_at") - Coalesce(F("order__placed_at"), F("order__created_at")),
-                             output_field=DurationField())
-    buckets, low = {}, 0
-    for index, (high, _label) in enumerate(ORDER_TO_SHIP_BUCKETS):
-        q = Q(took__gte=dt.timedelta(hours=low)) if low else Q()
+def _shipping_row(*, warehouse=None, merchant=None, window: str | Window = DEFAULT_WINDOW,
+                  now: dt.datetime | None = None) -> dict:
+    """Shipped, on time, and the order-to-ship mean, median, p90 and buckets over the window in one query: the
+    closed days rolled up (ops.ShippingDay, whose durations are kept whole so percentiles stay exact) and the
+    rest of the window live, through the same aggregates."""
+    w = window_bounds(window, now=now)
+    parts = window_parts(w)
+    branches, params = [], []
+    if parts.days:
+        where, where_params = ["r.day = ANY(%s)"], [list(parts.days)]
+        if warehouse is not None:
+            where.append("r.warehouse_id = %s")
+            where_params.append(warehouse.pk)
+        if merchant is not None:
+            where.append("r.merchant_id = %s")
+            where_params.append(merchant.pk)
+        table, condition = ShippingDay._meta.db_table, " AND ".join(where)
+        branches += [f"SELECT unnest(r.took_us), 0 FROM {table} r WHERE {condition}",
+                     f"SELECT NULL::bigint, r.on_time FROM {table} r WHERE {condition}"]
+        params += where_params * 2
+    live_q = parts.live_q("shipped_at")
+    if live_q is not None:
+        live = _scoped(FulfillmentOrder.objects.filter(live_q, status=S.SHIPPED), warehouse=warehouse, merchant=merchant)
+        sql, live_params = (live.annotate(us=Microseconds(order_to_ship()),
+                                          ot=Case(When(_on_time_q(), then=Value(1)), default=Value(0),
+                                                  output_field=IntegerField()))
+                            .values_list("us", "ot").order_by().query.sql_with_params())
+        branches.append(sql)
+        params += list(live_params)
+    buckets, bucket_params, low = [], [], 0
+    for high, _label in ORDER_TO_SHIP_BUCKETS:
+        conditions = ["t.us >= %s"] if low else ["t.us IS NOT NULL"]
+        bucket_params += [low * US_PER_HOUR] if low else []
         if high is not None:
-            q &= Q(took__lt=dt.timedelta(hours=high))
-        buckets[f"b{index}"] = Count("pk", filter=q)
+            conditions.append("t.us < %s")
+            bucket_params.append(high * US_PER_HOUR)
+        buckets.append(f"count(*) FILTER (WHERE {' AND '.join(conditions)})")
         low = high or low
-    return {"took": took, "aggregates": dict(n=Count("pk"), avg=Avg("took"), p50=Percentile("took", 0.5),
-                                              p90=Percentile("took", 0.9), **buckets)}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(t.us), avg(t.us), percentile_cont(0.5) WITHIN GROUP (ORDER BY t.us::float8), "
+            "percentile_cont(0.9) WITHIN GROUP (ORDER BY t.us::float8), coalesce(sum(t.ot), 0), "
+            f"{', '.join(buckets)} FROM ({' UNION ALL '.join(branches)}) AS t(us, ot)",
+            [*bucket_params, *params])
+        n, avg, p50, p90, on_time, *counts = cursor.fetchone()
+    return {"n": n, "on_time": on_time, "avg": _seconds(avg), "p50": _seconds(p50), "p90": _seconds(p90),
+            **{f"b{i}": count for i, count in enumerate(counts)}}
+
+
+def _seconds(us) -> float | None:
+    return None if us is None else float(us) / 1_000_000
 
 
 def _order_to_ship_figures(row: dict) -> dict:
@@ -122,24 +155,28 @@ def _order_to_ship_figures(row: dict) -> dict:
     }
 
 
+def _on_time_figures(row: dict) -> dict:
+    return {"shipped": row["n"], "on_time": row["on_time"], "late": row["n"] - row["on_time"],
+            "rate": ratio(row["on_time"], row["n"])}
+
+
+def on_time_ship_rate(*, warehouse=None, merchant=None, window: str | Window = DEFAULT_WINDOW,
+                      now: dt.datetime | None = None) -> dict:
+    """Fulfillment orders shipped in the window, and how many left by their ship-by (none set counts as on time)."""
+    return _on_time_figures(_shipping_row(warehouse=warehouse, merchant=merchant, window=window, now=now))
+
+
 def order_to_ship_times(*, warehouse=None, merchant=None, window: str | Window = DEFAULT_WINDOW,
                         now: dt.datetime | None = None) -> dict:
     """From the order being placed (or taken in) to its fulfillment order shipping: median, p90, buckets."""
-    parts = _order_to_ship_aggregates()
-    row = (fulfillments_shipped(warehouse=warehouse, merchant=merchant, window=window, now=now)
-           .annotate(took=parts["took"]).aggregate(**parts["aggregates"]))
-    return _order_to_ship_figures(row)
+    return _order_to_ship_figures(_shipping_row(warehouse=warehouse, merchant=merchant, window=window, now=now))
 
 
 def shipped_figures(*, warehouse=None, merchant=None, window: str | Window = DEFAULT_WINDOW,
                     now: dt.datetime | None = None) -> tuple[dict, dict]:
-    """`on_time_ship_rate` and `order_to_ship_times` in one pass over the shipped rows."""
-    parts = _order_to_ship_aggregates()
-    row = (fulfillments_shipped(warehouse=warehouse, merchant=merchant, window=window, now=now)
-           .annotate(took=parts["took"]).aggregate(on_time=Count("pk", filter=_on_time_q()), **parts["aggregates"]))
-    on_time = {"shipped": row["n"], "on_time": row["on_time"], "late": row["n"] - row["on_time"],
-               "rate": ratio(row["on_time"], row["n"])}
-    return on_time, _order_to_ship_figures(row)
+    """`on_time_ship_rate` and `order_to_ship_times` in one pass."""
+    row = _shipping_row(warehouse=warehouse, merchant=merchant, window=window, now=now)
+    return _on_time_figures(row), _order_to_ship_figures(row)
 
 
 def receipts_stocked(*, warehouse=None, merchant=None, window: str | Window = DEFAULT_WINDOW,

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
+
+from ops.models import RollupDay
 
 WINDOWS = {"today": "Today", "7d": "7 days", "30d": "30 days"}
 DEFAULT_WINDOW = "7d"
@@ -44,3 +47,47 @@ def window_bounds(window: str | Window = DEFAULT_WINDOW, *, now: dt.datetime | N
 def end_of_day(now: dt.datetime) -> dt.datetime:
     local = timezone.localtime(now)
     return local.replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """Local midnight starting `day`, in the time zone the windows use."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+@dataclass(frozen=True)
+class WindowParts:
+    """A window cut into closed days read from the daily rollups and the time ranges read live."""
+
+    days: tuple[dt.date, ...]
+    live: tuple[tuple[dt.datetime, dt.datetime], ...]
+
+    def live_q(self, field: str) -> Q | None:
+        """A Q over `field` for the live ranges (None when the rollups cover the whole window)."""
+        if not self.live:
+            return None
+        q = Q()
+        for start, end in self.live:
+            q |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
+        return q
+
+
+def window_parts(w: Window) -> WindowParts:
+    """The whole local days inside the window that have been rolled up (one query, none for `today`), and the
+    rest of the window as contiguous live ranges."""
+    first = timezone.localdate(w.start)
+    if day_start(first) < w.start:
+        first += dt.timedelta(days=1)
+    last = timezone.localdate(w.end)  # whole days end before the day `end` falls in
+    candidates = [first + dt.timedelta(days=n) for n in range((last - first).days)]
+    covered = set(RollupDay.objects.filter(day__gte=first, day__lt=last).values_list("day", flat=True)) \
+        if candidates else set()
+    live: list[tuple[dt.datetime, dt.datetime]] = []
+    cursor = w.start
+    for day in candidates:
+        if day in covered:
+            if cursor < day_start(day):
+                live.append((cursor, day_start(day)))
+            cursor = day_start(day + dt.timedelta(days=1))
+    if cursor < w.end:
+        live.append((cursor, w.end))
+    return WindowParts(days=tuple(sorted(covered)), live=tuple(live))

@@ -3,7 +3,7 @@
 import pytest
 
 from ops import selectors as kpi
-from tests.ops.factories import NOW, build_history
+from tests.ops.factories import NOW, D, F, build_history
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +110,102 @@ def test_accuracy_and_throughput(history):
 def test_unknown_window_is_refused():
     with pytest.raises(ValueError, match="unknown window"):
         kpi.window_bounds("3d")
+
+
+def every_kpi(history, now=NOW) -> dict:
+    """Every dashboard figure over every window and scope the dashboards offer."""
+    figures = {}
+    for window in ("today", "7d", "30d"):
+        for warehouse in (history.warehouse, history.other_warehouse, None):
+            for merchant in (history.merchant, history.other_merchant, None):
+                scope = {"warehouse": warehouse, "merchant": merchant, "window": window, "now": now}
+                key = (window, warehouse and warehouse.code, merchant and merchant.code)
+                figures[key] = {
+                    "sla": kpi.sla_summary(**scope),
+                    "on_time": kpi.on_time_ship_rate(**scope),
+                    "order_to_ship": kpi.order_to_ship_times(**scope),
+                    "pick": kpi.pick_accuracy(**scope),
+                    "counts": kpi.inventory_accuracy(**scope),
+                    "throughput": kpi.facility_throughput(**scope),
+                }
+            figures[(window, warehouse and warehouse.code, "pickers")] = kpi.picker_throughput(
+                warehouse=warehouse, window=window, now=now)
+    return figures
+
+
+def test_every_figure_is_the_same_read_live_or_from_the_daily_rollups(history):
+    from ops.models import PickerDay, PickingDay, RollupDay, ShippingDay
+    from ops.selectors.windows import window_bounds, window_parts
+    from ops.services.rollups import refresh_rollups
+
+    live = every_kpi(history)
+    assert not RollupDay.objects.exists()
+    result = refresh_rollups(now=NOW)
+    assert result["days"] == 31 and result["last"] == NOW.date() - D
+    assert ShippingDay.objects.exists() and PickingDay.objects.exists() and PickerDay.objects.exists()
+    parts = window_parts(window_bounds("30d", now=NOW))
+    assert len(parts.days) == 29 and parts.live == (  # the part of the first day in the window, and today
+        (NOW - 30 * D, NOW.replace(hour=0) - 29 * D), (NOW.replace(hour=0), NOW))
+    assert every_kpi(history) == live
+
+    # Idempotent: a second run writes the same rows.
+    before = sorted(ShippingDay.objects.values_list("day", "warehouse_id", "merchant_id", "shipped", "on_time", "took_us"))
+    refresh_rollups(now=NOW)
+    after = sorted(ShippingDay.objects.values_list("day", "warehouse_id", "merchant_id", "shipped", "on_time", "took_us"))
+    assert after == before
+
+    # A day not rolled up (the job missed it) is read live, and the figures still agree.
+    RollupDay.objects.filter(day=NOW.date() - 3 * D).delete()
+    assert every_kpi(history) == live
+
+
+def test_rollup_days_follow_the_window_time_zone(history):
+    from django.utils import timezone
+
+    from ops.services.rollups import refresh_rollups
+
+    with timezone.override("America/New_York"):
+        live = every_kpi(history)
+        refresh_rollups(now=NOW)
+        assert every_kpi(history) == live
+
+
+def test_a_late_event_on_a_closed_day_lands_on_the_next_refresh(history):
+    """The rollups are read for closed days: a shipment recorded late for yesterday counts once the job ran
+    again (it recomputes the last two closed days every time), and the figure matches the live one again."""
+    from ops.models import ShippingDay
+    from ops.services.rollups import refresh_rollups
+    from tests.ops.factories import H, _fulfillment
+
+    refresh_rollups(now=NOW)
+    assert kpi.on_time_ship_rate(warehouse=history.warehouse, window="7d", now=NOW)["shipped"] == 3
+    _fulfillment(history, "late_record", status=F.SHIPPED, placed=NOW - D - 6 * H, shipped=NOW - D)
+    assert kpi.on_time_ship_rate(warehouse=history.warehouse, window="7d", now=NOW)["shipped"] == 3  # not yet
+    result = refresh_rollups(now=NOW)
+    assert result["days"] == 2  # the horizon is done: only the last two closed days again
+    assert kpi.on_time_ship_rate(warehouse=history.warehouse, window="7d", now=NOW) == {
+        "shipped": 4, "on_time": 3, "late": 1, "rate": 0.75}
+    # Yesterday: the 10 h late one (shipped 01:00) and the late record (6 h), shortest first.
+    assert ShippingDay.objects.get(day=(NOW - D).date(), warehouse=history.warehouse).took_us == [
+        6 * 3600 * 10**6, 10 * 3600 * 10**6]
+
+
+def test_refresh_refuses_a_day_count_below_one():
+    from ops.services.rollups import refresh_rollups
+
+    with pytest.raises(ValueError, match="at least 1"):
+        refresh_rollups(days=0)
+
+
+def test_rollups_are_refreshed_by_beat_every_fifteen_minutes(history):
+    from celery.schedules import crontab
+
+    from ops.models import RollupDay
+    from ops.tasks import refresh_rollups as task
+    from wms_project.celery import app
+
+    entry = app.conf.beat_schedule["ops-refresh-rollups"]
+    assert entry["task"] == "ops.refresh_rollups" == task.name
+    assert entry["schedule"] == crontab(minute="*/15")
+    task.apply()
+    assert RollupDay.objects.count() == 31
