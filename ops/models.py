@@ -125,3 +125,15 @@ class PackMismatchDay(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "user"], name="pack_mismatch_day_once",
                                                nulls_distinct=False)]
+
+
+class StockVolume(models.Model):
+    """What a facility's bins held when the rollup job last ran: the capacity dashboard's volume figures (a sum
+    over every bin-stock row and its product's dimensions) read from here while fresh (see
+    ops.selectors.capacity.SNAPSHOT_MAX_AGE)."""
+
+    warehouse = models.OneToOneField("layout.Warehouse", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    units = models.BigIntegerField()
+    volume_mm3 = models.DecimalField(max_digits=30, decimal_places=0)
+    capped_units = models.BigIntegerField(help_text="Units in bins with a capacity")
+    taken_at = models.DateTimeField()

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from inventory.models import BinStock
 from layout.models import Bin, Warehouse
+from ops.models import StockVolume
 from ops.selectors.aggregates import ratio
 from ops.selectors.sla import _scoped
 from orders.models import FulfillmentOrder, FulfillmentStatus
@@ -18,6 +19,7 @@ from shipping.models.shipments import ShipmentStatus
 from warehouse.models import PurchaseOrder, PurchaseOrderLine
 
 MM3_PER_FT3 = 304.8**3
+SNAPSHOT_MAX_AGE = dt.timedelta(minutes=20)  # the rollup job takes a stock-volume snapshot every 15 minutes
 S = FulfillmentStatus
 # The outbound queues, in the order work flows through them.
 QUEUES = (
@@ -32,15 +34,36 @@ def _volume():
     return F("qty") * F("product__length_mm") * F("product__width_mm") * F("product__height_mm")
 
 
-def facility_capacity(*, warehouse=None) -> list[dict]:
+def stock_volumes(ids: list[int]) -> dict[int, dict]:
+    """Per facility: units in bins, their volume in mm³ and the units in bins with a capacity, summed live."""
+    return {row["warehouse_id"]: dict(row) for row in BinStock.objects.filter(warehouse_id__in=ids, qty__gt=0)
+            .values("warehouse_id").annotate(units=Sum("qty"), volume=Sum(_volume()),
+                                             capped=Sum("qty", filter=Q(bin__capacity__isnull=False))).order_by()}
+
+
+def _stock(ids: list[int], *, live: bool) -> dict[int, dict]:
+    """The facilities' stock volumes from the rollup job's snapshot where it is fresh, the rest live."""
+    stock: dict[int, dict] = {}
+    if not live:
+        fresh = timezone.now() - SNAPSHOT_MAX_AGE
+        stock = {row.warehouse_id: {"warehouse_id": row.warehouse_id, "units": row.units, "volume": row.volume_mm3,
+                                    "capped": row.capped_units, "as_of": row.taken_at}
+                 for row in StockVolume.objects.filter(warehouse_id__in=ids, taken_at__gte=fresh)}
+    missing = [pk for pk in ids if pk not in stock]
+    if missing:
+        stock.update(stock_volumes(missing))
+    return stock
+
+
+def facility_capacity(*, warehouse=None, live: bool = False) -> list[dict]:
     """Per active facility: units held, their cubic use against floor area x usable height, units per square
-    foot, bin use against bin capacity; `over` when cubic or bin use passes the facility's alert threshold."""
+    foot, bin use against bin capacity; `over` when cubic or bin use passes the facility's alert threshold.
+    Units and volume come from the snapshot the rollup job takes every 15 minutes (`as_of`) while it is
+    fresh, else (or with `live`) from the bin stock itself."""
     active = Warehouse.objects.filter(is_active=True)
     facilities = list(active.filter(pk=warehouse.pk) if warehouse is not None else active)
     ids = [f.pk for f in facilities]
-    stock = {row["warehouse_id"]: row for row in BinStock.objects.filter(warehouse_id__in=ids, qty__gt=0)
-             .values("warehouse_id").annotate(units=Sum("qty"), volume=Sum(_volume()),
-                                              capped=Sum("qty", filter=Q(bin__capacity__isnull=False)))}
+    stock = _stock(ids, live=live)
     bins = {row["warehouse_id"]: row for row in Bin.objects.filter(warehouse_id__in=ids, is_active=True)
             .values("warehouse_id").annotate(bins=Count("pk"), capacity=Sum("capacity"))}
     rows = []
@@ -59,7 +82,7 @@ def facility_capacity(*, warehouse=None) -> list[dict]:
             "cubic_pct": cubic_pct, "square_feet": facility.square_feet,
             "units_per_sqft": round(units / facility.square_feet, 2) if facility.square_feet else None,
             "bins": bins.get(facility.pk, empty).get("bins") or 0, "bin_capacity": bin_capacity, "bin_units": capped,
-            "bin_pct": bin_pct, "threshold": threshold,
+            "bin_pct": bin_pct, "threshold": threshold, "as_of": held.get("as_of"),
             "over": any(pct is not None and pct > threshold for pct in (cubic_pct, bin_pct)),
         })
     return rows

@@ -1,4 +1,5 @@
-"""The dashboards' daily rollups: closed days summed once, so a 30-day figure reads a few hundred rows.
+"""The dashboards' daily rollups: closed days summed once, so a 30-day figure reads a few hundred rows; and a
+snapshot of each facility's stock volume for the capacity dashboard.
 
 `refresh_rollups` recomputes whole closed days (in the time zone the dashboard windows use) and replaces their rows;
 running it again gives the same rows. Each run recomputes the last two closed days (late scans, a session completed
@@ -15,9 +16,11 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from ops.models import PackMismatchDay, PickerDay, PickingDay, RollupDay, ShippingDay
+from layout.models import Warehouse
+from ops.models import PackMismatchDay, PickerDay, PickingDay, RollupDay, ShippingDay, StockVolume
 from ops.selectors.accuracy import PACK_MISMATCH_PREFIX
 from ops.selectors.aggregates import Microseconds, order_to_ship
+from ops.selectors.capacity import stock_volumes
 from ops.selectors.windows import day_start
 from orders.models import FulfillmentOrder, FulfillmentStatus
 from warehouse.models import PickLine, PickSession, StationScan
@@ -129,6 +132,13 @@ def refresh_rollups(*, days: int | None = None, now: dt.datetime | None = None) 
             for key, rows in (("shipping", shipping), ("picking", picking), ("pickers", pickers),
                               ("mismatches", mismatches)):
                 written[key] += len(rows)
+        volumes = stock_volumes(list(Warehouse.objects.filter(is_active=True).values_list("pk", flat=True)))
+        StockVolume.objects.bulk_create(
+            [StockVolume(warehouse_id=pk, units=row["units"] or 0, volume_mm3=row["volume"] or 0,
+                         capped_units=row["capped"] or 0, taken_at=timezone.now()) for pk, row in volumes.items()],
+            update_conflicts=True, unique_fields=["warehouse"],
+            update_fields=["units", "volume_mm3", "capped_units", "taken_at"])
+        StockVolume.objects.exclude(warehouse_id__in=list(volumes)).delete()
         RollupDay.objects.bulk_create([RollupDay(day=day, refreshed_at=now) for day in refresh], update_conflicts=True,
                                       unique_fields=["day"], update_fields=["refreshed_at"])
     return {"days": len(refresh), "first": refresh[0] if refresh else None, "last": refresh[-1] if refresh else None,

@@ -209,3 +209,35 @@ def test_rollups_are_refreshed_by_beat_every_fifteen_minutes(history):
     assert entry["schedule"] == crontab(minute="*/15")
     task.apply()
     assert RollupDay.objects.count() == 31
+
+
+def test_capacity_reads_the_stock_volume_snapshot_while_it_is_fresh(history):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ops.models import StockVolume
+    from ops.services.rollups import refresh_rollups
+
+    def figures(rows):
+        return [{k: v for k, v in row.items() if k != "as_of"} for row in rows]
+
+    live = kpi.facility_capacity()
+    assert all(row["as_of"] is None for row in live)
+    refresh_rollups(now=NOW)
+    snapshot = kpi.facility_capacity()
+    assert figures(snapshot) == figures(live) and all(row["as_of"] is not None for row in snapshot)
+    assert figures(kpi.facility_capacity(warehouse=history.warehouse)) == figures(
+        kpi.facility_capacity(warehouse=history.warehouse, live=True))
+
+    # Stock moves after the snapshot: the dashboard shows the snapshot until the next run, then the change.
+    from inventory.models import BinStock
+
+    BinStock.objects.filter(warehouse=history.warehouse).update(qty=0)
+    assert kpi.facility_capacity(warehouse=history.warehouse)[0]["units"] == 670
+    assert kpi.facility_capacity(warehouse=history.warehouse, live=True)[0]["units"] == 0
+    StockVolume.objects.update(taken_at=timezone.now() - dt.timedelta(minutes=21))  # stale: read live
+    assert kpi.facility_capacity(warehouse=history.warehouse)[0]["units"] == 0
+    refresh_rollups(now=NOW)
+    [row] = kpi.facility_capacity(warehouse=history.warehouse)
+    assert (row["units"], row["over"], row["as_of"] is not None) == (0, False, True)

@@ -76,6 +76,9 @@ class PickSession(models.Model):
             # The dashboards' lines picked in a window, per facility and per picker.
             models.Index(fields=["completed_at"], condition=Q(status="done"), name="pick_session_done_at"),
             models.Index(fields=["warehouse", "completed_at"], condition=Q(status="done"), name="pick_session_done_at_by_wh"),
+            # Lines worked in sessions completed in a time range, whatever the session's state (the open day
+            # and the window's first part, read live beside the daily rollups).
+            models.Index(fields=["completed_at"], condition=Q(completed_at__isnull=False), name="pick_session_completed_at"),
         ]
         constraints = [models.CheckConstraint(condition=Q(status__in=PickSessionStatus.values), name="pick_session_status_valid")]
 
