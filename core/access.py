@@ -73,6 +73,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("SLA", "ops:sla", "dashboards"),
     NavItem("Capacity", "ops:capacity", "dashboards"),
     NavItem("Accuracy", "ops:accuracy", "dashboards"),
+    NavItem("Audit log", "ops:audit", "audit", group="Reports"),
 ]
 
 

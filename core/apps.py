@@ -16,3 +16,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Groups reference permissions, which exist only after every app migrated.
         post_migrate.connect(_ensure_roles, dispatch_uid="core.ensure_roles")
+        # Role and permission changes made through Django itself are audited (core.audit_signals).
+        from core.audit_signals import connect
+
+        connect()

@@ -55,6 +55,8 @@ AREAS: dict[str, frozenset[str]] = {
     "inventory_adjust": frozenset({INVENTORY_CONTROLLER, WAREHOUSE_MANAGER}),
     "layout": frozenset({WAREHOUSE_MANAGER}),
     "dashboards": frozenset({OPS_MANAGER, WAREHOUSE_MANAGER}),
+    # The audit log: who adjusted stock, held or cancelled orders, flushed, changed roles or rotated secrets.
+    "audit": frozenset({OPS_MANAGER}),
     "orders": frozenset({CUSTOMER_SERVICE, OPS_MANAGER, WAREHOUSE_MANAGER}),
     "catalog": frozenset({INVENTORY_CONTROLLER, WAREHOUSE_MANAGER, OPS_MANAGER, CUSTOMER_SERVICE, MERCHANT}),
     "catalog_edit": frozenset({INVENTORY_CONTROLLER, WAREHOUSE_MANAGER, MERCHANT}),

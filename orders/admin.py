@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 
+from core.admin import ReadOnlyHistoryAdmin
 from core.errors import DomainError
 from orders.models import (
     Channel,
@@ -124,15 +125,28 @@ class LineInline(admin.TabularInline):
     readonly_fields = ["line_no", "sku", "product", "quantity", "cancelled_qty", "unit_price", "discount"]
 
 
-class HoldInline(admin.TabularInline):
-    model = OrderHold
+class ReadOnlyInline(admin.TabularInline):
+    """The order's holds and timeline are history: shown with the order, never added, edited or deleted here."""
+
     extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class HoldInline(ReadOnlyInline):
+    model = OrderHold
     readonly_fields = [f.name for f in OrderHold._meta.fields]
 
 
-class EventInline(admin.TabularInline):
+class EventInline(ReadOnlyInline):
     model = OrderEvent
-    extra = 0
     readonly_fields = ["created_at", "kind", "message", "actor_label"]
     fields = readonly_fields
 
@@ -156,8 +170,27 @@ class FulfillmentOrderAdmin(admin.ModelAdmin):
 admin.site.register(FulfillmentLine)
 admin.site.register(RoutingPolicy)
 admin.site.register(IdempotencyKey)
-admin.site.register(OrderHold)
-admin.site.register(OrderEvent)
+
+
+@admin.register(OrderHold)
+class OrderHoldAdmin(ReadOnlyHistoryAdmin):
+    """Holds are placed and released by the services (the order page's hold buttons), with the timeline."""
+
+    list_display = ["placed_at", "order", "kind", "placed_by", "released_at", "released_by"]
+    list_filter = ["kind"]
+    list_select_related = ["order"]
+    search_fields = ["order__order_number", "reason"]
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(ReadOnlyHistoryAdmin):
+    """The order timeline."""
+
+    list_display = ["created_at", "order", "kind", "actor_label", "message"]
+    list_filter = ["kind"]
+    list_select_related = ["order"]
+    search_fields = ["order__order_number", "actor_label", "message"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(StockPush)

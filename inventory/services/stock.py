@@ -12,6 +12,9 @@ from decimal import Decimal
 
 from django.db import models, transaction
 
+from core.actors import Actor
+from core.audit import audit_record
+from core.models import AuditAction
 from inventory.exceptions import InvalidQuantity, WrongWarehouse
 from inventory.locks import lock_bin_stock
 from inventory.models import BinStock, Condition, Movement, MovementKind, Product, StockLevel
@@ -114,7 +117,9 @@ def stock_adjust(
     else:
         for row, take in op.take_rows(bin, -delta, condition=condition, lot=lot or None):
             op.change(row, -take, kind=MovementKind.ADJUST)
-    return StockResult(op.movements, op.finish())
+    level = op.finish()
+    _audit_adjustment(op, product, bin, actor=actor, condition=condition, details={"delta": delta, "reason_code": reason_code, "lot": lot})
+    return StockResult(op.movements, level)
 
 
 @dataclass(frozen=True)
@@ -168,7 +173,11 @@ def stock_count_set(
             if take:
                 op.change(row, -take, kind=MovementKind.ADJUST)
                 remaining -= take
-    return CountResult(op.movements, op.finish(), system_qty=system_qty, counted_qty=counted_qty)
+    level = op.finish()
+    if variance:
+        _audit_adjustment(op, product, bin, actor=actor, condition=condition, details={
+            "delta": variance, "reason_code": reason_code, "counted_qty": counted_qty, "system_qty": system_qty})
+    return CountResult(op.movements, level, system_qty=system_qty, counted_qty=counted_qty)
 
 
 @transaction.atomic
@@ -211,6 +220,17 @@ def stock_flush(
         op.change(row, -take, kind=MovementKind.FLUSH)
     level = op.finish()
     return FlushResult(op.movements, level, value_written_off=product.unit_cost * qty)
+
+
+def _audit_adjustment(op: StockOperation, product: Product, bin: Bin, *, actor: Actor, condition: str,
+                      details: dict) -> None:
+    """An adjustment or a count's variance, in the audit log with the ledger rows it wrote."""
+    audit_record(
+        action=AuditAction.STOCK_ADJUSTED, actor=actor, obj=product, object_label=f"{product.sku} in {bin.code}",
+        merchant_id=product.merchant_id, warehouse_id=bin.warehouse_id,
+        details={**details, "bin": bin.code, "condition": condition, "reason": op.reason, "reference": op.reference,
+                 "movements": [m.pk for m in op.movements]},
+    )
 
 
 def _check_condition(condition: str) -> None:

@@ -21,6 +21,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from core.actors import Actor
+from core.audit import audit_record
+from core.models import AuditAction
 from inventory.models import Reservation
 from inventory.services.reservations import stock_release
 from orders.exceptions import IllegalTransition
@@ -71,8 +73,19 @@ def order_cancel(*, order: Order, actor: Actor, reason: str, notify_storefront: 
                     message=f"Cancel requested: {reason}. Waiting for "
                             + ", ".join(f"{f.warehouse.code} (FO-{f.pk})" for f in asked) + " to stop the work",
                     fulfillment_orders=[f.pk for f in asked])
+        _audit_cancel(order, actor, reason=reason, outcome="cancel_requested", fulfillment_orders=[f.pk for f in asked])
         return order
-    return _order_cancelled(order, actor=actor, reason=reason, notify_storefront=notify_storefront)
+    was = order.status
+    order = _order_cancelled(order, actor=actor, reason=reason, notify_storefront=notify_storefront)
+    if was != Order.Status.CANCELLED:
+        _audit_cancel(order, actor, reason=reason, outcome="cancelled")
+    return order
+
+
+def _audit_cancel(order: Order, actor: Actor, **details) -> None:
+    """The decision to cancel, once per order: asking again, or the warehouse reporting back, adds none."""
+    audit_record(action=AuditAction.ORDER_CANCELLED, actor=actor, obj=order, object_label=order.order_number,
+                 merchant_id=order.merchant_id, details=details)
 
 
 def fulfillment_cancel_enqueue(fulfillment_id: int) -> None:

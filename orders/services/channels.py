@@ -9,7 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.actors import Actor, actor_label
+from core.audit import audit_record
 from core.errors import DomainError, PermissionDenied
+from core.models import AuditAction
 from core.roles import ADMIN, roles_of
 from orders.models import Channel
 from orders.models.channel import new_webhook_secret
@@ -45,6 +47,11 @@ def channel_secret_rotate(
         locked.previous_secret_expires_at = expires_at if grace_hours > 0 else None
         locked.webhook_secret = secret
         locked.save(update_fields=["webhook_secret", "previous_webhook_secret", "previous_secret_expires_at"])
+        # Who rotated which channel's secret and how long the old one lives: never the secrets themselves.
+        audit_record(action=AuditAction.SECRET_ROTATED, actor=actor, obj=locked, object_label=locked.name,
+                     merchant_id=locked.merchant_id, details={
+                         "secret": "webhook", "grace_hours": grace_hours,
+                         "previous_valid_until": locked.previous_secret_expires_at})
     forget_webhook_channel(locked.pk)
     log.info("webhook secret rotated: channel=%s by=%s previous valid until %s", locked.pk, actor_label(actor),
              locked.previous_secret_expires_at.isoformat() if locked.previous_secret_expires_at else "now")

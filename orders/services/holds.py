@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from core.audit import audit_record
 from core.errors import PermissionDenied
+from core.models import AuditAction
 from core.roles import may_use
 from orders.exceptions import HoldError
 from orders.locks import lock_order
@@ -36,8 +38,11 @@ def order_hold_place(*, order: Order, kind: str, reason: str, actor, area: str =
 
     if order.status in PICKING_STARTED:
         raise HoldError(f"order {order.order_number} is being picked; stop the pick first")
+    already = OrderHold.objects.filter(order=order, kind=kind, released_at__isnull=True).exists()
     hold = hold_place(order=order, kind=kind, reason=reason, actor=actor)
     order_release_reservations(order=order, actor=actor, reason=f"order on hold: {reason}")
+    if not already:
+        _audit(AuditAction.HOLD_PLACED, order, actor, kind=kind, reason=reason, hold=hold.pk)
     return hold
 
 
@@ -50,6 +55,7 @@ def order_hold_release(*, order: Order, kind: str, reason: str, actor, area: str
         raise HoldError(f"cannot release: {order_problems(order)[kind]}; fix it first")
     if not hold_release_kind(order=order, kind=kind, actor=actor, reason=reason):
         raise HoldError(f"order {order.order_number} has no open {kind} hold")
+    _audit(AuditAction.HOLD_RELEASED, order, actor, kind=kind, reason=reason)
     if order.status == Order.Status.PENDING:
         order_queue_allocation(order)
     return order
@@ -62,4 +68,14 @@ def order_hold_for_address(*, order: Order, reason: str, actor) -> OrderHold:
     from orders.services.timeline import hold_place
 
     order = lock_order(order.pk)
-    return hold_place(order=order, kind=HoldKind.ADDRESS_INVALID, reason=f"address check before the label: {reason}", actor=actor)
+    already = OrderHold.objects.filter(order=order, kind=HoldKind.ADDRESS_INVALID, released_at__isnull=True).exists()
+    reason = f"address check before the label: {reason}"
+    hold = hold_place(order=order, kind=HoldKind.ADDRESS_INVALID, reason=reason, actor=actor)
+    if not already:
+        _audit(AuditAction.HOLD_PLACED, order, actor, kind=HoldKind.ADDRESS_INVALID, reason=reason, hold=hold.pk)
+    return hold
+
+
+def _audit(action: str, order: Order, actor, **details) -> None:
+    audit_record(action=action, actor=actor, obj=order, object_label=order.order_number,
+                 merchant_id=order.merchant_id, details=details)

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.actors import actor_label, actor_user
+from core.audit import audit_record
+from core.models import AuditAction
 from core.roles import may_use
 from inventory.models import BinStock, Condition, Product, StockLevel
 from inventory.services.stock import stock_flush
@@ -88,6 +90,7 @@ def flush_batch_approve(*, batch: FlushBatch, actor) -> FlushBatch:
     if batch.built_by_id == user.pk:
         raise SecondPersonRequired("a flush batch is approved by a second person, never the one who built it")
     flush_transition(batch=batch, to=FlushStatus.APPROVED, extra={"approved_by": user, "approved_at": timezone.now()})
+    _audit(AuditAction.FLUSH_APPROVED, batch, actor, built_by=batch.built_by_label)
     return batch
 
 
@@ -108,6 +111,8 @@ def flush_batch_execute(*, batch: FlushBatch, actor) -> FlushBatch:
         total += result.value_written_off
     flush_transition(batch=batch, to=FlushStatus.EXECUTED, extra={
         "executed_by": actor_label(actor), "executed_at": timezone.now(), "value_written_off": total})
+    _audit(AuditAction.FLUSHED, batch, actor, value_written_off=total, lines=[
+        {"product": ln.product.sku, "bin": ln.bin.code, "qty": ln.qty, "disposition": ln.disposition} for ln in lines])
     return batch
 
 
@@ -115,4 +120,10 @@ def flush_batch_execute(*, batch: FlushBatch, actor) -> FlushBatch:
 def flush_batch_cancel(*, batch: FlushBatch, actor) -> FlushBatch:
     batch = lock_flush_batch(batch.pk)
     flush_transition(batch=batch, to=FlushStatus.CANCELLED)
+    _audit(AuditAction.FLUSH_CANCELLED, batch, actor)
     return batch
+
+
+def _audit(action: str, batch: FlushBatch, actor, **details) -> None:
+    audit_record(action=action, actor=actor, obj=batch, object_label=f"flush batch {batch.pk}",
+                 warehouse_id=batch.warehouse_id, details={"reason": batch.reason, **details})
