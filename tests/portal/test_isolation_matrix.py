@@ -140,6 +140,10 @@ STAFF_ONLY = [
     Probe("api-count-release", {"pk": "b.receipt.pk"}, method="post", api=True),
     Probe("api-count-approve", {"pk": "b.receipt.pk"}, method="post", api=True),
     Probe("api-count-reject", {"pk": "b.receipt.pk"}, method="post", api=True),
+    Probe("api-pick-face-detail", {"pk": "b.receipt.pk"}, api=True),
+    Probe("api-pick-face-detail", {"pk": "b.receipt.pk"}, method="patch", data={"min_qty": 1}, api=True),
+    Probe("api-replenishment-task-scan", {"pk": "b.receipt.pk"}, method="post", api=True),
+    Probe("api-replenishment-task-release", {"pk": "b.receipt.pk"}, method="post", api=True),
     Probe("ops:notification_read", {"pk": "b.rma.pk"}, method="post"),  # only notifications addressed to the user
     Probe("api-pack-detail", {"pk": "b.fulfillment.pk"}, api=True),
     Probe("api-pack-release", {"pk": "b.fulfillment.pk"}, method="post", api=True),
