@@ -4,7 +4,7 @@ from warehouse.api import views
 from warehouse.control.api import counts
 from warehouse.control.api import views as control
 from warehouse.inbound.api import views as inbound
-from warehouse.outbound.api import packing, picking, replenishment
+from warehouse.outbound.api import packing, picking, recalls, replenishment
 
 urlpatterns = [
     path("warehouses/", views.WarehouseList.as_view(), name="api-warehouse-list"),
@@ -42,6 +42,8 @@ urlpatterns = [
          name="api-replenishment-task-scan"),
     path("replenishment-tasks/<int:pk>/release/", replenishment.ReplenishmentTaskRelease.as_view(),
          name="api-replenishment-task-release"),
+    path("recalls/", recalls.RecallList.as_view(), name="api-recall-list"),
+    path("recalls/<int:pk>/", recalls.RecallDetail.as_view(), name="api-recall-detail"),
     path("waves/", picking.WaveList.as_view(), name="api-wave-list"),
     path("discrepancies/", control.DiscrepancyList.as_view(), name="api-discrepancy-list"),
     path("discrepancies/<int:pk>/resolve/", control.DiscrepancyResolve.as_view(), name="api-discrepancy-resolve"),
