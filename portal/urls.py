@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.views import actions, pages, recalls
+from portal.views import actions, pages, recalls, serials
 
 app_name = "portal"
 
@@ -19,5 +19,6 @@ urlpatterns = [
     path("recalls/new/", recalls.recall_create, name="recall_create"),
     path("recalls/<int:pk>/", recalls.recall_detail, name="recall_detail"),
     path("recalls/<int:pk>/orders.csv", recalls.recall_orders_csv, name="recall_orders_csv"),
+    path("serials/", serials.serial_trace, name="serial_trace"),
     path("service-levels/", pages.service_levels, name="service_levels"),
 ]

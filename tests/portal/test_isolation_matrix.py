@@ -79,6 +79,7 @@ MERCHANT_RESOURCES = [
     Probe("portal:recall_orders_csv", {"pk": "b.recall.pk"}),
     Probe("warehouse:recall_detail", {"pk": "b.recall.pk"}),
     Probe("warehouse:recall_orders_csv", {"pk": "b.recall.pk"}),
+    Probe("returns:order_serials", {"pk": "b.order.pk"}),
     # API
     Probe("api-product-detail", {"pk": "b.product.pk"}, api=True),
     Probe("api-product-detail", {"pk": "b.product.pk"}, method="patch", data={"name": "renamed by A"}, api=True),
@@ -92,6 +93,7 @@ MERCHANT_RESOURCES = [
     Probe("api-order-hold-release", {"pk": "b.order.pk"}, method="post", api=True),
     Probe("api-rma-detail", {"pk": "b.rma.pk"}, api=True),
     Probe("api-recall-detail", {"pk": "b.recall.pk"}, api=True),
+    Probe("api-order-serials", {"pk": "b.order.pk"}, api=True),
     Probe("api-rma-authorize", {"pk": "b.rma.pk"}, method="post", api=True),
     Probe("api-rma-cancel", {"pk": "b.rma.pk"}, method="post", api=True),
     Probe("api-rma-label-buy", {"pk": "b.rma.pk"}, method="post", api=True),
