@@ -60,6 +60,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("Waves", "warehouse:wave_board", "picking_manage"),
     NavItem("Replenishment", "warehouse:replenishment_index", "picking"),
     NavItem("Discrepancies", "warehouse:discrepancy_queue", "discrepancies"),
+    NavItem("Lot recalls", "warehouse:recall_list", "recalls", group="Inventory"),
+    NavItem("Serial trace", "returns:serial_trace", "serials", group="Orders"),
     NavItem("Packing", "warehouse:pack_index", "packing"),
     NavItem("Manifests", "warehouse:manifests", "packing"),
     NavItem("Returns", "returns:rma_list", "rma"),

@@ -63,6 +63,14 @@ AREAS: dict[str, frozenset[str]] = {
     "portal": frozenset({MERCHANT}),
     "order_read": frozenset({CUSTOMER_SERVICE, OPS_MANAGER, WAREHOUSE_MANAGER, MERCHANT}),
     "order_intake": frozenset({CUSTOMER_SERVICE, OPS_MANAGER, MERCHANT}),
+    # Lot recalls: read by those who answer for stock and customers, raised by those who answer for stock (and by a
+    # merchant for its own products); a recall flags every bin holding the lot.
+    "recalls": frozenset({INVENTORY_CONTROLLER, WAREHOUSE_MANAGER, OPS_MANAGER, CUSTOMER_SERVICE, MERCHANT}),
+    "recall_manage": frozenset({INVENTORY_CONTROLLER, WAREHOUSE_MANAGER, OPS_MANAGER, MERCHANT}),
+    # Serial trace (a unit's receipt, order, shipment and return) and an order's serials: whoever reads orders, and
+    # those who receive, count and take back units.
+    "serials": frozenset({CUSTOMER_SERVICE, OPS_MANAGER, WAREHOUSE_MANAGER, INVENTORY_CONTROLLER, RETURNS_PROCESSOR,
+                          MERCHANT}),
     # Any warehouse staff role (reads of the layout, e.g. bins for a handheld).
     "warehouse_floor": frozenset(set(STAFF_ROLES)),
 }

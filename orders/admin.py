@@ -40,7 +40,8 @@ class ChannelAdminForm(forms.ModelForm):
 
     class Meta:
         model = Channel
-        fields = ["merchant", "kind", "name", "store_identity", "api_base_url", "api_credentials", "is_active", "push_stock"]
+        fields = ["merchant", "kind", "name", "store_identity", "api_base_url", "api_credentials", "is_active", "push_stock",
+                  "min_shelf_life_days"]
 
 
 @admin.register(Channel)

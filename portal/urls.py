@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.views import actions, pages
+from portal.views import actions, pages, recalls, serials
 
 app_name = "portal"
 
@@ -15,5 +15,10 @@ urlpatterns = [
     path("inbound/<int:pk>/", pages.inbound_detail, name="inbound_detail"),
     path("returns/", pages.return_list, name="return_list"),
     path("returns/<int:pk>/", pages.return_detail, name="return_detail"),
+    path("recalls/", recalls.recall_list, name="recall_list"),
+    path("recalls/new/", recalls.recall_create, name="recall_create"),
+    path("recalls/<int:pk>/", recalls.recall_detail, name="recall_detail"),
+    path("recalls/<int:pk>/orders.csv", recalls.recall_orders_csv, name="recall_orders_csv"),
+    path("serials/", serials.serial_trace, name="serial_trace"),
     path("service-levels/", pages.service_levels, name="service_levels"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from returns.views import flush, insight, rmas, station
+from returns.views import flush, insight, rmas, serials, station
 
 app_name = "returns"
 urlpatterns = [
@@ -9,6 +9,8 @@ urlpatterns = [
     path("rmas/<int:pk>/<slug:action>/", rmas.rma_action, name="rma_action"),
     path("rmas/<int:pk>/document/<slug:document>/", rmas.rma_document, name="rma_document"),
     path("orders/<int:order_pk>/new/", rmas.rma_new, name="rma_new"),
+    path("serials/", serials.serial_trace, name="serial_trace"),
+    path("orders/<int:pk>/serials/", serials.order_serials, name="order_serials"),
     path("parcels/", rmas.parcel_queue, name="parcel_queue"),
     path("parcels/<int:pk>/match/", rmas.parcel_match_view, name="parcel_match"),
     path("station/", station.station_index, name="station_index"),

@@ -3,7 +3,7 @@ from django.urls import path
 from warehouse.control.views import counts, discrepancies
 from warehouse.inbound.views import purchase_orders as inbound
 from warehouse.inbound.views import putaway, receiving
-from warehouse.outbound.views import manifests, packing, picking, replenishment, waves
+from warehouse.outbound.views import manifests, packing, picking, recalls, replenishment, waves
 from warehouse.views import layout
 
 app_name = "warehouse"
@@ -32,6 +32,10 @@ urlpatterns = [
     path("replenishment/", replenishment.replenishment_index, name="replenishment_index"),
     path("replenishment/<slug:code>/", replenishment.replenishment_station, name="replenishment_station"),
     path("replenishment/<slug:code>/scan/", replenishment.replenishment_station_submit, name="replenishment_submit"),
+    path("recalls/", recalls.recall_list, name="recall_list"),
+    path("recalls/new/", recalls.recall_create, name="recall_create"),
+    path("recalls/<int:pk>/", recalls.recall_detail, name="recall_detail"),
+    path("recalls/<int:pk>/orders.csv", recalls.recall_orders_csv, name="recall_orders_csv"),
     path("discrepancies/", discrepancies.discrepancy_queue, name="discrepancy_queue"),
     path("discrepancies/<int:pk>/", discrepancies.discrepancy_action, name="discrepancy_action"),
     path("count-tasks/<int:pk>/", discrepancies.count_task_action, name="count_task_action"),

@@ -43,6 +43,10 @@ class Channel(models.Model):
     push_stock = models.BooleanField(default=True, help_text="Push available-to-sell to this storefront")
     pull_cursor = models.CharField(max_length=64, blank=True, help_text="Catch-up pull: changed since")
     pulled_at = models.DateTimeField(null=True, blank=True)
+    # Wholesale and marketplace channels often ask for more remaining life than the merchant's own shop.
+    min_shelf_life_days = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="No unit expiring within this many days is picked for this channel's orders (empty: the merchant's)")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MerchantScopedQuerySet.as_manager()

@@ -21,6 +21,7 @@ from portal.selectors import (
     portal_summary,
 )
 from returns.models import RmaStatus
+from returns.serial_trace import histories_of, order_serial_units
 from warehouse.models import PurchaseOrder
 
 PER_PAGE = 25
@@ -52,7 +53,8 @@ def order_list(request):
 @merchant_user_required
 def order_detail(request, pk):
     order = get_object_or_404(portal_order_detail(request.user), pk=pk)
-    return render(request, "portal/order_detail.html", {"order": order})
+    return render(request, "portal/order_detail.html", {
+        "order": order, "serials": histories_of(list(order_serial_units(order)))})
 
 
 @merchant_user_required

@@ -1,8 +1,10 @@
 from django.urls import path
 
-from returns.api import views
+from returns.api import serials, views
 
 urlpatterns = [
+    path("serials/", serials.SerialTrace.as_view(), name="api-serial-trace"),
+    path("orders/<int:pk>/serials/", serials.OrderSerials.as_view(), name="api-order-serials"),
     path("returns/rmas/", views.RmaList.as_view(), name="api-rma-list"),
     path("returns/rmas/<int:pk>/", views.RmaDetail.as_view(), name="api-rma-detail"),
     path("returns/rmas/<int:pk>/authorize/", views.RmaAuthorize.as_view(), name="api-rma-authorize"),

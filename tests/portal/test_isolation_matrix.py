@@ -75,6 +75,11 @@ MERCHANT_RESOURCES = [
     Probe("portal:return_new", {"order_pk": "b.order.pk"}, method="post", data={"resolution": "refund"}),
     Probe("portal:inbound_detail", {"pk": "b.po.pk"}),
     Probe("portal:return_detail", {"pk": "b.rma.pk"}),
+    Probe("portal:recall_detail", {"pk": "b.recall.pk"}),
+    Probe("portal:recall_orders_csv", {"pk": "b.recall.pk"}),
+    Probe("warehouse:recall_detail", {"pk": "b.recall.pk"}),
+    Probe("warehouse:recall_orders_csv", {"pk": "b.recall.pk"}),
+    Probe("returns:order_serials", {"pk": "b.order.pk"}),
     # API
     Probe("api-product-detail", {"pk": "b.product.pk"}, api=True),
     Probe("api-product-detail", {"pk": "b.product.pk"}, method="patch", data={"name": "renamed by A"}, api=True),
@@ -87,6 +92,8 @@ MERCHANT_RESOURCES = [
     Probe("api-order-hold-place", {"pk": "b.order.pk"}, method="post", api=True),
     Probe("api-order-hold-release", {"pk": "b.order.pk"}, method="post", api=True),
     Probe("api-rma-detail", {"pk": "b.rma.pk"}, api=True),
+    Probe("api-recall-detail", {"pk": "b.recall.pk"}, api=True),
+    Probe("api-order-serials", {"pk": "b.order.pk"}, api=True),
     Probe("api-rma-authorize", {"pk": "b.rma.pk"}, method="post", api=True),
     Probe("api-rma-cancel", {"pk": "b.rma.pk"}, method="post", api=True),
     Probe("api-rma-label-buy", {"pk": "b.rma.pk"}, method="post", api=True),
@@ -140,6 +147,10 @@ STAFF_ONLY = [
     Probe("api-count-release", {"pk": "b.receipt.pk"}, method="post", api=True),
     Probe("api-count-approve", {"pk": "b.receipt.pk"}, method="post", api=True),
     Probe("api-count-reject", {"pk": "b.receipt.pk"}, method="post", api=True),
+    Probe("api-pick-face-detail", {"pk": "b.receipt.pk"}, api=True),
+    Probe("api-pick-face-detail", {"pk": "b.receipt.pk"}, method="patch", data={"min_qty": 1}, api=True),
+    Probe("api-replenishment-task-scan", {"pk": "b.receipt.pk"}, method="post", api=True),
+    Probe("api-replenishment-task-release", {"pk": "b.receipt.pk"}, method="post", api=True),
     Probe("ops:notification_read", {"pk": "b.rma.pk"}, method="post"),  # only notifications addressed to the user
     Probe("api-pack-detail", {"pk": "b.fulfillment.pk"}, api=True),
     Probe("api-pack-release", {"pk": "b.fulfillment.pk"}, method="post", api=True),
@@ -271,6 +282,8 @@ def _api_lists(world: World) -> list[tuple[str, int]]:
         ("/api/v1/orders/", 1), (f"/api/v1/orders/?external_id={b.order.external_id}", 0),
         (f"/api/v1/orders/?channel={b.order.channel_id}", 0),
         ("/api/v1/returns/rmas/", 1), ("/api/v1/returns/rmas/?status=authorized", 1),
+        ("/api/v1/recalls/", 1), (f"/api/v1/recalls/?sku={b.product.sku}", 0), (f"/api/v1/recalls/?q={b.recall.lot}", 0),
+        (f"/api/v1/recalls/?merchant={b.merchant.code}", 0),
     ]
 
 
@@ -297,6 +310,7 @@ def _page_searches(world: World) -> list[str]:
         "/portal/", "/portal/orders/", f"/portal/orders/?q={b.fulfillment.tracking_number}",
         f"/portal/orders/?q={b.order.external_id}", "/portal/stock/", f"/portal/stock/?q={b.product.sku}",
         "/portal/inbound/", f"/portal/inbound/?q={b.po.number}", "/portal/returns/", f"/portal/returns/?q={b.rma.number}",
+        "/portal/recalls/", f"/portal/recalls/?q={b.product.sku}", "/warehouse/recalls/", f"/warehouse/recalls/?q={b.recall.lot}",
     ]
 
 

@@ -18,7 +18,7 @@ from tests.orders.factories import ChannelFactory
 from tests.returns.factories import ReturnSite, build_return_site, open_rma, shipped_order
 from warehouse.inbound.services.purchase_orders import ExpectedLine, purchase_order_create
 from warehouse.inbound.services.receiving import receipt_open
-from warehouse.models import PurchaseOrder, Receipt
+from warehouse.models import LotRecall, PurchaseOrder, Receipt
 
 
 @dataclass
@@ -33,6 +33,7 @@ class Tenant:
     receipt: Receipt
     rma: ReturnAuthorization
     reason: ReasonCode
+    recall: LotRecall
 
 
 @dataclass
@@ -78,4 +79,6 @@ def _tenant(site: ReturnSite, label: str) -> Tenant:
     user = merchant_user(merchant, username=f"{label}-portal")
     token = Token.objects.create(user=merchant_user(merchant, username=f"{label}-api")).key
     return Tenant(merchant=merchant, user=user, token=token, product=product, order=order, fulfillment=fulfillment,
-                  po=po, receipt=receipt, rma=rma, reason=reason)
+                  po=po, receipt=receipt, rma=rma, reason=reason,
+                  recall=LotRecall.objects.create(merchant=merchant, product=product, lot=f"{label.upper()}-LOT",
+                                                  reason=f"{label} supplier notice"))

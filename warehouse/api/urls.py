@@ -4,7 +4,7 @@ from warehouse.api import views
 from warehouse.control.api import counts
 from warehouse.control.api import views as control
 from warehouse.inbound.api import views as inbound
-from warehouse.outbound.api import packing, picking
+from warehouse.outbound.api import packing, picking, recalls, replenishment
 
 urlpatterns = [
     path("warehouses/", views.WarehouseList.as_view(), name="api-warehouse-list"),
@@ -33,6 +33,17 @@ urlpatterns = [
     path("pick-sessions/<int:pk>/failures/", picking.PickSessionFailure.as_view(), name="api-pick-session-failure"),
     path("pick-sessions/<int:pk>/release/", picking.PickSessionRelease.as_view(), name="api-pick-session-release"),
     path("pick-sessions/<int:pk>/assign/", picking.PickSessionAssign.as_view(), name="api-pick-session-assign"),
+    path("warehouses/<slug:code>/replenishment/claim/", replenishment.ReplenishmentClaim.as_view(),
+         name="api-replenishment-claim"),
+    path("pick-faces/", replenishment.PickFaceList.as_view(), name="api-pick-face-list"),
+    path("pick-faces/<int:pk>/", replenishment.PickFaceDetail.as_view(), name="api-pick-face-detail"),
+    path("replenishment-tasks/", replenishment.ReplenishmentTaskList.as_view(), name="api-replenishment-task-list"),
+    path("replenishment-tasks/<int:pk>/scans/", replenishment.ReplenishmentTaskScan.as_view(),
+         name="api-replenishment-task-scan"),
+    path("replenishment-tasks/<int:pk>/release/", replenishment.ReplenishmentTaskRelease.as_view(),
+         name="api-replenishment-task-release"),
+    path("recalls/", recalls.RecallList.as_view(), name="api-recall-list"),
+    path("recalls/<int:pk>/", recalls.RecallDetail.as_view(), name="api-recall-detail"),
     path("waves/", picking.WaveList.as_view(), name="api-wave-list"),
     path("discrepancies/", control.DiscrepancyList.as_view(), name="api-discrepancy-list"),
     path("discrepancies/<int:pk>/resolve/", control.DiscrepancyResolve.as_view(), name="api-discrepancy-resolve"),

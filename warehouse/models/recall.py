@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from inventory.models.tenancy import MerchantScopedQuerySet
+
 
 class LotRecall(models.Model):
     merchant = models.ForeignKey("inventory.Merchant", on_delete=models.PROTECT, related_name="+")
@@ -13,6 +15,9 @@ class LotRecall(models.Model):
     reason = models.CharField(max_length=255)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MerchantScopedQuerySet.as_manager()
+    warehouse_scope = ""  # a recall spans every warehouse holding or shipping the lot
 
     class Meta:
         ordering = ["-created_at"]

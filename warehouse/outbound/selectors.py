@@ -67,7 +67,8 @@ def plan_bins(reservation: Reservation, qty: int, *, exclude_bin_ids=()) -> list
         .exclude(bin_id__in=list(exclude_bin_ids)).select_related("bin")
         .order_by(F("expiry").asc(nulls_last=True), "pk")
     )
-    rows = rows.filter(Q(expiry__isnull=True) | Q(expiry__gte=shelf_life_cutoff(reservation.product_id)))
+    cutoff = shelf_life_cutoff(reservation.product_id, order_line_id=reservation.order_line_id)
+    rows = rows.filter(Q(expiry__isnull=True) | Q(expiry__gte=cutoff))
     promised = {
         row["bin_id"]: row["n"]
         for row in PickLine.objects.filter(
@@ -89,11 +90,16 @@ def plan_bins(reservation: Reservation, qty: int, *, exclude_bin_ids=()) -> list
     return picks
 
 
-def shelf_life_cutoff(product_id: int) -> dt.date:
+def shelf_life_cutoff(product_id: int, *, order_line_id: int | None = None) -> dt.date:
     """The first expiry date a unit of this product may have to be picked: never expired, and at least the
-    merchant's minimum shelf life away."""
-    days = Merchant.objects.filter(products=product_id).values_list("min_shelf_life_days", flat=True).first() or 0
-    return timezone.localdate() + dt.timedelta(days=days)
+    minimum shelf life away: the order's channel's when it sets one, else the merchant's."""
+    days = None
+    if order_line_id is not None:
+        days = (OrderLine.objects.filter(pk=order_line_id)
+                .values_list("order__channel__min_shelf_life_days", flat=True).first())
+    if days is None:
+        days = Merchant.objects.filter(products=product_id).values_list("min_shelf_life_days", flat=True).first()
+    return timezone.localdate() + dt.timedelta(days=days or 0)
 
 
 # --- picking -------------------------------------------------------------------------------
