@@ -234,3 +234,22 @@ def _consume_plan(op: StockOperation, product: Product, need: int) -> list[tuple
             f"{need - remaining} of {need} {product.sku} found in storage bins", sku=product.sku,
         )
     return plan
+
+
+KIT_ACTIONS = ("release", "complete", "cancel")
+
+
+def kit_work_order_action(*, work_order: KitWorkOrder, action: str, actor, to_bin: str = "", reason: str = "") -> KitWorkOrder:
+    """An action word from a page or the API (with the kits' bin by code) to its service."""
+    if action == "release":
+        return kit_work_order_release(work_order=work_order, actor=actor)
+    if action == "complete":
+        if not to_bin:
+            raise InvalidProduct("to_bin is required to complete a work order")
+        bin_ = Bin.objects.filter(warehouse_id=work_order.warehouse_id, code=to_bin).first()
+        if bin_ is None:
+            raise InvalidProduct(f"no bin {to_bin!r} in this warehouse")
+        return kit_work_order_complete(work_order=work_order, to_bin=bin_, actor=actor)
+    if action == "cancel":
+        return kit_work_order_cancel(work_order=work_order, actor=actor, reason=reason)
+    raise InvalidProduct(f"unknown action {action[:20]!r} (one of {', '.join(KIT_ACTIONS)})")
