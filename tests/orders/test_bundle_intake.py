@@ -117,3 +117,39 @@ def test_a_zero_quantity_bundle_line_is_held():
     bundle_shop(channel.merchant, sku="TENT")
     order = order_upsert(channel=channel, normalized=normalized(lines=(("TENT", 0),)), source="webhook").order
     assert order.status == "on_hold" and order.holds.filter(kind="invalid_quantity").exists()
+
+
+def test_the_packing_slip_shows_the_bundle_as_sold_with_its_components_under_it(tmp_path):
+    from tests.warehouse.test_packing_slips import pdf_text
+    from warehouse.outbound.services.packing_slips import packing_slip_pdf
+
+    channel = ChannelFactory(kind="shopify")
+    bundle, mug, tea = bundle_shop(channel.merchant, sku="TENT")
+    bin_ = BinFactory()
+    stock_receive(product=mug, bin=bin_, qty=5, actor=None)
+    stock_receive(product=tea, bin=bin_, qty=5, actor=None)
+    order = order_upsert(channel=channel, normalized=normalized(lines=(("TENT", 2),)), source="webhook").order
+    order = order_allocate(order_id=order.pk)
+    text = pdf_text(packing_slip_pdf(order.fulfillment_orders.get()), tmp_path)
+    rows = [row.split() for row in text.splitlines() if row.strip()]
+    assert ["TENT", "TENT", "(bundle)", "2"] in [row[:4] for row in rows]
+    assert any(row[0] == "MUG" and row[-1] == "2" for row in rows) and any(row[0] == "TEA" and row[-1] == "4" for row in rows)
+
+
+def test_an_edit_cannot_add_a_bundle_sku_or_change_one_component(roles_ready):
+    from core import roles
+    from orders.services.edits import EditRefused, LineChange, order_edit_lines
+    from tests.factories import UserFactory
+
+    agent = UserFactory(role=roles.CUSTOMER_SERVICE)
+
+    channel = ChannelFactory(kind="shopify")
+    bundle_shop(channel.merchant, sku="TENT")
+    ProductFactory(merchant=channel.merchant, sku="PLAIN")
+    order = order_upsert(channel=channel, normalized=normalized(lines=(("PLAIN", 1),)), source="webhook").order
+    with pytest.raises(EditRefused, match="bundle"):
+        order_edit_lines(order=order, changes=[LineChange(sku="TENT", qty=1)], actor=agent, reason="x")
+    bundled = order_upsert(channel=channel, normalized=normalized(lines=(("TENT", 1),), external_id="b-2"),
+                           source="webhook").order
+    with pytest.raises(EditRefused, match="part of a bundle"):
+        order_edit_lines(order=bundled, changes=[LineChange(sku="MUG", qty=5)], actor=agent, reason="x")
