@@ -3,7 +3,10 @@ from django.contrib import admin
 from inventory.models import (
     AvailabilityChange,
     BinStock,
+    BundleComponent,
     DriftFinding,
+    KitWorkOrder,
+    KitWorkOrderLine,
     LowStockAlert,
     Merchant,
     MerchantMembership,
@@ -135,3 +138,52 @@ class ReorderRuleAdmin(admin.ModelAdmin):
 @admin.register(AvailabilityChange)
 class AvailabilityChangeAdmin(ReadOnlyAdmin):
     list_display = ["product", "warehouse", "changed_at"]
+
+
+@admin.register(BundleComponent)
+class BundleComponentAdmin(admin.ModelAdmin):
+    """Saved and deleted through the bundle services, so the merchant and nesting rules hold here too."""
+
+    list_display = ["bundle", "component", "quantity", "merchant"]
+    list_select_related = ["bundle", "component", "merchant"]
+    search_fields = ["bundle__sku", "component__sku"]
+    autocomplete_fields = ["bundle", "component"]
+    fields = ["bundle", "component", "quantity"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        from django.core.exceptions import ValidationError
+
+        from core.errors import DomainError
+        from inventory.services.kits import bundle_component_set
+
+        try:
+            saved = bundle_component_set(bundle=obj.bundle, component=obj.component, quantity=obj.quantity,
+                                         actor=request.user)
+        except DomainError as exc:
+            raise ValidationError(str(exc)) from exc
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        from inventory.services.kits import bundle_component_remove
+
+        bundle_component_remove(bundle=obj.bundle, component=obj.component, actor=request.user)
+
+
+class KitWorkOrderLineInline(admin.TabularInline):
+    model = KitWorkOrderLine
+    extra = 0
+    fields = ["component", "qty_per_kit"]
+    readonly_fields = ["component", "qty_per_kit"]
+    can_delete = False
+
+
+@admin.register(KitWorkOrder)
+class KitWorkOrderAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "kit", "qty", "warehouse", "status", "created_by", "created_at"]
+    list_filter = ["status", "warehouse"]
+    list_select_related = ["kit", "warehouse"]
+    search_fields = ["kit__sku"]
+    inlines = [KitWorkOrderLineInline]

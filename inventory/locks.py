@@ -76,3 +76,10 @@ def lock_reservation(reservation_id: int) -> Reservation:
 
 def lock_line_reservation(*, order_line_id: int, warehouse_id: int) -> Reservation:
     return _for_update(Reservation.objects.filter(order_line_id=order_line_id, warehouse_id=warehouse_id)).get()
+
+
+def lock_kit_work_order(work_order_id: int):
+    """The work order is the document: locked before any level, bin row or reservation it touches."""
+    from inventory.models import KitWorkOrder
+
+    return _for_update(KitWorkOrder.objects.filter(pk=work_order_id)).select_related("kit", "warehouse", "merchant").get()

@@ -48,10 +48,47 @@ def stock_by_condition(product: Product, *, warehouse=None) -> dict[str, int]:
 
 
 def available_to_sell(product: Product) -> int:
-    """Across warehouses; a warehouse that is over-committed counts as zero, not negative."""
+    """Across warehouses; a warehouse that is over-committed counts as zero, not negative. A bundle's is
+    derived from its components: the fewest whole bundles any one component can make."""
     from inventory.models import StockLevel
 
+    components = bundle_recipe([product.pk]).get(product.pk)
+    if components:
+        return bundle_available(components, _available_by_product(components))
     return sum(max(level.available, 0) for level in StockLevel.objects.filter(product=product, warehouse__is_active=True))
+
+
+def bundle_recipe(product_ids) -> dict[int, dict[int, int]]:
+    """bundle id -> {component id: units per bundle}, for those of `product_ids` that are bundles."""
+    from inventory.models import BundleComponent
+
+    recipe: dict[int, dict[int, int]] = {}
+    for bundle_id, component_id, qty in BundleComponent.objects.filter(bundle_id__in=list(product_ids)).values_list(
+        "bundle_id", "component_id", "quantity"
+    ):
+        recipe.setdefault(bundle_id, {})[component_id] = qty
+    return recipe
+
+
+def bundle_available(components: dict[int, int], available: dict[int, int]) -> int:
+    """min over components of floor(component available / units per bundle)."""
+    return min((max(available.get(component_id, 0), 0) // qty for component_id, qty in components.items()), default=0)
+
+
+def bundles_containing(product_ids) -> list[int]:
+    """The bundles whose availability moves when any of these products' stock does."""
+    from inventory.models import BundleComponent
+
+    return sorted(set(BundleComponent.objects.filter(component_id__in=list(product_ids)).values_list("bundle_id", flat=True)))
+
+
+def _available_by_product(components: dict[int, int]) -> dict[int, int]:
+    from inventory.models import StockLevel
+
+    totals: dict[int, int] = {}
+    for level in StockLevel.objects.filter(product_id__in=list(components), warehouse__is_active=True):
+        totals[level.product_id] = totals.get(level.product_id, 0) + max(level.available, 0)
+    return totals
 
 
 def available_to_sell_by_sku(merchant: Merchant, skus=None) -> dict[str, int]:
@@ -67,6 +104,15 @@ def available_to_sell_by_sku(merchant: Merchant, skus=None) -> dict[str, int]:
         "product__sku", "avail"
     ):
         totals[sku] = totals.get(sku, 0) + max(available, 0)
+    bundles = Product.objects.filter(merchant=merchant, components__isnull=False).distinct()
+    if skus is not None:
+        bundles = bundles.filter(sku__in=list(skus))
+    bundle_ids = dict(bundles.values_list("pk", "sku"))
+    if bundle_ids:
+        recipe = bundle_recipe(bundle_ids)
+        available_by_id = _available_by_product({c: 1 for parts in recipe.values() for c in parts})
+        for bundle_id, components in recipe.items():
+            totals[bundle_ids[bundle_id]] = bundle_available(components, available_by_id)
     return totals
 
 

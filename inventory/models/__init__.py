@@ -1,3 +1,10 @@
+from inventory.models.kits import (
+    BundleComponent,
+    KitWorkOrder,
+    KitWorkOrderLine,
+    KitWorkOrderStatus,
+    kit_reservation_line_id,
+)
 from inventory.models.monitoring import AvailabilityChange, DriftFinding, LowStockAlert, ReorderRule
 from inventory.models.product import PackagingLevel, Product, ProductBarcode, ProductPackaging
 from inventory.models.stock import (
@@ -14,8 +21,12 @@ from inventory.models.tenancy import Merchant, MerchantMembership, MerchantScope
 __all__ = [
     "AvailabilityChange",
     "BinStock",
+    "BundleComponent",
     "Condition",
     "DriftFinding",
+    "KitWorkOrder",
+    "KitWorkOrderLine",
+    "KitWorkOrderStatus",
     "LowStockAlert",
     "Merchant",
     "MerchantMembership",
@@ -31,4 +42,5 @@ __all__ = [
     "StaffScope",
     "StockFlag",
     "StockLevel",
+    "kit_reservation_line_id",
 ]

@@ -86,6 +86,8 @@ class MovementKind(models.TextChoices):
     CONDITION = "condition", "Change condition"
     RETURN = "return", "Customer return"
     FLUSH = "flush", "Flush"
+    KIT_CONSUME = "kit_consume", "Consumed into a kit"
+    KIT_PRODUCE = "kit_produce", "Kit assembled"
 
 
 class MovementQuerySet(models.QuerySet):

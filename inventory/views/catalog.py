@@ -36,6 +36,7 @@ def product_stock(request, pk):
             "bins": stock_by_bin(product),
             "movements": movement_history(product=product)[:50],
             "available_to_sell": available_to_sell(product),
+            "components": product.components.select_related("component").order_by("component__sku"),
         },
     )
 

@@ -98,8 +98,38 @@ class Order(models.Model):
         return [hold for hold in self.holds.all() if hold.released_at is None]
 
 
+class OrderBundleLine(models.Model):
+    """A storefront line for a bundle SKU, as sold (its price, its line id). The warehouse works its
+    exploded component OrderLines; the storefront line is fulfilled when all its components ship."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="bundle_lines")
+    line_no = models.PositiveIntegerField(help_text="The line number of its first component line")
+    external_line_id = models.CharField(max_length=64, blank=True)
+    sku = models.CharField(max_length=64)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="bundle_order_lines")
+    name = models.CharField(max_length=255, blank=True)
+    quantity = models.IntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    discount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        ordering = ["order_id", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_no"], name="order_bundle_line_number_unique"),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="order_bundle_line_qty_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} x {self.quantity} (bundle)"
+
+
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    bundle_line = models.ForeignKey(
+        OrderBundleLine, null=True, blank=True, on_delete=models.CASCADE, related_name="components",
+        help_text="The storefront bundle line this component line was exploded from",
+    )
+    bundle_qty_per = models.PositiveIntegerField(default=0, help_text="Units of this component in one bundle")
     line_no = models.PositiveIntegerField()
     external_line_id = models.CharField(max_length=64, blank=True)
     sku = models.CharField(max_length=64)
@@ -116,6 +146,10 @@ class OrderLine(models.Model):
             models.UniqueConstraint(fields=["order", "line_no"], name="order_line_number_unique"),
             models.CheckConstraint(condition=Q(quantity__gte=0), name="order_line_qty_not_negative"),
             models.CheckConstraint(condition=Q(cancelled_qty__gte=0, cancelled_qty__lte=models.F("quantity")), name="order_line_cancelled_in_range"),
+            models.CheckConstraint(
+                condition=Q(bundle_line__isnull=True, bundle_qty_per=0) | Q(bundle_line__isnull=False, bundle_qty_per__gt=0),
+                name="order_line_bundle_share_set_with_bundle",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
+from inventory.exceptions import InsufficientStock
 from inventory.models import Reservation, StockLevel
 from inventory.services.levels import stock_levels_lock
 from inventory.services.reservations import stock_release, stock_reserve
@@ -72,26 +73,67 @@ def _reserve_by_plan(order: Order, policy: RoutingPolicy, lines: list[OrderLine]
     # Every level this allocation reserves from, locked at once in primary-key order (the house lock order)
     # before the first reservation, so two allocations (or an allocation and a pick) never wait in a circle.
     stock_levels_lock(keys=((product_id, wh_id) for product_id, wh_id, _, _ in work))
+    bundles: dict[int, list[tuple[int, int, int]]] = {}
     for _product_id, wh_id, line_id, qty in work:
         line = by_id[line_id]
+        if line.bundle_line_id:  # a bundle's components: all of them or none, below
+            bundles.setdefault(line.bundle_line_id, []).append((wh_id, line_id, qty))
+            continue
         granted = stock_reserve(
             product=line.product, warehouse=warehouses_by_id[wh_id], qty=qty, order_line_id=line.pk, actor=actor,
             merchant=order.merchant, allow_partial=True, reference=f"order:{order.pk}",
         ).qty
         if granted:
-            fulfillment = _open_fulfillment(order, warehouses_by_id[wh_id])
-            FulfillmentLine.objects.get_or_create(fulfillment_order=fulfillment, order_line=line, defaults={"qty": 0})
-            FulfillmentLine.objects.filter(fulfillment_order=fulfillment, order_line=line).update(qty=F("qty") + granted)
+            _fulfillment_add(order, warehouses_by_id[wh_id], line, granted)
             granted_total += granted
         if granted < qty:
             result.backordered[line_id] = result.backordered.get(line_id, 0) + qty - granted
             result.reasons.append(f"{line.sku}: only {granted} of {qty} could be reserved in {warehouses_by_id[wh_id].code}")
+    for bundle_line_id, parts in sorted(bundles.items()):
+        granted_total += _reserve_bundle(order, [line for line in lines if line.bundle_line_id == bundle_line_id], parts,
+                                         needs, warehouses_by_id, result, actor)
     order_event(
         order=order, kind="routing", actor=actor,
         message=f"Allocated {granted_total} unit(s). " + " ".join(f"{reason}." for reason in result.reasons),
         assignments={warehouses_by_id[w].code: q for w, q in result.assignments.items()},
         backordered={by_id[line_id].sku: qty for line_id, qty in result.backordered.items()},
     )
+
+
+def _reserve_bundle(order: Order, components: list[OrderLine], parts: list[tuple[int, int, int]], needs,
+                    warehouses_by_id, result, actor) -> int:
+    """Every component line of one storefront bundle line is reserved in full, or none is: a bundle is never
+    half promised. Returns the units reserved."""
+    planned: dict[int, int] = {}
+    for _, line_id, qty in parts:
+        planned[line_id] = planned.get(line_id, 0) + qty
+    complete = all(line.pk in needs and planned.get(line.pk, 0) >= needs[line.pk][1] for line in components
+                   if line.pk in needs)
+    granted = 0
+    if complete:
+        try:
+            with transaction.atomic():  # a savepoint: a refused component undoes the others
+                for wh_id, line_id, qty in parts:
+                    line = next(c for c in components if c.pk == line_id)
+                    stock_reserve(
+                        product=line.product, warehouse=warehouses_by_id[wh_id], qty=qty, order_line_id=line.pk,
+                        actor=actor, merchant=order.merchant, reference=f"order:{order.pk}",
+                    )
+                    _fulfillment_add(order, warehouses_by_id[wh_id], line, qty)
+                    granted += qty
+        except InsufficientStock:
+            granted, complete = 0, False
+    if not complete:
+        for _, line_id, qty in parts:
+            result.backordered[line_id] = result.backordered.get(line_id, 0) + qty
+        result.reasons.append(f"bundle {components[0].bundle_line.sku}: not every component is available; none reserved")
+    return granted
+
+
+def _fulfillment_add(order: Order, warehouse: Warehouse, line: OrderLine, qty: int) -> None:
+    fulfillment = _open_fulfillment(order, warehouse)
+    FulfillmentLine.objects.get_or_create(fulfillment_order=fulfillment, order_line=line, defaults={"qty": 0})
+    FulfillmentLine.objects.filter(fulfillment_order=fulfillment, order_line=line).update(qty=F("qty") + qty)
 
 
 def _open_fulfillment(order: Order, warehouse: Warehouse) -> FulfillmentOrder:

@@ -128,12 +128,16 @@ def order_edit_lines(*, order: Order, changes: list[LineChange], actor, reason: 
         if not isinstance(change.qty, int) or isinstance(change.qty, bool) or change.qty < 0:
             raise EditRefused(f"{change.sku}: quantity must be a whole number, 0 or more, got {change.qty!r}")
         line = lines.get(change.sku)
+        if line is not None and line.bundle_line_id:
+            raise EditRefused(f"{change.sku} is part of a bundle; change the bundle on the storefront")
         if line is None:
             if change.qty == 0:
                 raise EditRefused(f"{change.sku} is not on the order")
             product = Product.objects.filter(merchant_id=order.merchant_id, sku=change.sku).first()
             if product is None:
                 raise EditRefused(f"unknown SKU {change.sku} for this merchant")
+            if product.components.exists():
+                raise EditRefused(f"{change.sku} is a bundle; order it through the storefront or the order API")
             number = max((line.line_no for line in lines.values()), default=0) + 1
             lines[change.sku] = OrderLine.objects.create(order=order, line_no=number, sku=product.sku, product=product,
                                                          name=product.name, quantity=change.qty)

@@ -12,9 +12,10 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from inventory.models import Product
+from inventory.selectors import bundle_recipe
 from orders.adapters.base import NormalizedAddress, NormalizedOrder, line_label
 from orders.exceptions import InvalidOrder
-from orders.models import Channel, HoldKind, Order, OrderHold, OrderLine, PaymentStatus, ServiceLevel
+from orders.models import Channel, HoldKind, Order, OrderBundleLine, OrderHold, OrderLine, PaymentStatus, ServiceLevel
 from orders.models.order import GIFT_MESSAGE_MAX, NOTE_MAX
 from orders.selectors import order_problems
 from orders.services.timeline import hold_place, hold_release_kind, order_event, order_transition
@@ -197,22 +198,51 @@ def _material_change(order: Order, n: NormalizedOrder) -> bool:
 
 
 def _lines_differ(order: Order, n: NormalizedOrder) -> bool:
-    current = [(line.sku, line.quantity) for line in order.lines.order_by("line_no")]
-    return current != [(line.sku, line.quantity) for line in n.lines]
+    return storefront_lines(order) != [(line.sku, line.quantity) for line in n.lines]
+
+
+def storefront_lines(order: Order) -> list[tuple[str, int]]:
+    """The order's lines as the storefront sold them: a bundle once, not its exploded components."""
+    plain = [(line.line_no, line.sku, line.quantity) for line in order.lines.filter(bundle_line__isnull=True)]
+    bundles = [(line.line_no, line.sku, line.quantity) for line in order.bundle_lines.all()]
+    return [(sku, qty) for _, sku, qty in sorted(plain + bundles)]
 
 
 def _replace_lines(order: Order, n: NormalizedOrder) -> None:
+    """Store the lines; a bundle SKU's line is kept as sold (OrderBundleLine) and exploded into one
+    component line per component, which the warehouse reserves, picks and ships."""
     order.lines.all().delete()
+    order.bundle_lines.all().delete()
     skus = {line.sku for line in n.lines if line.sku}
     products = {p.sku: p for p in Product.objects.filter(merchant_id=order.merchant_id, sku__in=skus, is_active=True)}
-    OrderLine.objects.bulk_create(
-        OrderLine(
-            order=order, line_no=number, external_line_id=line.external_line_id or "", sku=line.sku or "",
-            product=products.get(line.sku), name=(line.name or "")[:255], quantity=max(line.quantity, 0),
+    recipe = bundle_recipe(p.pk for p in products.values())
+    components = {p.pk: p for p in Product.objects.filter(pk__in={c for parts in recipe.values() for c in parts})}
+    rows: list[OrderLine] = []
+    for line in n.lines:
+        product = products.get(line.sku)
+        quantity = max(line.quantity, 0)
+        if product is None or product.pk not in recipe:
+            rows.append(OrderLine(
+                order=order, line_no=len(rows) + 1, external_line_id=line.external_line_id or "", sku=line.sku or "",
+                product=product, name=(line.name or "")[:255], quantity=quantity,
+                unit_price=line.unit_price, discount=line.discount,
+            ))
+            continue
+        bundle_line = OrderBundleLine.objects.create(
+            order=order, line_no=len(rows) + 1, external_line_id=line.external_line_id or "", sku=product.sku,
+            product=product, name=(line.name or product.name)[:255], quantity=quantity,
             unit_price=line.unit_price, discount=line.discount,
         )
-        for number, line in enumerate(n.lines, start=1)
-    )
+        for component_id, per in sorted(recipe[product.pk].items()):
+            component = components[component_id]
+            if quantity * per > MAX_QUANTITY:
+                raise InvalidOrder(f"bundle {product.sku}: {quantity} x {per} {component.sku} is out of range")
+            rows.append(OrderLine(
+                order=order, line_no=len(rows) + 1, external_line_id=line.external_line_id or "", sku=component.sku,
+                product=component if component.is_active else None, name=component.name[:255],
+                quantity=quantity * per, bundle_line=bundle_line, bundle_qty_per=per,
+            ))
+    OrderLine.objects.bulk_create(rows)
 
 
 def system_holds_evaluate(order: Order, actor, arrived: NormalizedOrder | None = None) -> None:

@@ -53,8 +53,35 @@ def outbox_record(*, order: Order, kind: str, payload: dict[str, Any]) -> Outbox
 
 
 def outbox_lines(pairs) -> list[dict[str, Any]]:
-    """(order line, qty) pairs as the storefronts need them: their own line id, the SKU, the quantity."""
-    return [{"external_line_id": line.external_line_id, "sku": line.sku, "qty": qty} for line, qty in pairs if qty > 0]
+    """(order line, qty) pairs as the storefronts need them: their own line id, the SKU, the quantity.
+
+    Component lines of a bundle are reported as the bundle line the storefront sold: as many bundles as
+    every one of its components covers in these pairs (a bundle is fulfilled when all its components are)."""
+    pairs = [(line, qty) for line, qty in pairs if qty > 0]
+    bundle_ids = {line.bundle_line_id for line, _ in pairs if line.bundle_line_id}
+    shares: dict[int, dict[int, int]] = {}
+    if bundle_ids:
+        from orders.models import OrderLine
+
+        for bundle_id, line_id, per in OrderLine.objects.filter(bundle_line_id__in=bundle_ids).values_list(
+            "bundle_line_id", "pk", "bundle_qty_per"
+        ):
+            shares.setdefault(bundle_id, {})[line_id] = per
+    covered: dict[int, dict[int, int]] = {}
+    for line, qty in pairs:
+        if line.bundle_line_id:
+            covered.setdefault(line.bundle_line_id, {})[line.pk] = covered.get(line.bundle_line_id, {}).get(line.pk, 0) + qty
+    out: list[dict[str, Any]] = []
+    for line, qty in pairs:
+        if not line.bundle_line_id:
+            out.append({"external_line_id": line.external_line_id, "sku": line.sku, "qty": qty})
+        elif line.bundle_line_id in covered:
+            got = covered.pop(line.bundle_line_id)
+            bundles = min((got.get(pk, 0) // per for pk, per in shares.get(line.bundle_line_id, {}).items()), default=0)
+            if bundles > 0:
+                sold = line.bundle_line
+                out.append({"external_line_id": sold.external_line_id, "sku": sold.sku, "qty": bundles})
+    return out
 
 
 def outbox_deliver(*, message_id: int) -> str:

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from core.actors import actor_label
 from inventory.models import Product
-from inventory.selectors import available_to_sell
+from inventory.selectors import available_to_sell, bundles_containing
 from inventory.services.availability import availability_changes_take, availability_nudge_clear
 from orders.adapters.base import PeerError
 from orders.channels import client_for
@@ -59,7 +59,9 @@ def _sync_batch(batch: int) -> list[int]:
     product_ids = availability_changes_take(batch=batch)
     if not product_ids:
         return []
-    merchants = dict(Product.objects.filter(pk__in=product_ids).values_list("pk", "merchant_id"))
+    # A bundle has no stock of its own: its number moves with any of its components'.
+    pushed_ids = sorted(set(product_ids) | set(bundles_containing(product_ids)))
+    merchants = dict(Product.objects.filter(pk__in=pushed_ids).values_list("pk", "merchant_id"))
     channels: dict[int, list[int]] = {}
     for channel_id, merchant_id in stock_push_channels(set(merchants.values())).values_list("pk", "merchant_id"):
         channels.setdefault(merchant_id, []).append(channel_id)

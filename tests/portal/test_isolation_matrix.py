@@ -83,6 +83,8 @@ MERCHANT_RESOURCES = [
     # API
     Probe("api-product-detail", {"pk": "b.product.pk"}, api=True),
     Probe("api-product-detail", {"pk": "b.product.pk"}, method="patch", data={"name": "renamed by A"}, api=True),
+    Probe("api-product-components", {"pk": "b.product.pk"}, api=True),
+    Probe("api-product-components", {"pk": "b.product.pk"}, method="post", data={"sku": "X", "quantity": 1}, api=True),
     Probe("api-po-detail", {"pk": "b.po.pk"}, api=True),
     Probe("api-order-detail", {"pk": "b.order.pk"}, api=True),
     Probe("api-order-address", {"pk": "b.order.pk"}, method="post", api=True),
@@ -109,6 +111,10 @@ MERCHANT_RESOURCES = [
 # refused whatever the id, so B's id and a missing id get the same 403 or 404.
 STAFF_ONLY = [
     Probe("warehouse:packing_slip", {"pk": "b.fulfillment.pk"}),
+    Probe("inventory:kit_work_order_detail", {"pk": "b.order.pk"}),
+    Probe("inventory:kit_work_order_action", {"pk": "b.order.pk", "action": "cancel"}, method="post"),
+    Probe("api-kit-work-order-detail", {"pk": "b.order.pk"}, api=True),
+    Probe("api-kit-work-order-action", {"pk": "b.order.pk", "action": "cancel"}, method="post", api=True),
     Probe("warehouse:shipment_label", {"pk": "b.fulfillment.pk", "fmt": "pdf"}),
     Probe("warehouse:shipment_void", {"pk": "b.fulfillment.pk"}, method="post"),
     Probe("warehouse:manifest_pdf", {"pk": "manifest.pk"}),

@@ -56,14 +56,29 @@ def packing_slip_pdf(fulfillment: FulfillmentOrder) -> bytes:
         canvas.drawRightString(7.5 * inch, y, "Price")
     y -= 16
     canvas.setFont("Helvetica", 10)
-    for line in fulfillment.lines.select_related("order_line__product").order_by("order_line__line_no"):
+    bundles_shown: set[int] = set()
+    for line in fulfillment.lines.select_related("order_line__product", "order_line__bundle_line").order_by(
+        "order_line__line_no"
+    ):
         if not line.qty:
             continue
-        canvas.drawString(inch, y, line.order_line.sku[:24])
+        sold = line.order_line.bundle_line
+        indent = 0.0
+        if sold is not None:  # a bundle as the customer bought it, with its price, then its components under it
+            indent = 0.2 * inch
+            if sold.pk not in bundles_shown:
+                bundles_shown.add(sold.pk)
+                canvas.drawString(inch, y, sold.sku[:24])
+                canvas.drawString(2.5 * inch, y, f"{sold.name[:40]} (bundle)")
+                canvas.drawRightString(6.6 * inch, y, str(sold.quantity))
+                if template.show_prices:
+                    canvas.drawRightString(7.5 * inch, y, f"{sold.unit_price:.2f}")
+                y -= 14
+        canvas.drawString(inch + indent, y, line.order_line.sku[:24])
         product = line.order_line.product
-        canvas.drawString(2.5 * inch, y, (line.order_line.name or (product.name if product else ""))[:48])
+        canvas.drawString(2.5 * inch + indent, y, (line.order_line.name or (product.name if product else ""))[:48])
         canvas.drawRightString(6.6 * inch, y, str(line.qty))
-        if template.show_prices:
+        if template.show_prices and sold is None:
             canvas.drawRightString(7.5 * inch, y, f"{line.order_line.unit_price:.2f}")
         y -= 14
     y -= 14
