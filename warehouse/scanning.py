@@ -28,6 +28,8 @@ QTY_PATTERN = re.compile(r"^(?:x|X|QTY:|qty:)(\d{1,5})$")
 # barcode columns are this wide): anything longer is a stuck key or a paste, not a scan.
 MAX_SCAN_LENGTH = 80
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1c\x1e\x1f\x7f]")  # GS (FNC1) is data; CR/LF/tab are trimmed
+_C1_CONTROL = re.compile(r"[\x80-\x9f]")
+_SCANNED_SPACES = " \t\r\n" + GS  # the spaces a label's text may hold; GS is the FNC1 separator
 LABEL_PREFIXES = {
     "BIN": "bin", "LOC": "bin", "TOTE": "tote", "CART": "tote", "PO": "po", "ASN": "po", "RMA": "rma", "CMD": "command",
 }
@@ -83,6 +85,12 @@ def scan_input_check(raw: str | None) -> None:
     if _CONTROL.search(text):
         raise ScanError("the scan cannot be read: it holds a control character (a stuck key or a bad scanner setting);"
                         " scan the label again")
+    if any(ch.isspace() and ch not in _SCANNED_SPACES for ch in text) or _C1_CONTROL.search(text):
+        # A no-break or other typographic space is no barcode's data, and a station would read it as Enter.
+        raise ScanError("the scan cannot be read: it holds a character no label carries (a keyboard layout or a"
+                        " scanner setting); scan the label again")
+    if text and not text.strip():
+        raise ScanError("the scan cannot be read: it holds only separators; scan the label again")
     if len(text) > MAX_SCAN_LENGTH:
         raise ScanError(f"the scan is too long to be a label or barcode ({len(text)} characters, at most "
                         f"{MAX_SCAN_LENGTH}): scan the label again")

@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from wms_project import views
 from wms_project.auth_throttle import ThrottledLoginView
 
+handler404 = "wms_project.views.not_found"
+
 api_v1 = [
     path("", include("inventory.api.urls")),
     path("", include("warehouse.api.urls")),

@@ -3,6 +3,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.defaults import page_not_found
 
 from core.access import navigation_for
 from core.roles import MERCHANT, roles_of
@@ -51,3 +52,10 @@ def home(request):
     if roles == {MERCHANT}:
         return redirect("portal:home")
     return render(request, "home.html", {"roles": sorted(roles), "shortcuts": navigation_for(request.user)})
+
+
+def not_found(request, exception=None):
+    """Under /api/ a client reads JSON, never the HTML page: an unknown URL answers like a missing object."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

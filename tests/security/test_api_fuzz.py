@@ -1,5 +1,5 @@
-"""Requests generated from the OpenAPI schema (valid and hostile values in every parameter), sent with an admin
-and a merchant token, never get a 500."""
+"""Requests generated from the OpenAPI schema (valid and hostile values in every parameter), sent with an
+admin and a merchant token, never get a 500; under /api/ an unknown URL or a missing object answers JSON."""
 
 from __future__ import annotations
 
@@ -43,3 +43,13 @@ def test_generated_reads_never_answer_a_server_error(case, tokens):
     for key in tokens.values():
         response = case.call(headers={"Authorization": f"Token {key}"})
         case.validate_response(response, checks=[not_a_server_error])
+
+
+@pytest.mark.django_db
+def test_an_unknown_api_url_or_missing_object_answers_json_404(client, tokens):
+    for path in ("/api/v1/no-such-thing/", "/api/v1/purchase-orders/999999/", "/api/nope"):
+        response = client.get(path, HTTP_AUTHORIZATION=f"Token {tokens['admin']}")
+        assert response.status_code == 404, path
+        assert response["Content-Type"].startswith("application/json"), (path, response["Content-Type"])
+        assert response.json()["detail"]
+    assert client.get("/warehouse/no-such-page/x/y/").status_code == 404  # pages keep the HTML page
