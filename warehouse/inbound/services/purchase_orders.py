@@ -6,13 +6,12 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
 from core.csv_import import ImportRejected, ImportReport, RowError, RowInvalid, read_csv_rows
 from core.errors import Conflict, DomainError
 from inventory.models import Merchant, Product
-from inventory.tenancy import staff_scoped
+from inventory.tenancy import actor_in_scope
 from layout.models import Warehouse
 from warehouse.inbound.services.lifecycle import purchase_order_transition
 from warehouse.locks import lock_purchase_order
@@ -176,11 +175,10 @@ def _header(row: dict, merchant: Merchant | None, actor) -> dict:
     if warehouse is None:
         raise RowInvalid(f"unknown warehouse {row['warehouse']!r}")
     # A staff user limited to some merchants and warehouses imports only for those (a system actor is never limited).
-    if isinstance(actor, AbstractBaseUser):
-        if not staff_scoped(Merchant.objects.filter(pk=found.pk), actor, merchant="pk").exists():
-            raise RowInvalid(f"merchant {code!r} is outside your scope")
-        if not staff_scoped(Warehouse.objects.filter(pk=warehouse.pk), actor, warehouse="pk").exists():
-            raise RowInvalid(f"warehouse {row['warehouse']!r} is outside your scope")
+    if not actor_in_scope(actor, merchant_id=found.pk):
+        raise RowInvalid(f"merchant {code!r} is outside your scope")
+    if not actor_in_scope(actor, warehouse_id=warehouse.pk):
+        raise RowInvalid(f"warehouse {row['warehouse']!r} is outside your scope")
     if not row["number"]:
         raise RowInvalid("number is required")
     return {
