@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from inventory.models import Merchant, Product, ProductBarcode
 
@@ -141,10 +141,15 @@ def movement_history(*, product: Product | None = None, bin=None, warehouse=None
     return movements.order_by("-created_at", "-id")
 
 
-def low_stock_products(*, merchant: Merchant | None = None) -> QuerySet:
+def low_stock_products(*, merchant: Merchant | None = None, user=None) -> QuerySet:
+    """Open low-stock alerts; for a staff `user`, only those of their merchants and warehouses."""
     from inventory.models import LowStockAlert
+    from inventory.models.tenancy import staff_scope_q
 
     alerts = LowStockAlert.objects.filter(recovered_at__isnull=True).select_related("product__merchant", "warehouse")
+    if user is not None:
+        alerts = alerts.filter(staff_scope_q(user, merchant="product__merchant_id")).filter(
+            Q(warehouse__isnull=True) | staff_scope_q(user, warehouse="warehouse_id"))  # no warehouse: all of them
     if merchant is not None:
         alerts = alerts.filter(product__merchant=merchant)
     return alerts.order_by("product__merchant__code", "product__sku")

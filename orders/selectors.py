@@ -9,6 +9,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from inventory.models import Reservation
+from inventory.models.tenancy import staff_scope_q
 from layout.models import Warehouse
 from orders.models import (
     STOREFRONT_KINDS,
@@ -34,6 +35,28 @@ from orders.state import (
 REQUIRED_ADDRESS_FIELDS = ("name", "line1", "city", "postal_code", "country")
 COUNTRIES_NEEDING_REGION = {"US", "CA", "AU"}
 PAYMENT_HOLD_STATUSES = {PaymentStatus.PENDING, PaymentStatus.PARTIALLY_PAID}
+
+
+def _in_scope(rows: QuerySet, user) -> QuerySet:
+    """Inbox, outbox and stock-push rows of the merchants in a staff user's scope (by their channel); no user:
+    every row (the sweeps and the health check)."""
+    return rows if user is None else rows.filter(staff_scope_q(user, merchant="channel__merchant_id"))
+
+
+def inbox_deliveries_visible_to(user) -> QuerySet:
+    from orders.models import InboxDelivery
+
+    return _in_scope(InboxDelivery.objects.all(), user)
+
+
+def outbox_messages_visible_to(user) -> QuerySet[OutboxMessage]:
+    return _in_scope(OutboxMessage.objects.all(), user)
+
+
+def stock_pushes_visible_to(user) -> QuerySet:
+    from orders.models import StockPush
+
+    return _in_scope(StockPush.objects.all(), user)
 
 
 def orders_visible_to(user) -> QuerySet[Order]:
@@ -63,10 +86,11 @@ def outbox_due_ids(*, now: dt.datetime | None = None, limit: int = 500) -> list[
     )
 
 
-def outbox_needing_attention(*, limit: int = 200) -> QuerySet[OutboxMessage]:
-    """Parked messages first, then pending ones (with whether they wait behind an earlier one), oldest first."""
+def outbox_needing_attention(*, limit: int = 200, user=None) -> QuerySet[OutboxMessage]:
+    """Parked messages first, then pending ones (with whether they wait behind an earlier one), oldest first;
+    for a staff `user`, only their merchants' channels."""
     return (
-        OutboxMessage.objects.exclude(status=OutboxMessage.Status.SENT)
+        _in_scope(OutboxMessage.objects.exclude(status=OutboxMessage.Status.SENT), user)
         .select_related("channel", "order")
         .annotate(blocked=_earlier_unsent())
         .order_by("status", "created_at", "id")[:limit]  # "failed" sorts before "pending"
@@ -205,12 +229,13 @@ def stock_push_due_ids(*, now: dt.datetime | None = None, limit: int = 500) -> l
     )
 
 
-def stock_pushes_needing_attention(*, limit: int = 200):
-    """Parked stock pushes first, then pending ones that have failed at least once, oldest change first."""
+def stock_pushes_needing_attention(*, limit: int = 200, user=None):
+    """Parked stock pushes first, then pending ones that have failed at least once, oldest change first; for a
+    staff `user`, only their merchants' channels."""
     from orders.models import StockPush
 
     return (
-        StockPush.objects.filter(Q(status=StockPush.Status.FAILED) | Q(status=StockPush.Status.PENDING, attempts__gt=0))
+        _in_scope(StockPush.objects.all(), user).filter(Q(status=StockPush.Status.FAILED) | Q(status=StockPush.Status.PENDING, attempts__gt=0))
         .select_related("channel", "product")
         .order_by("status", "changed_at", "id")[:limit]  # "failed" sorts before "pending"
     )
@@ -247,9 +272,10 @@ def backordered_product_ids_in_stock(product_ids=None) -> list[int]:
     ))
 
 
-def inbox_needing_attention(*, limit: int = 200):
+def inbox_needing_attention(*, limit: int = 200, user=None):
     """Every delivery not yet turned into an order change: parked first, then failed, processing and
-    received, oldest first, so work a lost task left behind is seen and can be replayed."""
+    received, oldest first, so work a lost task left behind is seen and can be replayed; for a staff `user`,
+    only their merchants' channels."""
     from django.db.models import Case, IntegerField, Value, When
 
     from orders.models import InboxDelivery
@@ -258,14 +284,15 @@ def inbox_needing_attention(*, limit: int = 200):
     rank = Case(When(status=S.PARKED, then=Value(0)), When(status=S.FAILED, then=Value(1)),
                 When(status=S.PROCESSING, then=Value(2)), default=Value(3), output_field=IntegerField())
     return (
-        InboxDelivery.objects.filter(status__in=[S.PARKED, S.FAILED, S.PROCESSING, S.RECEIVED])
+        _in_scope(InboxDelivery.objects.all(), user).filter(status__in=[S.PARKED, S.FAILED, S.PROCESSING, S.RECEIVED])
         .select_related("channel", "order").annotate(rank=rank).order_by("rank", "received_at", "id")[:limit]
     )
 
 
-def orders_waiting_for_allocation(*, limit: int = 200) -> QuerySet[Order]:
+def orders_waiting_for_allocation(*, limit: int = 200, user=None) -> QuerySet[Order]:
     """Pending orders (no hold), oldest first: each waits for an allocation task or the sweep."""
-    return Order.objects.filter(status=Order.Status.PENDING).select_related("channel").order_by("updated_at", "id")[:limit]
+    rows = Order.objects.all() if user is None else Order.objects.visible_to(user)
+    return rows.filter(status=Order.Status.PENDING).select_related("channel").order_by("updated_at", "id")[:limit]
 
 
 def waiting_work_summary(*, now: dt.datetime | None = None) -> dict:

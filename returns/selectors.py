@@ -10,11 +10,14 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
+    Q,
     QuerySet,
     Sum,
 )
 from django.utils import timezone
 
+from inventory.models.tenancy import staff_scope_q
+from inventory.tenancy import staff_scoped
 from returns.models import (
     FlushBatch,
     ParcelStatus,
@@ -39,6 +42,22 @@ def rma_detail_queryset(user) -> QuerySet[ReturnAuthorization]:
 def unmatched_parcels(warehouse=None) -> QuerySet[ReturnParcel]:
     rows = ReturnParcel.objects.filter(status=ParcelStatus.UNMATCHED).select_related("warehouse", "holding_bin")
     return rows.filter(warehouse=warehouse) if warehouse else rows
+
+
+def parcels_visible_to(user) -> QuerySet[ReturnParcel]:
+    """Parcels of the staff user's warehouses; one matched to an RMA also of their merchants (an unmatched parcel
+    belongs to no merchant yet)."""
+    return staff_scoped(ReturnParcel.objects.all(), user, warehouse="warehouse_id").filter(
+        Q(rma__isnull=True) | staff_scope_q(user, merchant="rma__merchant_id"))
+
+
+def units_visible_to(user) -> QuerySet[ReturnUnit]:
+    return staff_scoped(ReturnUnit.objects.all(), user, merchant="rma__merchant_id", warehouse="parcel__warehouse_id")
+
+
+def flush_batches_visible_to(user, rows: QuerySet[FlushBatch] | None = None) -> QuerySet[FlushBatch]:
+    """A flush batch is a warehouse's (its lines may be several merchants' stock)."""
+    return staff_scoped(FlushBatch.objects.all() if rows is None else rows, user, warehouse="warehouse_id")
 
 
 def parcel_units(parcel: ReturnParcel) -> QuerySet[ReturnUnit]:

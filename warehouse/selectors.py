@@ -4,6 +4,7 @@ from inventory.tenancy import staff_scoped
 from layout.models import Bin, Warehouse
 from orders.models import FulfillmentOrder
 from shipping.models import Manifest, Shipment
+from warehouse.models import CountTask, Discrepancy, Pack, PickSession, PutawayTask, Receipt, ReceivingException
 
 
 def warehouses_with_counts() -> QuerySet[Warehouse]:
@@ -21,8 +22,6 @@ def dock_to_stock_summary(*, warehouse=None, days: int = 7) -> dict:
     import statistics
 
     from django.utils import timezone
-
-    from warehouse.models import Receipt
 
     receipts = Receipt.objects.filter(stocked_at__gte=timezone.now() - dt.timedelta(days=days),
                                       dock_to_stock_seconds__isnull=False).select_related("warehouse")
@@ -55,3 +54,36 @@ def fulfillments_visible_to(user) -> QuerySet[FulfillmentOrder]:
 
 def manifests_visible_to(user) -> QuerySet[Manifest]:
     return staff_scoped(Manifest.objects.all(), user, warehouse="warehouse_id")
+
+
+# --- work of the floor that staff act on by id: an id outside the scope answers 404, like a missing one ----------
+
+def receipts_visible_to(user, rows: QuerySet[Receipt] | None = None) -> QuerySet[Receipt]:
+    return staff_scoped(Receipt.objects.all() if rows is None else rows, user, merchant="purchase_order__merchant_id", warehouse="warehouse_id")
+
+
+def receiving_exceptions_visible_to(user, rows: QuerySet[ReceivingException] | None = None) -> QuerySet[ReceivingException]:
+    return staff_scoped(ReceivingException.objects.all() if rows is None else rows, user, merchant="receipt__purchase_order__merchant_id",
+                        warehouse="receipt__warehouse_id")
+
+
+def putaway_tasks_visible_to(user, rows: QuerySet[PutawayTask] | None = None) -> QuerySet[PutawayTask]:
+    return staff_scoped(PutawayTask.objects.all() if rows is None else rows, user, merchant="product__merchant_id", warehouse="warehouse_id")
+
+
+def pick_sessions_visible_to(user, rows: QuerySet[PickSession] | None = None) -> QuerySet[PickSession]:
+    """A pick session is a warehouse's work (one session may pick several merchants' orders)."""
+    return staff_scoped(PickSession.objects.all() if rows is None else rows, user, warehouse="warehouse_id")
+
+
+def discrepancies_visible_to(user, rows: QuerySet[Discrepancy] | None = None) -> QuerySet[Discrepancy]:
+    return staff_scoped(Discrepancy.objects.all() if rows is None else rows, user, merchant="product__merchant_id", warehouse="warehouse_id")
+
+
+def count_tasks_visible_to(user, rows: QuerySet[CountTask] | None = None) -> QuerySet[CountTask]:
+    return staff_scoped(CountTask.objects.all() if rows is None else rows, user, merchant="product__merchant_id", warehouse="warehouse_id")
+
+
+def packs_visible_to(user, rows: QuerySet[Pack] | None = None) -> QuerySet[Pack]:
+    return staff_scoped(Pack.objects.all() if rows is None else rows, user, merchant="fulfillment_order__order__merchant_id",
+                        warehouse="warehouse_id")

@@ -10,8 +10,8 @@ from inventory.exceptions import InvalidProduct, UnknownSku
 from inventory.models import Movement, StockLevel
 from inventory.selectors import merchant_of, products_visible_to
 from inventory.services.stock import AdjustReason, stock_adjust
-from inventory.tenancy import staff_scoped
-from layout.models import Bin, Warehouse
+from inventory.tenancy import staff_scoped, warehouses_visible_to
+from layout.models import Bin
 
 
 class StockLevelOutput(serializers.Serializer):
@@ -118,7 +118,7 @@ class AdjustmentCreate(GenericAPIView):
             raise UnknownSku(f"unknown SKU {v['sku']!r}")
         if len(matches) > 1:
             raise InvalidProduct(f"SKU {v['sku']!r} exists for several merchants; give merchant")
-        warehouse = get_object_or_404(Warehouse, code=v["warehouse"])
+        warehouse = get_object_or_404(warehouses_visible_to(request.user), code=v["warehouse"])
         bin_ = get_object_or_404(Bin, warehouse=warehouse, code=v["bin"])
         result = stock_adjust(
             product=matches[0], bin=bin_, delta=v["delta"], reason_code=v["reason_code"], reason=v["reason"],

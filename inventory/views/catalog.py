@@ -43,4 +43,4 @@ def product_stock(request, pk):
 
 @area_required("inventory")
 def low_stock(request):
-    return render(request, "inventory/low_stock.html", {"alerts": low_stock_products()})
+    return render(request, "inventory/low_stock.html", {"alerts": low_stock_products(user=request.user)})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from core.roles import ADMIN, roles_of
+from inventory.models.tenancy import staff_scope_q
 from ops.models import Notification, NotificationRead
 
 
@@ -15,6 +16,8 @@ def notifications_for(user) -> QuerySet[Notification]:
     rows = Notification.objects.all()
     if ADMIN not in roles:
         rows = rows.filter(Q(recipient=user) | Q(roles__overlap=sorted(roles)))
+    # A notice about one warehouse reaches only staff whose scope includes it (one about none reaches everyone).
+    rows = rows.filter(Q(warehouse__isnull=True) | staff_scope_q(user, warehouse="warehouse_id"))
     read = NotificationRead.objects.filter(notification=OuterRef("pk"), user=user)
     return rows.annotate(is_read=Exists(read)).select_related("warehouse")
 

@@ -13,6 +13,7 @@ from core.audit import audit_record
 from core.errors import DomainError, PermissionDenied
 from core.models import AuditAction
 from core.roles import ADMIN, roles_of
+from inventory.tenancy import actor_in_scope
 from orders.models import Channel
 from orders.models.channel import new_webhook_secret
 from orders.selectors import forget_webhook_channel
@@ -31,6 +32,8 @@ def channel_secret_rotate(
     rotate. The secrets themselves are never logged: only who rotated which channel and until when."""
     if actor is not None and not isinstance(actor, str) and ADMIN not in roles_of(actor):
         raise PermissionDenied("only an admin may rotate a channel's webhook secret")
+    if not actor_in_scope(actor, merchant_id=channel.merchant_id):
+        raise PermissionDenied("this channel's merchant is outside your scope")
     secret = new_webhook_secret() if new_secret is None else new_secret.strip()
     if len(secret) < MIN_SECRET_LENGTH or len(secret) > 255 or any(ord(c) < 32 or ord(c) == 127 for c in secret):
         raise DomainError(f"a webhook secret must be {MIN_SECRET_LENGTH} to 255 printable characters")

@@ -8,6 +8,7 @@ from core.audit import audit_record
 from core.errors import PermissionDenied
 from core.models import AuditAction
 from core.roles import may_use
+from inventory.selectors import merchant_of
 from orders.exceptions import HoldError
 from orders.locks import lock_order
 from orders.models import HoldKind, Order, OrderHold
@@ -48,8 +49,11 @@ def order_hold_place(*, order: Order, kind: str, reason: str, actor, area: str =
 
 @transaction.atomic
 def order_hold_release(*, order: Order, kind: str, reason: str, actor, area: str = "orders") -> Order:
-    """Release a hold. A system hold whose cause is still there (unknown SKU, unpaid) is refused."""
+    """Release a hold. A system hold whose cause is still there (unknown SKU, unpaid) is refused. A fraud-review
+    hold is released only by staff whose role works orders, never by the merchant (whatever `area` lets it do)."""
     _check(actor, reason, area)
+    if kind == HoldKind.FRAUD_REVIEW and (merchant_of(actor) is not None or not may_use(actor, "orders")):
+        raise PermissionDenied("only staff who work orders may release a fraud-review hold")
     order = lock_order(order.pk)
     if kind in order_problems(order) and kind not in (HoldKind.ADDRESS_INVALID,):
         raise HoldError(f"cannot release: {order_problems(order)[kind]}; fix it first")

@@ -16,16 +16,19 @@ from core.errors import DomainError
 from inventory.models import Merchant
 from inventory.selectors import merchant_of
 from inventory.tenancy import staff_scoped
-from orders.models import HoldKind, InboxDelivery, Order, OutboxMessage, StockPush
+from orders.models import HoldKind, Order
 from orders.selectors import (
     cancellable,
     editable,
+    inbox_deliveries_visible_to,
     inbox_needing_attention,
     order_detail_queryset,
     orders_visible_to,
     orders_waiting_for_allocation,
+    outbox_messages_visible_to,
     outbox_needing_attention,
     stock_pushes_needing_attention,
+    stock_pushes_visible_to,
     waiting_work_summary,
 )
 from orders.services.allocation_sweep import order_allocation_replay
@@ -148,7 +151,8 @@ def order_upload(request):
 @area_required("orders")
 def inbox(request):
     return render(request, "orders/inbox.html", {
-        "deliveries": inbox_needing_attention(), "pending_orders": orders_waiting_for_allocation(),
+        "deliveries": inbox_needing_attention(user=request.user),
+        "pending_orders": orders_waiting_for_allocation(user=request.user),
         "summary": waiting_work_summary(),
     })
 
@@ -156,7 +160,7 @@ def inbox(request):
 @require_POST
 @area_required("orders")
 def inbox_replay_view(request, pk):
-    get_object_or_404(InboxDelivery, pk=pk)
+    get_object_or_404(inbox_deliveries_visible_to(request.user), pk=pk)
     try:
         _, dispatch = inbox_replay(delivery_id=pk, actor=request.user)
     except DomainError as exc:
@@ -190,14 +194,15 @@ def inbox_allocate_view(request, pk):
 @area_required("orders")
 def outbox(request):
     return render(request, "orders/outbox.html", {
-        "updates": outbox_needing_attention(), "stock_pushes": stock_pushes_needing_attention(),
+        "updates": outbox_needing_attention(user=request.user),
+        "stock_pushes": stock_pushes_needing_attention(user=request.user),
     })
 
 
 @require_POST
 @area_required("orders")
 def outbox_retry_view(request, pk):
-    message = get_object_or_404(OutboxMessage, pk=pk)
+    message = get_object_or_404(outbox_messages_visible_to(request.user), pk=pk)
     try:
         outbox_retry(message=message, actor=request.user)
         messages.success(request, f"storefront update {pk} queued to be sent again")
@@ -209,7 +214,7 @@ def outbox_retry_view(request, pk):
 @require_POST
 @area_required("orders")
 def stock_push_retry_view(request, pk):
-    push = get_object_or_404(StockPush, pk=pk)
+    push = get_object_or_404(stock_pushes_visible_to(request.user), pk=pk)
     try:
         stock_push_retry(push=push, actor=request.user)
         messages.success(request, f"stock push {pk} queued to be sent again")

@@ -16,8 +16,8 @@ from core.api_permissions import area_permission
 from core.filters import filters_apply
 from inventory.models import Product
 from inventory.selectors import merchant_of
-from inventory.tenancy import merchant_for_actor
-from layout.models import Bin, Warehouse
+from inventory.tenancy import merchant_for_actor, warehouses_visible_to
+from layout.models import Bin
 from orders.selectors import orders_visible_to
 from returns.api import serializers as s
 from returns.exceptions import ReturnNotFound, ReturnRefused
@@ -28,14 +28,16 @@ from returns.models import (
     ReasonCode,
     ReturnAuthorization,
     ReturnParcel,
-    ReturnUnit,
 )
 from returns.printing import rma_slip_pdf, rma_slip_zpl
 from returns.selectors import (
     flush_batches,
+    flush_batches_visible_to,
+    parcels_visible_to,
     returns_insight,
     rma_detail_queryset,
     rmas_visible_to,
+    units_visible_to,
 )
 from returns.services.catalog import grade_add, reason_code_add
 from returns.services.flush import (
@@ -188,7 +190,7 @@ class ParcelList(GenericAPIView):
     def post(self, request):
         data = s.ParcelScanInput(data=request.data)
         data.is_valid(raise_exception=True)
-        warehouse = get_object_or_404(Warehouse, code=data.validated_data["warehouse"])
+        warehouse = get_object_or_404(warehouses_visible_to(request.user), code=data.validated_data["warehouse"])
         parcel = parcel_receive(warehouse=warehouse, raw=data.validated_data["code"], actor=request.user,
                                 note=data.validated_data["note"])
         return Response(s.ParcelOutput(parcel).data, status=status.HTTP_201_CREATED)
@@ -203,10 +205,10 @@ class ParcelMatch(GenericAPIView):
         data = s.ParcelMatchInput(data=request.data)
         data.is_valid(raise_exception=True)
         number = data.validated_data["rma"].strip().upper().removeprefix("RMA:")
-        rma = ReturnAuthorization.objects.filter(number=number).first()
+        rma = ReturnAuthorization.objects.visible_to(request.user).filter(number=number).first()
         if rma is None:
             raise ReturnNotFound(f"no return {number}")
-        parcel = parcel_match(parcel=get_object_or_404(ReturnParcel, pk=pk), rma=rma, actor=request.user)
+        parcel = parcel_match(parcel=get_object_or_404(parcels_visible_to(request.user), pk=pk), rma=rma, actor=request.user)
         return Response(s.ParcelOutput(parcel).data)
 
 
@@ -218,7 +220,7 @@ class ParcelUnits(GenericAPIView):
     def post(self, request, pk: int):
         data = s.UnitScanInput(data=request.data)
         data.is_valid(raise_exception=True)
-        unit = unit_receive(parcel=get_object_or_404(ReturnParcel, pk=pk), raw=data.validated_data["code"], actor=request.user)
+        unit = unit_receive(parcel=get_object_or_404(parcels_visible_to(request.user), pk=pk), raw=data.validated_data["code"], actor=request.user)
         return Response(s.UnitOutput(unit).data, status=status.HTTP_201_CREATED)
 
 
@@ -228,7 +230,7 @@ class ParcelFinish(GenericAPIView):
 
     @extend_schema(request=None, responses=s.ParcelOutput)
     def post(self, request, pk: int):
-        parcel = parcel_finish(parcel=get_object_or_404(ReturnParcel, pk=pk), actor=request.user)
+        parcel = parcel_finish(parcel=get_object_or_404(parcels_visible_to(request.user), pk=pk), actor=request.user)
         return Response(s.ParcelOutput(parcel).data)
 
 
@@ -241,7 +243,7 @@ class UnitGrade(GenericAPIView):
         data = s.GradeInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        unit = get_object_or_404(ReturnUnit.objects.select_related("rma"), pk=pk)
+        unit = get_object_or_404(units_visible_to(request.user).select_related("rma"), pk=pk)
         to_bin = None
         if values.get("bin"):
             code = values["bin"].strip().upper().removeprefix("BIN:")
@@ -322,7 +324,7 @@ class FlushBatchList(GenericAPIView):
         data = s.FlushBatchInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        warehouse = get_object_or_404(Warehouse, code=values["warehouse"])
+        warehouse = get_object_or_404(warehouses_visible_to(request.user), code=values["warehouse"])
         items = []
         for line in values["lines"]:
             products = Product.objects.filter(sku=line["sku"])
@@ -343,7 +345,7 @@ class FlushBatchDetail(GenericAPIView):
     serializer_class = s.FlushBatchOutput
 
     def get(self, request, pk: int):
-        return Response(s.FlushBatchOutput(get_object_or_404(FlushBatch, pk=pk)).data)
+        return Response(s.FlushBatchOutput(get_object_or_404(flush_batches_visible_to(request.user), pk=pk)).data)
 
 
 def _flush_action(service, operation_id: str):
@@ -353,7 +355,7 @@ def _flush_action(service, operation_id: str):
 
         @extend_schema(operation_id=operation_id, request=None, responses=s.FlushBatchOutput)
         def post(self, request, pk: int):
-            batch = service(batch=get_object_or_404(FlushBatch, pk=pk), actor=request.user)
+            batch = service(batch=get_object_or_404(flush_batches_visible_to(request.user), pk=pk), actor=request.user)
             return Response(s.FlushBatchOutput(FlushBatch.objects.get(pk=batch.pk)).data)
 
     FlushAction.__name__ = operation_id
@@ -370,7 +372,7 @@ class FlushBatchCsv(GenericAPIView):
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
     def get(self, request, pk: int):
-        return flush_csv_response(get_object_or_404(FlushBatch, pk=pk))
+        return flush_csv_response(get_object_or_404(flush_batches_visible_to(request.user), pk=pk))
 
 
 class Insight(GenericAPIView):

@@ -13,9 +13,10 @@ from django.views.decorators.http import require_POST
 from core.access import area_required
 from core.errors import DomainError
 from inventory.models import BinStock
+from inventory.tenancy import warehouses_visible_to
 from layout.models import Warehouse
 from returns.models import Disposition, FlushBatch
-from returns.selectors import flush_batches
+from returns.selectors import flush_batches, flush_batches_visible_to
 from returns.services.flush import (
     FLUSH_AREA,
     FlushItem,
@@ -61,7 +62,7 @@ def flush_list(request):
 @area_required(FLUSH_AREA)
 def flush_build(request):
     """Everything waiting in a warehouse's disposition holding bin, with one disposition."""
-    warehouse = get_object_or_404(Warehouse, code=request.POST.get("warehouse", ""))
+    warehouse = get_object_or_404(warehouses_visible_to(request.user), code=request.POST.get("warehouse", ""))
     holding = returns_bins(warehouse).holding
     rows = BinStock.objects.filter(bin=holding, qty__gt=0).select_related("product").order_by("pk")
     try:
@@ -77,7 +78,7 @@ def flush_build(request):
 
 @area_required(FLUSH_AREA)
 def flush_detail(request, pk):
-    batch = get_object_or_404(flush_batches(), pk=pk)
+    batch = get_object_or_404(flush_batches_visible_to(request.user, flush_batches()), pk=pk)
     return render(request, "returns/flush_detail.html", {
         "batch": batch, "lines": batch.lines.select_related("product", "bin"),
         "may_approve": batch.status == "draft" and batch.built_by_id != request.user.pk})
@@ -89,7 +90,7 @@ FLUSH_ACTIONS = {"approve": flush_batch_approve, "execute": flush_batch_execute,
 @require_POST
 @area_required(FLUSH_AREA)
 def flush_action(request, pk, action):
-    batch = get_object_or_404(FlushBatch, pk=pk)
+    batch = get_object_or_404(flush_batches_visible_to(request.user), pk=pk)
     try:
         FLUSH_ACTIONS[action](batch=batch, actor=request.user)
         messages.success(request, f"Flush batch {batch.pk}: {action} done")
@@ -102,4 +103,4 @@ def flush_action(request, pk, action):
 
 @area_required(FLUSH_AREA)
 def flush_csv(request, pk):
-    return flush_csv_response(get_object_or_404(FlushBatch.objects.select_related("warehouse", "approved_by"), pk=pk))
+    return flush_csv_response(get_object_or_404(flush_batches_visible_to(request.user, FlushBatch.objects.select_related("warehouse", "approved_by")), pk=pk))

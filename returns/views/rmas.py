@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 from core.access import area_required
 from core.errors import DomainError
 from orders.selectors import orders_visible_to
-from returns.models import Resolution, ReturnAuthorization, ReturnParcel, RmaStatus
+from returns.models import Resolution, ReturnAuthorization, RmaStatus
 from returns.printing import rma_slip_pdf, rma_slip_zpl
-from returns.selectors import rma_detail_queryset, rmas_visible_to, unmatched_parcels
+from returns.selectors import parcels_visible_to, rma_detail_queryset, rmas_visible_to, unmatched_parcels
 from returns.services.labels import rma_label_buy
 from returns.services.receiving import parcel_match
 from returns.services.resolutions import rma_close, rma_resolve
@@ -122,9 +122,9 @@ def parcel_queue(request):
 @require_POST
 @area_required("returns")
 def parcel_match_view(request, pk):
-    parcel = get_object_or_404(ReturnParcel, pk=pk)
+    parcel = get_object_or_404(parcels_visible_to(request.user), pk=pk)
     number = request.POST.get("rma", "").strip().upper().removeprefix("RMA:")
-    rma = ReturnAuthorization.objects.filter(number=number).first()
+    rma = ReturnAuthorization.objects.visible_to(request.user).filter(number=number).first()
     try:
         if rma is None:
             raise DomainError(f"no return {number}")

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from core.access import area_required
+from inventory.tenancy import warehouses_visible_to
 from layout.models import Warehouse
 from returns.models import ParcelStatus, ReturnParcel
 from returns.services.station import (
@@ -30,13 +31,13 @@ def station_index(request):
 
 @area_required("returns")
 def station(request, code):
-    return _render(request, get_object_or_404(Warehouse, code=code), reply=None)
+    return _render(request, get_object_or_404(warehouses_visible_to(request.user), code=code), reply=None)
 
 
 @require_POST
 @area_required("returns")
 def station_submit(request, code):
-    warehouse = get_object_or_404(Warehouse, code=code)
+    warehouse = get_object_or_404(warehouses_visible_to(request.user), code=code)
     key = f"{SESSION_KEY}:{warehouse.pk}"
     reply = submitted_scan(request, station=f"returns:{warehouse.code}", action=lambda raw: return_station_scan(
         warehouse=warehouse, state=request.session.get(key), raw=raw, actor=request.user), warehouse=warehouse)

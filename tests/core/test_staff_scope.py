@@ -112,3 +112,111 @@ def test_a_staff_scope_costs_no_extra_query(client, world):
             assert client.get("/api/v1/orders/").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+# --- actions and work lists (issue 18) ----------------------------------------------------------------------------
+
+def test_inbox_outbox_and_low_stock_lists_show_only_the_scope(client, world):
+    from inventory.models import LowStockAlert
+    from orders.models import InboxDelivery, OutboxMessage, StockPush
+
+    for tenant in (world.a, world.b):
+        channel = tenant.order.channel
+        InboxDelivery.objects.create(channel=channel, dedup_key=f"d-{tenant.merchant.code}", topic="orders/create",
+                                     body="{}", status=InboxDelivery.Status.PARKED)
+        OutboxMessage.objects.create(order=tenant.order, channel=channel, sequence=1, kind=OutboxMessage.Kind.SHIPPED,
+                                     payload={}, status=OutboxMessage.Status.FAILED)
+        StockPush.objects.create(channel=channel, product=tenant.product, status=StockPush.Status.FAILED)
+        LowStockAlert.objects.create(product=tenant.product, warehouse=world.site.warehouse, reorder_point=5,
+                                     available_at_crossing=1)
+    client.force_login(staff(merchants=[world.a.merchant]))
+    pages = {name: client.get(reverse(name)).content.decode()
+             for name in ("orders:inbox", "orders:outbox", "inventory:low_stock")}
+    assert world.a.order.channel.name in pages["orders:inbox"] and world.b.order.channel.name not in pages["orders:inbox"]
+    assert world.a.order.order_number in pages["orders:outbox"] and world.b.order.order_number not in pages["orders:outbox"]
+    assert world.a.product.sku in pages["orders:outbox"] and world.b.product.sku not in pages["orders:outbox"]
+    assert world.a.product.sku in pages["inventory:low_stock"] and world.b.product.sku not in pages["inventory:low_stock"]
+    theirs = InboxDelivery.objects.get(channel=world.b.order.channel)
+    assert client.post(reverse("orders:inbox_replay", args=[theirs.pk])).status_code == 404
+    assert InboxDelivery.objects.get(pk=theirs.pk).status == InboxDelivery.Status.PARKED
+
+
+def test_a_scoped_po_import_refuses_rows_of_an_unscoped_merchant_or_warehouse_and_creates_nothing(client, world):
+    import io
+
+    from core.csv_import import ImportRejected
+    from warehouse.inbound.services.purchase_orders import purchase_orders_import
+
+    WarehouseFactory(code="FAR")
+    near = world.site.warehouse.code
+    user = staff(merchants=[world.a.merchant], warehouses=[world.site.warehouse])
+    body = ("merchant,warehouse,number,sku,qty\n"
+            f"acme,{near},PO-OK,{world.a.product.sku},1\n"
+            f"bloom,{near},PO-THEIRS,{world.b.product.sku},1\n"
+            f"acme,FAR,PO-FAR,{world.a.product.sku},1\n")
+    with pytest.raises(ImportRejected) as refused:
+        purchase_orders_import(source=io.BytesIO(body.encode()), actor=user)
+    assert [(e.line, e.message) for e in refused.value.errors] == [
+        (3, "merchant 'bloom' is outside your scope"), (4, "warehouse 'FAR' is outside your scope")]
+    assert not PurchaseOrder.objects.filter(number__in=["PO-OK", "PO-THEIRS", "PO-FAR"]).exists()
+    client.force_login(user)
+    response = client.post("/api/v1/purchase-orders/csv/", {"file": io.BytesIO(body.encode())})
+    assert response.status_code == 400 and "outside your scope" in response.content.decode()
+    assert not PurchaseOrder.objects.filter(number__in=["PO-OK", "PO-THEIRS", "PO-FAR"]).exists()
+    # a system actor is never scoped: the same rows for one merchant import
+    purchase_orders_import(source=io.BytesIO(body.encode()), actor="beat")
+    assert PurchaseOrder.objects.filter(number__in=["PO-OK", "PO-THEIRS", "PO-FAR"]).count() == 3
+
+
+def test_system_actors_are_never_scoped_and_staff_scoped_refuses_them(world):
+    from inventory.models import Merchant
+    from inventory.tenancy import actor_in_scope, staff_scoped
+
+    user = staff(merchants=[world.a.merchant])
+    assert actor_in_scope("beat", merchant_id=world.b.merchant.pk) and actor_in_scope(None, merchant_id=world.b.merchant.pk)
+    assert actor_in_scope(user, merchant_id=world.a.merchant.pk)
+    assert not actor_in_scope(user, merchant_id=world.b.merchant.pk)
+    with pytest.raises(TypeError):
+        staff_scoped(Merchant.objects.all(), "worker", merchant="pk")
+
+
+def test_a_scoped_admin_cannot_rotate_another_merchants_channel_secret(world):
+    from core.errors import PermissionDenied
+    from orders.services.channels import channel_secret_rotate
+
+    admin = UserFactory(role=roles.ADMIN)
+    StaffScope.objects.create(user=admin).merchants.set([world.a.merchant])
+    theirs = world.b.order.channel
+    secret = theirs.webhook_secret
+    with pytest.raises(PermissionDenied):
+        channel_secret_rotate(channel=theirs, actor=admin)
+    theirs.refresh_from_db()
+    assert theirs.webhook_secret == secret
+    channel_secret_rotate(channel=world.a.order.channel, actor=admin)
+    channel_secret_rotate(channel=theirs, actor="beat")
+
+
+def test_only_staff_release_a_fraud_review_hold(client, world):
+    from rest_framework.test import APIClient
+
+    from orders.models import HoldKind, Order, OrderHold
+    from orders.services.holds import order_hold_place
+
+    order = world.a.order
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.PENDING)
+    agent = world.site.agent
+    order_hold_place(order=order, kind=HoldKind.FRAUD_REVIEW, reason="card mismatch", actor=agent)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {world.a.token}")
+    refused = api.post(f"/api/v1/orders/{order.pk}/holds/release/", {"kind": "fraud_review", "reason": "it's fine"},
+                       format="json")
+    assert refused.status_code == 403
+    client.force_login(world.a.user)
+    page = client.post(reverse("orders:order_action", args=[order.pk]),
+                       {"action": "release", "kind": "fraud_review", "reason": "it's fine"})
+    assert page.status_code in (403, 404)
+    assert OrderHold.objects.filter(order=order, kind=HoldKind.FRAUD_REVIEW, released_at__isnull=True).exists()
+    client.force_login(agent)
+    client.post(reverse("orders:order_action", args=[order.pk]), {"action": "release", "kind": "fraud_review",
+                                                                  "reason": "verified with the customer"})
+    assert not OrderHold.objects.filter(order=order, kind=HoldKind.FRAUD_REVIEW, released_at__isnull=True).exists()

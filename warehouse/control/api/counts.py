@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from core.api_permissions import area_permission
 from core.errors import NotFound
 from inventory.models import Product
+from inventory.tenancy import warehouses_visible_to
 from layout.models import Bin, Warehouse, Zone
 from warehouse.api.serializers import ScanInput, StationReplyOutput
 from warehouse.control.api.count_serializers import (
@@ -36,6 +37,7 @@ from warehouse.control.services.counting import (
     count_scan,
 )
 from warehouse.models import CountTask
+from warehouse.selectors import count_tasks_visible_to
 from warehouse.services.station_scans import StationReply, apply_scan_once
 
 COUNTING = area_permission("discrepancies")
@@ -92,7 +94,7 @@ class CountClaim(GenericAPIView):
 
     @extend_schema(request=None, responses={200: CountStationTaskOutput, 204: None})
     def post(self, request: Request, code: str) -> Response:
-        task = count_claim_next(warehouse=get_object_or_404(Warehouse, code=code), actor=request.user)
+        task = count_claim_next(warehouse=get_object_or_404(warehouses_visible_to(request.user), code=code), actor=request.user)
         if task is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(CountStationTaskOutput(count_tasks_for_output().get(pk=task.pk)).data)
@@ -106,7 +108,7 @@ class CountScan(GenericAPIView):
 
     @extend_schema(request=ScanInput, responses={200: StationReplyOutput, 422: StationReplyOutput})
     def post(self, request: Request, pk: int) -> Response:
-        task = get_object_or_404(CountTask, pk=pk)
+        task = get_object_or_404(count_tasks_visible_to(request.user), pk=pk)
         data = ScanInput(data=request.data)
         data.is_valid(raise_exception=True)
         code = data.validated_data["code"]
@@ -125,7 +127,7 @@ class CountFinish(GenericAPIView):
 
     @extend_schema(request=CountFinishInput, responses={200: StationReplyOutput, 422: StationReplyOutput})
     def post(self, request: Request, pk: int) -> Response:
-        task = get_object_or_404(CountTask, pk=pk)
+        task = get_object_or_404(count_tasks_visible_to(request.user), pk=pk)
         data = CountFinishInput(data=request.data)
         data.is_valid(raise_exception=True)
         return _reply(apply_scan_once(
@@ -140,7 +142,7 @@ class CountRelease(GenericAPIView):
 
     @extend_schema(request=None, responses={200: CountStationTaskOutput})
     def post(self, request: Request, pk: int) -> Response:
-        task = get_object_or_404(CountTask, pk=pk, claimed_by=request.user)
+        task = get_object_or_404(count_tasks_visible_to(request.user), pk=pk, claimed_by=request.user)
         count_release(task=task, actor=request.user)
         return Response(CountStationTaskOutput(count_tasks_for_output().get(pk=task.pk)).data)
 
@@ -170,7 +172,7 @@ class CountApprove(GenericAPIView):
     def post(self, request: Request, pk: int) -> Response:
         data = CountDecisionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        task = count_approve(task=get_object_or_404(CountTask, pk=pk), actor=request.user, note=data.validated_data["note"])
+        task = count_approve(task=get_object_or_404(count_tasks_visible_to(request.user), pk=pk), actor=request.user, note=data.validated_data["note"])
         return Response(CountReviewOutput(count_tasks_for_output().get(pk=task.pk)).data)
 
 
@@ -184,5 +186,5 @@ class CountReject(GenericAPIView):
     def post(self, request: Request, pk: int) -> Response:
         data = CountDecisionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        recount = count_reject(task=get_object_or_404(CountTask, pk=pk), actor=request.user, note=data.validated_data["note"])
+        recount = count_reject(task=get_object_or_404(count_tasks_visible_to(request.user), pk=pk), actor=request.user, note=data.validated_data["note"])
         return Response(CountReviewOutput(count_tasks_for_output().get(pk=recount.pk)).data, status=status.HTTP_201_CREATED)

@@ -21,6 +21,7 @@ from warehouse.control.api.serializers import (
 from warehouse.control.selectors import discrepancies_for_output, discrepancy_histories_for
 from warehouse.control.services.discrepancies import count_task_complete, discrepancy_resolve
 from warehouse.models import CountTask, Discrepancy
+from warehouse.selectors import count_tasks_visible_to, discrepancies_visible_to
 
 WAREHOUSE_FILTER = OpenApiParameter("warehouse", str, description="Warehouse code")
 
@@ -58,7 +59,7 @@ class DiscrepancyResolve(GenericAPIView):
     def post(self, request: Request, pk: int) -> Response:
         data = DiscrepancyResolveInput(data=request.data)
         data.is_valid(raise_exception=True)
-        discrepancy = discrepancy_resolve(discrepancy=get_object_or_404(Discrepancy, pk=pk), actor=request.user,
+        discrepancy = discrepancy_resolve(discrepancy=get_object_or_404(discrepancies_visible_to(request.user), pk=pk), actor=request.user,
                                           **data.validated_data)
         return Response(_discrepancy_output(discrepancies_for_output().get(pk=discrepancy.pk)))
 
@@ -90,7 +91,7 @@ class CountTaskComplete(GenericAPIView):
     def post(self, request: Request, pk: int) -> Response:
         data = CountTaskCompleteInput(data=request.data)
         data.is_valid(raise_exception=True)
-        task = count_task_complete(task=get_object_or_404(CountTask, pk=pk), actor=request.user,
+        task = count_task_complete(task=get_object_or_404(count_tasks_visible_to(request.user), pk=pk), actor=request.user,
                                    counted_qty=data.validated_data["counted_qty"])
         return Response(CountTaskOutput(CountTask.objects.select_related("warehouse", "bin", "product", "counted_by")
                                         .get(pk=task.pk)).data)

@@ -13,6 +13,7 @@ from core.access import area_required
 from core.errors import DomainError
 from core.roles import may_use
 from inventory.models import Product
+from inventory.tenancy import warehouses_visible_to
 from layout.models import Bin, Warehouse, Zone
 from warehouse.control.selectors import (
     count_moved_since,
@@ -31,6 +32,7 @@ from warehouse.control.services.counting import (
     count_task_held_by,
 )
 from warehouse.models import CountTask
+from warehouse.selectors import count_tasks_visible_to
 from warehouse.views.stations import render_station, submitted_scan
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -53,14 +55,14 @@ def count_index(request):
 
 @area_required("discrepancies")
 def count_station(request, code):
-    warehouse = get_object_or_404(Warehouse, code=code)
+    warehouse = get_object_or_404(warehouses_visible_to(request.user), code=code)
     return _render_station(request, warehouse, reply=None)
 
 
 @require_POST
 @area_required("discrepancies")
 def count_station_submit(request, code):
-    warehouse = get_object_or_404(Warehouse, code=code)
+    warehouse = get_object_or_404(warehouses_visible_to(request.user), code=code)
     reply = submitted_scan(
         request, station=STATION,
         action=lambda raw: count_station_scan(warehouse=warehouse, raw=raw, actor=request.user),
@@ -138,7 +140,7 @@ def count_review_list(request):
 
 @area_required("count_approve")
 def count_review(request, pk):
-    task = get_object_or_404(count_tasks_for_output(), pk=pk)
+    task = get_object_or_404(count_tasks_visible_to(request.user, count_tasks_for_output()), pk=pk)
     if request.method == "POST":
         decision = request.POST.get("decision", "")
         try:

@@ -12,6 +12,7 @@ from inventory.tenancy import staff_scoped
 from warehouse.control.selectors import discrepancy_histories_for
 from warehouse.control.services.discrepancies import count_task_complete, discrepancy_resolve
 from warehouse.models import CountTask, Discrepancy
+from warehouse.selectors import count_tasks_visible_to, discrepancies_visible_to
 
 
 @area_required("discrepancies")
@@ -36,7 +37,7 @@ def discrepancy_queue(request):
 @require_POST
 @area_required("discrepancies")
 def discrepancy_action(request, pk):
-    discrepancy = get_object_or_404(Discrepancy, pk=pk)
+    discrepancy = get_object_or_404(discrepancies_visible_to(request.user), pk=pk)
     counted = request.POST.get("counted_qty", "").strip()
     try:
         discrepancy_resolve(
@@ -52,7 +53,7 @@ def discrepancy_action(request, pk):
 @require_POST
 @area_required("discrepancies")
 def count_task_action(request, pk):
-    task = get_object_or_404(CountTask, pk=pk)
+    task = get_object_or_404(count_tasks_visible_to(request.user), pk=pk)
     counted = request.POST.get("counted_qty", "").strip()
     try:
         count_task_complete(task=task, counted_qty=int(counted) if counted.isdigit() else None, actor=request.user)

@@ -13,8 +13,8 @@ from core.api_permissions import area_permission
 from core.filters import filters_apply, flag
 from inventory.models import Product
 from inventory.selectors import merchant_of
-from inventory.tenancy import merchant_for_actor, staff_scoped
-from layout.models import Bin, Warehouse
+from inventory.tenancy import merchant_for_actor, staff_scoped, warehouses_visible_to
+from layout.models import Bin
 from warehouse.api.serializers import ScanInput, StationReplyOutput
 from warehouse.inbound.api.serializers import (
     ExceptionResolveInput,
@@ -43,7 +43,8 @@ from warehouse.inbound.services.receiving import (
     receiving_scan,
     unknown_barcode_map,
 )
-from warehouse.models import PurchaseOrder, PutawayTask, Receipt, ReceivingException
+from warehouse.models import PurchaseOrder, PutawayTask, ReceivingException
+from warehouse.selectors import putaway_tasks_visible_to, receipts_visible_to, receiving_exceptions_visible_to
 from warehouse.services.station_scans import StationReply, apply_scan_once
 
 
@@ -74,7 +75,7 @@ class PurchaseOrderList(GenericAPIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         merchant = merchant_for_actor(request.user, values.pop("merchant", None))
-        warehouse = Warehouse.objects.filter(code=values.pop("warehouse")).first()
+        warehouse = warehouses_visible_to(request.user).filter(code=values.pop("warehouse")).first()
         if warehouse is None:
             raise InvalidPurchaseOrder("unknown warehouse")
         lines = [ExpectedLine(**line) for line in values.pop("lines")]
@@ -117,7 +118,7 @@ class ReceiptOpen(GenericAPIView):
     def post(self, request):
         data = ReceiptOpenInput(data=request.data)
         data.is_valid(raise_exception=True)
-        po = get_object_or_404(PurchaseOrder, pk=data.validated_data["purchase_order"])
+        po = get_object_or_404(PurchaseOrder.objects.visible_to(request.user), pk=data.validated_data["purchase_order"])
         dock = None
         if data.validated_data.get("dock_bin"):
             dock = Bin.objects.filter(warehouse_id=po.warehouse_id, code=data.validated_data["dock_bin"]).first()
@@ -132,7 +133,7 @@ class ReceiptDetail(GenericAPIView):
     serializer_class = ReceiptOutput
 
     def get(self, request, pk):
-        return Response(ReceiptOutput(get_object_or_404(Receipt, pk=pk)).data)
+        return Response(ReceiptOutput(get_object_or_404(receipts_visible_to(request.user), pk=pk)).data)
 
 
 class ReceiptScan(GenericAPIView):
@@ -143,7 +144,7 @@ class ReceiptScan(GenericAPIView):
 
     @extend_schema(request=ScanInput, responses={200: StationReplyOutput, 422: StationReplyOutput})
     def post(self, request, pk):
-        receipt = get_object_or_404(Receipt, pk=pk)
+        receipt = get_object_or_404(receipts_visible_to(request.user), pk=pk)
         data = ScanInput(data=request.data)
         data.is_valid(raise_exception=True)
         code = data.validated_data["code"]
@@ -161,7 +162,7 @@ class ReceiptClose(GenericAPIView):
     def post(self, request, pk):
         data = ReceiptCloseInput(data=request.data)
         data.is_valid(raise_exception=True)
-        receipt = receipt_close(receipt=get_object_or_404(Receipt, pk=pk), actor=request.user, **data.validated_data)
+        receipt = receipt_close(receipt=get_object_or_404(receipts_visible_to(request.user), pk=pk), actor=request.user, **data.validated_data)
         return Response(ReceiptOutput(receipt).data)
 
 
@@ -173,7 +174,7 @@ class PutawayClaim(GenericAPIView):
 
     @extend_schema(request=PutawayClaimInput, responses={200: PutawayTaskOutput, 204: None})
     def post(self, request, code):
-        warehouse = get_object_or_404(Warehouse, code=code)
+        warehouse = get_object_or_404(warehouses_visible_to(request.user), code=code)
         data = PutawayClaimInput(data=request.data)
         data.is_valid(raise_exception=True)
         product = None
@@ -196,7 +197,7 @@ class PutawayTaskScan(GenericAPIView):
 
     @extend_schema(request=ScanInput, responses={200: StationReplyOutput, 422: StationReplyOutput})
     def post(self, request, pk):
-        task = get_object_or_404(PutawayTask, pk=pk)
+        task = get_object_or_404(putaway_tasks_visible_to(request.user), pk=pk)
         data = ScanInput(data=request.data)
         data.is_valid(raise_exception=True)
         code = data.validated_data["code"]
@@ -212,7 +213,7 @@ class PutawayTaskConfirm(GenericAPIView):
 
     @extend_schema(request=PutawayConfirmInput, responses={200: StationReplyOutput, 422: StationReplyOutput})
     def post(self, request, pk):
-        task = get_object_or_404(PutawayTask, pk=pk)
+        task = get_object_or_404(putaway_tasks_visible_to(request.user), pk=pk)
         data = PutawayConfirmInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -235,7 +236,7 @@ class PutawayTaskRelease(GenericAPIView):
 
     @extend_schema(request=None, responses={200: PutawayTaskOutput})
     def post(self, request, pk):
-        task = get_object_or_404(PutawayTask, pk=pk)
+        task = get_object_or_404(putaway_tasks_visible_to(request.user), pk=pk)
         return Response(PutawayTaskOutput(putaway_release(task=task, actor=request.user)).data)
 
 
@@ -263,7 +264,7 @@ class ReceivingExceptionResolve(GenericAPIView):
 
     @extend_schema(request=ExceptionResolveInput, responses={200: ReceivingExceptionOutput})
     def post(self, request, pk):
-        exception = get_object_or_404(ReceivingException.objects.select_related("receipt__purchase_order"), pk=pk)
+        exception = get_object_or_404(receiving_exceptions_visible_to(request.user, ReceivingException.objects.select_related("receipt__purchase_order")), pk=pk)
         data = ExceptionResolveInput(data=request.data)
         data.is_valid(raise_exception=True)
         if data.validated_data.get("sku"):

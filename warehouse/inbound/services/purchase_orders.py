@@ -11,6 +11,7 @@ from django.db import transaction
 from core.csv_import import ImportRejected, ImportReport, RowError, RowInvalid, read_csv_rows
 from core.errors import Conflict, DomainError
 from inventory.models import Merchant, Product
+from inventory.tenancy import actor_in_scope
 from layout.models import Warehouse
 from warehouse.inbound.services.lifecycle import purchase_order_transition
 from warehouse.locks import lock_purchase_order
@@ -135,7 +136,7 @@ def purchase_orders_import(*, source, merchant: Merchant | None = None, actor=No
     with transaction.atomic():
         for line, row in read_csv_rows(source, PO_CSV_COLUMNS):
             try:
-                header = _header(row, merchant)
+                header = _header(row, merchant, actor)
             except RowInvalid as exc:
                 errors.append(RowError(line, str(exc)))
                 continue
@@ -163,7 +164,7 @@ def purchase_orders_import(*, source, merchant: Merchant | None = None, actor=No
     return ImportReport(created=created)
 
 
-def _header(row: dict, merchant: Merchant | None) -> dict:
+def _header(row: dict, merchant: Merchant | None, actor) -> dict:
     code = row["merchant"]
     if merchant is not None and code != merchant.code:
         raise RowInvalid(f"merchant {code!r}: you may only import your own purchase orders")
@@ -173,6 +174,11 @@ def _header(row: dict, merchant: Merchant | None) -> dict:
     warehouse = Warehouse.objects.filter(code=row["warehouse"]).first()
     if warehouse is None:
         raise RowInvalid(f"unknown warehouse {row['warehouse']!r}")
+    # A staff user limited to some merchants and warehouses imports only for those (a system actor is never limited).
+    if not actor_in_scope(actor, merchant_id=found.pk):
+        raise RowInvalid(f"merchant {code!r} is outside your scope")
+    if not actor_in_scope(actor, warehouse_id=warehouse.pk):
+        raise RowInvalid(f"warehouse {row['warehouse']!r} is outside your scope")
     if not row["number"]:
         raise RowInvalid("number is required")
     return {

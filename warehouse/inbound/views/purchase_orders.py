@@ -24,7 +24,7 @@ from warehouse.inbound.services.purchase_orders import (
 from warehouse.inbound.services.putaway import putaway_release
 from warehouse.inbound.services.receiving import exception_resolve, unknown_barcode_map
 from warehouse.models import PurchaseOrder, PutawayTask, ReceivingException
-from warehouse.selectors import dock_to_stock_summary
+from warehouse.selectors import dock_to_stock_summary, putaway_tasks_visible_to, receiving_exceptions_visible_to
 
 
 @area_required("inbound")
@@ -133,7 +133,7 @@ def exception_queue(request):
 @require_POST
 @area_required("inbound_manage")
 def exception_action(request, pk):
-    exception = get_object_or_404(ReceivingException.objects.select_related("receipt__purchase_order"), pk=pk)
+    exception = get_object_or_404(receiving_exceptions_visible_to(request.user, ReceivingException.objects.select_related("receipt__purchase_order")), pk=pk)
     try:
         if request.POST.get("action") == "map":
             product = Product.objects.filter(
@@ -154,7 +154,7 @@ def exception_action(request, pk):
 @area_required("inbound_manage")
 def putaway_task_release(request, pk):
     try:
-        putaway_release(task=get_object_or_404(PutawayTask, pk=pk), actor=request.user)
+        putaway_release(task=get_object_or_404(putaway_tasks_visible_to(request.user), pk=pk), actor=request.user)
         messages.success(request, "task back in the queue")
     except DomainError as exc:
         messages.error(request, exc.message)

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from core.access import area_required
+from inventory.tenancy import warehouses_visible_to
 from layout.models import Warehouse
 from warehouse.inbound.services.putaway import REASON_PROMPT, putaway_station_scan
 from warehouse.models import PutawayTask
@@ -25,14 +26,14 @@ def putaway_index(request):
 
 @area_required("receiving")
 def putaway_station(request, code):
-    warehouse = get_object_or_404(Warehouse, code=code)
+    warehouse = get_object_or_404(warehouses_visible_to(request.user), code=code)
     return _render(request, warehouse, reply=None)
 
 
 @require_POST
 @area_required("receiving")
 def putaway_station_submit(request, code):
-    warehouse = get_object_or_404(Warehouse, code=code)
+    warehouse = get_object_or_404(warehouses_visible_to(request.user), code=code)
     reply = submitted_scan(
         request, station="putaway",
         action=lambda raw: putaway_station_scan(warehouse=warehouse, raw=raw, actor=request.user), warehouse=warehouse,

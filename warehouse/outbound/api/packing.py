@@ -20,7 +20,8 @@ from core import roles
 from core.api_permissions import area_permission
 from core.errors import NotFound, PermissionDenied
 from core.filters import filters_apply
-from layout.models import Bin, Warehouse
+from inventory.tenancy import warehouses_visible_to
+from layout.models import Bin
 from shipping.models import Manifest, Shipment
 from shipping.services.shipments import manifest_close
 from warehouse.api.serializers import ScanInput, StationReplyOutput
@@ -36,7 +37,7 @@ from warehouse.outbound.selectors import pack_reads_for, packs_for_output, shipm
 from warehouse.outbound.services.pack_station import pack_station_scan_step
 from warehouse.outbound.services.packing import pack_release, pack_void
 from warehouse.outbound.services.packing_slips import packing_slip_pdf
-from warehouse.selectors import fulfillments_visible_to, manifests_visible_to, shipments_visible_to
+from warehouse.selectors import fulfillments_visible_to, manifests_visible_to, packs_visible_to, shipments_visible_to
 from warehouse.services.station_scans import StationReply, apply_scan_once
 
 PACKING = area_permission("packing")
@@ -79,7 +80,7 @@ def _manages_packing(user) -> bool:
 
 def _held_or_managed(request: Request, pk: int) -> Pack:
     """The pack, if the caller is packing it or manages the warehouse."""
-    pack = get_object_or_404(_packs(), pk=pk)
+    pack = get_object_or_404(packs_visible_to(request.user, _packs()), pk=pk)
     if pack.packer_id != request.user.pk and not _manages_packing(request.user):
         holder = f"it belongs to {pack.packer.get_username()}" if pack.packer else "it has no packer"
         raise PermissionDenied(f"pack {pack} is not yours: {holder}")
@@ -105,7 +106,7 @@ class PackStationScan(GenericAPIView):
 
     @extend_schema(request=ScanInput, responses={200: StationReplyOutput, 422: StationReplyOutput})
     def post(self, request: Request, code: str, station: str) -> Response:
-        warehouse = get_object_or_404(Warehouse, code=code)
+        warehouse = get_object_or_404(warehouses_visible_to(request.user), code=code)
         pack_bin = get_object_or_404(Bin, warehouse=warehouse, code=station, kind=Bin.Kind.PACK_STATION)
         data = ScanInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -202,7 +203,7 @@ class ManifestClose(GenericAPIView):
     def post(self, request: Request, code: str) -> Response:
         data = ManifestCloseInput(data=request.data)
         data.is_valid(raise_exception=True)
-        manifest = manifest_close(warehouse=get_object_or_404(Warehouse, code=code),
+        manifest = manifest_close(warehouse=get_object_or_404(warehouses_visible_to(request.user), code=code),
                                   carrier=data.validated_data["carrier"], actor=request.user)
         return Response(ManifestOutput(_manifests().get(pk=manifest.pk), context={"request": request}).data,
                         status=status.HTTP_201_CREATED)

@@ -16,8 +16,7 @@ from core.api_permissions import area_permission
 from core.errors import NotFound, PermissionDenied
 from core.filters import filters_apply
 from core.roles import may_use
-from inventory.tenancy import staff_scoped
-from layout.models import Warehouse
+from inventory.tenancy import staff_scoped, warehouses_visible_to
 from warehouse.api.serializers import ScanInput, StationReplyOutput
 from warehouse.models import PickLine, PickSession, Wave
 from warehouse.outbound.api.picking_serializers import (
@@ -40,6 +39,7 @@ from warehouse.outbound.services.picking import (
     pick_session_release,
 )
 from warehouse.outbound.services.waves import wave_plan
+from warehouse.selectors import pick_sessions_visible_to
 from warehouse.services.station_scans import StationReply, apply_scan_once
 
 PICKING_OR_MANAGE = area_permission("picking") | area_permission("picking_manage")
@@ -56,7 +56,7 @@ def _sessions() -> QuerySet[PickSession]:
 
 def _held_or_managed(request: Request, pk: int) -> PickSession:
     """The session, if the caller holds it or manages picking."""
-    session = get_object_or_404(_sessions(), pk=pk)
+    session = get_object_or_404(pick_sessions_visible_to(request.user, _sessions()), pk=pk)
     if session.picker_id != request.user.pk and not may_use(request.user, "picking_manage"):
         holder = f"it belongs to {session.picker.get_username()}" if session.picker else "claim a session first"
         raise PermissionDenied(f"pick session {session} is not yours: {holder}")
@@ -86,7 +86,7 @@ class PickClaim(GenericAPIView):
 
     @extend_schema(request=None, responses={200: PickSessionOutput, 204: None})
     def post(self, request: Request, code: str) -> Response:
-        session = pick_claim_next(warehouse=get_object_or_404(Warehouse, code=code), actor=request.user)
+        session = pick_claim_next(warehouse=get_object_or_404(warehouses_visible_to(request.user), code=code), actor=request.user)
         if session is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(PickSessionOutput(_sessions().get(pk=session.pk)).data)
@@ -109,7 +109,7 @@ class PickSessionScan(GenericAPIView):
 
     @extend_schema(request=ScanInput, responses={200: StationReplyOutput, 422: StationReplyOutput})
     def post(self, request: Request, pk: int) -> Response:
-        session = get_object_or_404(PickSession, pk=pk)
+        session = get_object_or_404(pick_sessions_visible_to(request.user), pk=pk)
         data = ScanInput(data=request.data)
         data.is_valid(raise_exception=True)
         code = data.validated_data["code"]
@@ -127,7 +127,7 @@ class PickSessionConfirm(GenericAPIView):
 
     @extend_schema(request=PickConfirmInput, responses={200: StationReplyOutput, 422: StationReplyOutput})
     def post(self, request: Request, pk: int) -> Response:
-        session = get_object_or_404(PickSession, pk=pk)
+        session = get_object_or_404(pick_sessions_visible_to(request.user), pk=pk)
         data = PickConfirmInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -156,7 +156,7 @@ class PickSessionFailure(GenericAPIView):
 
     @extend_schema(request=PickFailureInput, responses={200: StationReplyOutput, 422: StationReplyOutput})
     def post(self, request: Request, pk: int) -> Response:
-        session = get_object_or_404(PickSession, pk=pk)
+        session = get_object_or_404(pick_sessions_visible_to(request.user), pk=pk)
         data = PickFailureInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -190,7 +190,7 @@ class PickSessionAssign(GenericAPIView):
 
     @extend_schema(request=PickAssignInput, responses={200: PickSessionOutput})
     def post(self, request: Request, pk: int) -> Response:
-        session = get_object_or_404(PickSession, pk=pk)
+        session = get_object_or_404(pick_sessions_visible_to(request.user), pk=pk)
         data = PickAssignInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -216,7 +216,7 @@ class WavePlan(GenericAPIView):
     def post(self, request: Request, code: str) -> Response:
         data = WavePlanInput(data=request.data)
         data.is_valid(raise_exception=True)
-        wave = wave_plan(warehouse=get_object_or_404(Warehouse, code=code), actor=request.user, **data.validated_data)
+        wave = wave_plan(warehouse=get_object_or_404(warehouses_visible_to(request.user), code=code), actor=request.user, **data.validated_data)
         return Response(WaveOutput(_waves().get(pk=wave.pk)).data, status=status.HTTP_201_CREATED)
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core.access import area_required
 from core.errors import DomainError
-from layout.models import Warehouse
+from inventory.tenancy import warehouses_visible_to
 from shipping.models import Shipment
 from shipping.services.shipments import manifest_close
 from warehouse.outbound.services.packing import pack_void
@@ -34,7 +34,7 @@ def manifests(request):
 @require_POST
 @area_required("packing")
 def manifest_close_view(request, code):
-    warehouse = get_object_or_404(Warehouse, code=code)
+    warehouse = get_object_or_404(warehouses_visible_to(request.user), code=code)
     try:
         manifest = manifest_close(warehouse=warehouse, carrier=request.POST.get("carrier", ""), actor=request.user)
         messages.success(request, f"Manifest {manifest} closed: {manifest.shipments.count()} carton(s) shipped")

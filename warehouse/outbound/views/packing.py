@@ -7,7 +7,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from core.access import area_required
-from layout.models import Bin, Warehouse
+from inventory.tenancy import warehouses_visible_to
+from layout.models import Bin
 from orders.models import FulfillmentStatus
 from shipping.models import Shipment
 from warehouse.models import Pack, PickSession, PickSlot
@@ -34,14 +35,14 @@ def pack_index(request):
 
 @area_required("packing")
 def pack_station(request, code, station):
-    warehouse = get_object_or_404(Warehouse, code=code)
+    warehouse = get_object_or_404(warehouses_visible_to(request.user), code=code)
     return _render(request, warehouse, _station(warehouse, station), reply=None)
 
 
 @require_POST
 @area_required("packing")
 def pack_station_submit(request, code, station):
-    warehouse = get_object_or_404(Warehouse, code=code)
+    warehouse = get_object_or_404(warehouses_visible_to(request.user), code=code)
     pack_bin = _station(warehouse, station)
     reply = submitted_scan(request, station="pack",
                            action=lambda raw: pack_station_scan_step(warehouse=warehouse, pack_bin=pack_bin, raw=raw, actor=request.user),

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from core.access import area_required
+from inventory.tenancy import warehouses_visible_to
 from layout.models import Warehouse
 from warehouse.models import PickLine, PickSession
 from warehouse.outbound.selectors import current_line
@@ -25,13 +26,13 @@ def pick_index(request):
 
 @area_required("picking")
 def pick_station(request, code):
-    return _render(request, get_object_or_404(Warehouse, code=code), reply=None)
+    return _render(request, get_object_or_404(warehouses_visible_to(request.user), code=code), reply=None)
 
 
 @require_POST
 @area_required("picking")
 def pick_station_submit(request, code):
-    warehouse = get_object_or_404(Warehouse, code=code)
+    warehouse = get_object_or_404(warehouses_visible_to(request.user), code=code)
     reply = submitted_scan(
         request, station="pick", action=lambda raw: pick_station_scan(warehouse=warehouse, raw=raw, actor=request.user),
         on_refusal=lambda: PickSession.objects.filter(

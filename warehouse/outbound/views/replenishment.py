@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from core.access import area_required
+from inventory.tenancy import warehouses_visible_to
 from layout.models import Warehouse
 from warehouse.models import ReplenishmentTask
 from warehouse.outbound.services.replenishment import replenishment_station_scan
@@ -23,13 +24,13 @@ def replenishment_index(request):
 
 @area_required("picking")
 def replenishment_station(request, code):
-    return _render(request, get_object_or_404(Warehouse, code=code), reply=None)
+    return _render(request, get_object_or_404(warehouses_visible_to(request.user), code=code), reply=None)
 
 
 @require_POST
 @area_required("picking")
 def replenishment_station_submit(request, code):
-    warehouse = get_object_or_404(Warehouse, code=code)
+    warehouse = get_object_or_404(warehouses_visible_to(request.user), code=code)
     reply = submitted_scan(request, station="replenishment",
                            action=lambda raw: replenishment_station_scan(warehouse=warehouse, raw=raw, actor=request.user))
     return _render(request, warehouse, reply=reply)

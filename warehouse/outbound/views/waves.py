@@ -17,13 +17,13 @@ from core.access import area_required
 from core.errors import DomainError
 from core.roles import PICKER
 from inventory.tenancy import warehouses_visible_to
-from layout.models import Warehouse
 from orders.selectors import orders_awaiting_release
 from orders.services.allocation import orders_release_batch
 from warehouse.models import PickLine, PickSession, PickStrategy
 from warehouse.outbound.selectors import wave_candidates
 from warehouse.outbound.services.picking import pick_session_assign, pick_session_release
 from warehouse.outbound.services.waves import WavePlanningError, wave_plan
+from warehouse.selectors import pick_sessions_visible_to
 
 
 @area_required("picking_manage")
@@ -61,7 +61,7 @@ def wave_board(request):
 @require_POST
 @area_required("picking_manage")
 def wave_create(request, code):
-    warehouse = get_object_or_404(Warehouse, code=code)
+    warehouse = get_object_or_404(warehouses_visible_to(request.user), code=code)
     chosen = request.POST.getlist("fulfillment")
     due = (request.POST.get("ship_by_before") or "").strip()
     try:
@@ -85,7 +85,7 @@ def wave_create(request, code):
 @require_POST
 @area_required("picking_manage")
 def release_batch(request, code):
-    warehouse = get_object_or_404(Warehouse, code=code)
+    warehouse = get_object_or_404(warehouses_visible_to(request.user), code=code)
     count = orders_release_batch(actor=request.user, warehouse=warehouse, limit=_int(request.POST.get("limit"), None))
     messages.success(request, f"{count} order(s) released to {warehouse.code}")
     return redirect(_board(warehouse))
@@ -94,7 +94,7 @@ def release_batch(request, code):
 @require_POST
 @area_required("picking_manage")
 def session_action(request, pk):
-    session = get_object_or_404(PickSession.objects.select_related("warehouse"), pk=pk)
+    session = get_object_or_404(pick_sessions_visible_to(request.user, PickSession.objects.select_related("warehouse")), pk=pk)
     try:
         if request.POST.get("action") == "assign":
             if not (request.POST.get("picker") or "").isdigit():
