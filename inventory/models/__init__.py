@@ -3,6 +3,7 @@ from inventory.models.product import PackagingLevel, Product, ProductBarcode, Pr
 from inventory.models.stock import (
     BinStock,
     Condition,
+    InTransitStock,
     Movement,
     MovementKind,
     Reservation,
@@ -16,6 +17,7 @@ __all__ = [
     "BinStock",
     "Condition",
     "DriftFinding",
+    "InTransitStock",
     "LowStockAlert",
     "Merchant",
     "MerchantMembership",

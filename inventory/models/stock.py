@@ -86,6 +86,8 @@ class MovementKind(models.TextChoices):
     CONDITION = "condition", "Change condition"
     RETURN = "return", "Customer return"
     FLUSH = "flush", "Flush"
+    TRANSFER_OUT = "transfer_out", "Transfer out (shipped to another warehouse)"
+    TRANSFER_IN = "transfer_in", "Transfer in (received from another warehouse)"
 
 
 class MovementQuerySet(models.QuerySet):
@@ -169,6 +171,27 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         return f"line {self.order_line_id}: {self.qty} to pick, {self.picked_qty} picked @ {self.warehouse_id}"
+
+
+class InTransitStock(models.Model):
+    """Units shipped from one warehouse to another and not yet received: in neither building's on hand, so
+    neither can sell them; shown as inbound at the destination. Written only by inventory.services."""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="in_transit")
+    from_warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    to_warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="in_transit_inbound")
+    qty = models.IntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product", "from_warehouse", "to_warehouse"], name="in_transit_one_per_route"),
+            models.CheckConstraint(condition=Q(qty__gte=0), name="in_transit_qty_not_negative"),
+            models.CheckConstraint(condition=~Q(from_warehouse=F("to_warehouse")), name="in_transit_two_warehouses"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.qty} x {self.product_id} in transit {self.from_warehouse_id} -> {self.to_warehouse_id}"
 
 
 class StockFlag(models.Model):
