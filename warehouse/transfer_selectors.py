@@ -69,7 +69,7 @@ def transfer_proposals(*, user) -> list[Proposal]:
         rows = by_product[product_id]
         point = {lv.warehouse_id: rules.get((product_id, lv.warehouse_id), lv.product.reorder_point or 0) for lv in rows}
         for short in rows:
-            demand = max(short.allocated - (short.on_hand - short.unavailable), 0) + backordered.get(product_id, 0)
+            demand = short.allocated + backordered.get(product_id, 0)
             if short.available > point[short.warehouse_id] or demand <= 0:
                 continue
             donors = sorted((lv for lv in rows if lv.pk != short.pk and lv.available > point[lv.warehouse_id]),
@@ -78,7 +78,7 @@ def transfer_proposals(*, user) -> list[Proposal]:
                 continue
             donor = donors[0]
             surplus = donor.available - point[donor.warehouse_id]
-            need = max(demand, point[short.warehouse_id] - short.available, 1)
+            need = max(point[short.warehouse_id] - short.available, backordered.get(product_id, 0), 1)
             proposals.append(Proposal(
                 product=short.product, to_warehouse=short.warehouse, from_warehouse=donor.warehouse,
                 short_available=short.available, demand=demand, donor_available=donor.available,
