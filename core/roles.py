@@ -53,6 +53,8 @@ AREAS: dict[str, frozenset[str]] = {
     "returns_flush": frozenset({WAREHOUSE_MANAGER, INVENTORY_CONTROLLER, OPS_MANAGER}),
     "inventory": frozenset({INVENTORY_CONTROLLER, WAREHOUSE_MANAGER, OPS_MANAGER}),
     "inventory_adjust": frozenset({INVENTORY_CONTROLLER, WAREHOUSE_MANAGER}),
+    # Transfers between warehouses: plan, release, pick, ship and receive them; imbalance proposals.
+    "transfers": frozenset({WAREHOUSE_MANAGER, INVENTORY_CONTROLLER, OPS_MANAGER}),
     "layout": frozenset({WAREHOUSE_MANAGER}),
     "dashboards": frozenset({OPS_MANAGER, WAREHOUSE_MANAGER}),
     # The audit log: who adjusted stock, held or cancelled orders, flushed, changed roles or rotated secrets.

@@ -1,7 +1,7 @@
 """Every row lock the IMS takes, in one place.
 
 Order, always: StockLevel rows (by primary key), then BinStock rows by primary key, then Reservation
-rows. A use case that touches one (product, warehouse) locks its StockLevel first; one that touches
+rows, then InTransitStock rows. A use case that touches one (product, warehouse) locks its StockLevel first; one that touches
 several locks them all at once through `lock_stock_levels`, sorted, before it changes anything.
 
 Every lock is FOR NO KEY UPDATE on the row itself (`of=("self",)`, `no_key=True`): it still queues
@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from inventory.models import BinStock, Reservation, StockFlag, StockLevel
+from inventory.models import BinStock, InTransitStock, Reservation, StockFlag, StockLevel
 
 
 def _for_update(queryset: QuerySet) -> QuerySet:
@@ -83,3 +83,14 @@ def lock_kit_work_order(work_order_id: int):
     from inventory.models import KitWorkOrder
 
     return _for_update(KitWorkOrder.objects.filter(pk=work_order_id)).select_related("kit", "warehouse", "merchant").get()
+
+
+def lock_or_create_in_transit(*, product_id: int, from_warehouse_id: int, to_warehouse_id: int) -> InTransitStock:
+    """Taken last, after the level, bin and reservation rows of the use case."""
+    InTransitStock.objects.bulk_create(
+        [InTransitStock(product_id=product_id, from_warehouse_id=from_warehouse_id, to_warehouse_id=to_warehouse_id)],
+        ignore_conflicts=True,
+    )
+    return _for_update(InTransitStock.objects.filter(
+        product_id=product_id, from_warehouse_id=from_warehouse_id, to_warehouse_id=to_warehouse_id,
+    )).get()

@@ -26,9 +26,17 @@ def product_by_barcode(*, merchant: Merchant, gtin: str) -> Product | None:
 
 
 def stock_by_warehouse(product: Product) -> QuerySet:
-    from inventory.models import StockLevel
+    from django.db.models import IntegerField, OuterRef, Subquery, Sum, Value
+    from django.db.models.functions import Coalesce
 
-    return StockLevel.objects.filter(product=product).select_related("warehouse").order_by("warehouse__code")
+    from inventory.models import InTransitStock, StockLevel
+
+    # Units shipped to the building by a transfer and not yet received: inbound there, available nowhere.
+    inbound = (InTransitStock.objects.filter(product=OuterRef("product_id"), to_warehouse=OuterRef("warehouse_id"))
+               .order_by().values("to_warehouse").annotate(n=Sum("qty")).values("n"))
+    return (StockLevel.objects.filter(product=product).select_related("warehouse")
+            .annotate(in_transit_inbound=Coalesce(Subquery(inbound, output_field=IntegerField()), Value(0)))
+            .order_by("warehouse__code"))
 
 
 def stock_by_bin(product: Product, *, warehouse=None) -> QuerySet:

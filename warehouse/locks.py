@@ -18,7 +18,16 @@ from collections.abc import Iterable
 from django.db import connection
 from django.db.models import Model, QuerySet
 
-from warehouse.models import CountTask, Discrepancy, PurchaseOrder, PurchaseOrderLine, PutawayTask, Receipt
+from warehouse.models import (
+    CountTask,
+    Discrepancy,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PutawayTask,
+    Receipt,
+    TransferLine,
+    TransferOrder,
+)
 
 
 def _for_update(queryset: QuerySet, related: Iterable[str] = ()) -> QuerySet:
@@ -78,3 +87,12 @@ def lock_bin_for_putaway(bin_id: int) -> None:
 def claim_count_task(queue: QuerySet[CountTask]) -> CountTask | None:
     """The first count of `queue` nobody else holds (SKIP LOCKED): two counters never claim the same one."""
     return queue.select_for_update(of=("self",), no_key=True, skip_locked=True).first()
+
+
+def lock_transfer(transfer_id: int, *, related: Iterable[str] = ()) -> TransferOrder:
+    """A transfer before its lines, its lines (by pk) before any stock row."""
+    return _lock(TransferOrder, transfer_id, related)
+
+
+def lock_transfer_lines(transfer_id: int) -> list[TransferLine]:
+    return list(_for_update(TransferLine.objects.filter(transfer_id=transfer_id).order_by("pk"), ("product",)))

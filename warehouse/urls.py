@@ -4,7 +4,7 @@ from warehouse.control.views import counts, discrepancies
 from warehouse.inbound.views import purchase_orders as inbound
 from warehouse.inbound.views import putaway, receiving
 from warehouse.outbound.views import manifests, packing, picking, recalls, replenishment, waves
-from warehouse.views import layout
+from warehouse.views import layout, transfers
 
 app_name = "warehouse"
 urlpatterns = [
@@ -17,6 +17,12 @@ urlpatterns = [
     path("inbound/putaway-tasks/<int:pk>/release/", inbound.putaway_task_release, name="putaway_task_release"),
     path("inbound/<int:pk>/", inbound.po_detail, name="po_detail"),
     path("inbound/<int:pk>/cancel/", inbound.po_cancel, name="po_cancel"),
+    path("transfers/", transfers.transfer_list, name="transfer_list"),
+    path("transfers/new/", transfers.transfer_create_page, name="transfer_create"),
+    path("transfers/proposals/", transfers.transfer_proposal_list, name="transfer_proposals"),
+    path("transfers/proposals/draft/", transfers.transfer_propose, name="transfer_propose"),
+    path("transfers/<int:pk>/", transfers.transfer_detail, name="transfer_detail"),
+    path("transfers/<int:pk>/action/", transfers.transfer_action, name="transfer_action"),
     path("receiving/", receiving.receiving_station, name="receiving_station"),
     path("receiving/scan/", receiving.receiving_station_submit, name="receiving_submit"),
     path("putaway/", putaway.putaway_index, name="putaway_index"),

@@ -3,18 +3,20 @@ from inventory.models.kits import (
     KitWorkOrder,
     KitWorkOrderLine,
     KitWorkOrderStatus,
-    kit_reservation_line_id,
 )
 from inventory.models.monitoring import AvailabilityChange, DriftFinding, LowStockAlert, ReorderRule
 from inventory.models.product import PackagingLevel, Product, ProductBarcode, ProductPackaging
 from inventory.models.stock import (
     BinStock,
     Condition,
+    InTransitStock,
     Movement,
     MovementKind,
     Reservation,
     StockFlag,
     StockLevel,
+    kit_reservation_line_id,
+    transfer_reservation_line_id,
 )
 from inventory.models.tenancy import Merchant, MerchantMembership, MerchantScopedQuerySet, StaffScope
 
@@ -24,6 +26,7 @@ __all__ = [
     "BundleComponent",
     "Condition",
     "DriftFinding",
+    "InTransitStock",
     "KitWorkOrder",
     "KitWorkOrderLine",
     "KitWorkOrderStatus",
@@ -43,4 +46,5 @@ __all__ = [
     "StockFlag",
     "StockLevel",
     "kit_reservation_line_id",
+    "transfer_reservation_line_id",
 ]

@@ -15,15 +15,9 @@ from django.db import models
 from django.db.models import Q
 
 from inventory.models.product import Product
+from inventory.models.stock import kit_reservation_line_id
 from inventory.models.tenancy import Merchant, MerchantScopedQuerySet
 from layout.models import Bin, Warehouse
-
-# A work order's component reservations live in the Reservation table (so the allocated counters and the
-# drift check keep adding up) under the negated id of the work-order line: order lines have positive ids.
-
-
-def kit_reservation_line_id(line_id: int) -> int:
-    return -line_id
 
 
 class BundleComponent(models.Model):

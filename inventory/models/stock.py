@@ -88,6 +88,8 @@ class MovementKind(models.TextChoices):
     FLUSH = "flush", "Flush"
     KIT_CONSUME = "kit_consume", "Consumed into a kit"
     KIT_PRODUCE = "kit_produce", "Kit assembled"
+    TRANSFER_OUT = "transfer_out", "Transfer out (shipped to another warehouse)"
+    TRANSFER_IN = "transfer_in", "Transfer in (received from another warehouse)"
 
 
 class MovementQuerySet(models.QuerySet):
@@ -135,6 +137,21 @@ class Movement(models.Model):
         raise TypeError("the stock ledger is append-only")
 
 
+# Reservations that are not for an order line (kit work orders, transfers) share the Reservation table, so the
+# allocated counters and the drift check keep adding up, under negative keys: order lines have positive ids. The
+# two kinds split the negative keys (kit lines even, transfer lines odd) so they can never meet on one row.
+def kit_reservation_line_id(line_id: int) -> int:
+    if line_id <= 0:
+        raise ValueError("a kit work-order line id is positive")
+    return -2 * line_id
+
+
+def transfer_reservation_line_id(line_id: int) -> int:
+    if line_id <= 0:
+        raise ValueError("a transfer line id is positive")
+    return -2 * line_id + 1
+
+
 class Reservation(models.Model):
     """Units of a warehouse's stock promised to an order line.
 
@@ -171,6 +188,27 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         return f"line {self.order_line_id}: {self.qty} to pick, {self.picked_qty} picked @ {self.warehouse_id}"
+
+
+class InTransitStock(models.Model):
+    """Units shipped from one warehouse to another and not yet received: in neither building's on hand, so
+    neither can sell them; shown as inbound at the destination. Written only by inventory.services."""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="in_transit")
+    from_warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    to_warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="in_transit_inbound")
+    qty = models.IntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product", "from_warehouse", "to_warehouse"], name="in_transit_one_per_route"),
+            models.CheckConstraint(condition=Q(qty__gte=0), name="in_transit_qty_not_negative"),
+            models.CheckConstraint(condition=~Q(from_warehouse=F("to_warehouse")), name="in_transit_two_warehouses"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.qty} x {self.product_id} in transit {self.from_warehouse_id} -> {self.to_warehouse_id}"
 
 
 class StockFlag(models.Model):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from warehouse.api import views
+from warehouse.api import transfers, views
 from warehouse.control.api import counts
 from warehouse.control.api import views as control
 from warehouse.inbound.api import views as inbound
@@ -15,6 +15,10 @@ urlpatterns = [
     path("warehouses/<slug:code>/waves/", picking.WavePlan.as_view(), name="api-wave-plan"),
     path("warehouses/<slug:code>/pack-stations/<slug:station>/scans/", packing.PackStationScan.as_view(), name="api-pack-station-scan"),
     path("warehouses/<slug:code>/manifests/", packing.ManifestClose.as_view(), name="api-manifest-close"),
+    path("transfers/", transfers.TransferList.as_view(), name="api-transfer-list"),
+    path("transfers/<int:pk>/", transfers.TransferDetail.as_view(), name="api-transfer-detail"),
+    path("transfers/<int:pk>/release/", transfers.TransferRelease.as_view(), name="api-transfer-release"),
+    path("transfers/<int:pk>/cancel/", transfers.TransferCancel.as_view(), name="api-transfer-cancel"),
     path("purchase-orders/", inbound.PurchaseOrderList.as_view(), name="api-po-list"),
     path("purchase-orders/csv/", inbound.PurchaseOrderCsvUpload.as_view(), name="api-po-csv"),
     path("purchase-orders/<int:pk>/", inbound.PurchaseOrderDetail.as_view(), name="api-po-detail"),

@@ -29,6 +29,7 @@ from warehouse.models.recall import LotRecall
 from warehouse.models.replenishment import PickFace, ReplenishmentReason, ReplenishmentTask
 from warehouse.models.scans import StationScan
 from warehouse.models.serials import SerialUnit
+from warehouse.models.transfers import TransferLine, TransferOrder, TransferStatus
 
 __all__ = [
     "AsnCarton",
@@ -64,5 +65,8 @@ __all__ = [
     "ReplenishmentTask",
     "SerialUnit",
     "StationScan",
+    "TransferLine",
+    "TransferOrder",
+    "TransferStatus",
     "Wave",
 ]
