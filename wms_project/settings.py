@@ -108,6 +108,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation",
             ],
+            # One date and time format everywhere (core/timefmt.py): local_dt, local_date, local_time, iso_dt.
+            "builtins": ["core.templatetags.timefmt"],
         },
     },
 ]

@@ -10,6 +10,7 @@ from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from core import timefmt
 from core.access import area_required
 from ops.selectors import (
     discrepancies_by_age,
@@ -94,7 +95,7 @@ def _cell(value) -> str:
     if value is None:
         return ""
     if hasattr(value, "isoformat"):
-        return value.isoformat()
+        return timefmt.iso_dt(value)
     text = str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _numeric(text) else text
 

@@ -160,7 +160,7 @@ class ServiceLevelEditInput(serializers.Serializer):
 
 
 class CancelInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, required=False, default="cancelled over the API")
+    reason = serializers.CharField(max_length=500, help_text="Why: required (400 without one), kept on the order's timeline")
 
 
 MANUAL_HOLD_CHOICES = [(k.value, HoldKind(k).label) for k in MANUAL_KINDS]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from core.access import area_required
 from core.csv_import import ImportRejected
 from core.errors import DomainError
+from core.reasons import clean_reason
 from inventory.models import Merchant
 from inventory.selectors import merchant_of
 from inventory.tenancy import staff_scoped
@@ -95,7 +96,7 @@ def order_action(request, pk):
     action, reason = request.POST.get("action"), request.POST.get("reason", "").strip()
     try:
         if action == "cancel":
-            order = order_cancel(order=order, actor=request.user, reason=reason or "cancelled by customer service")
+            order = order_cancel(order=order, actor=request.user, reason=clean_reason(reason))
             if order.status != Order.Status.CANCELLED:
                 messages.success(request, "cancel requested: the warehouse is stopping its work; "
                                           "the order is cancelled when it reports back")

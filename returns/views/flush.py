@@ -10,6 +10,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core import timefmt
 from core.access import area_required
 from core.errors import DomainError
 from inventory.models import BinStock
@@ -43,7 +44,7 @@ def flush_csv_response(batch: FlushBatch) -> StreamingHttpResponse:
             yield writer.writerow([batch.pk, batch.warehouse.code, batch.status, line.product.sku, line.product.merchant.code,
                                    line.bin.code, line.condition, line.disposition, line.qty, line.unit_cost,
                                    line.value_written_off, batch.approved_by.username if batch.approved_by else "",
-                                   batch.executed_at.isoformat() if batch.executed_at else ""])
+                                   timefmt.iso_dt(batch.executed_at)])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="flush-{batch.pk}.csv"'

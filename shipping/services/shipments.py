@@ -21,10 +21,12 @@ from django.utils import timezone
 
 from core.actors import actor_label
 from core.errors import Conflict, DomainError
+from core.reasons import clean_reason
 from inventory.models import Product, Reservation
 from inventory.services.reservations import stock_ship
 from orders.models import FulfillmentOrder
 from orders.services.shipment_events import order_mark_shipped
+from orders.services.timeline import order_event
 from shipping.carrier_accounts import carrier_named, carriers_for
 from shipping.carriers.base import CustomsItem, Label, Parcel, is_international
 from shipping.exceptions import VoidRefused
@@ -153,20 +155,26 @@ def shipment_cancel(*, shipment: Shipment, actor, reason: str) -> Shipment:
 
 # --- voids -------------------------------------------------------------------------------------------------
 
-def shipment_void(*, shipment: Shipment, actor) -> Shipment:
+def shipment_void(*, shipment: Shipment, actor, reason: str) -> Shipment:
     """Before the manifest closes a label can be voided (the postage refunded). Talks to the carrier: call it
-    with no transaction open. The intent is recorded (voiding), the carrier asked, the answer recorded: voided,
-    or labelled again with the carrier's reason in `problem` and `VoidRefused` raised."""
-    shipment = _void_begin(shipment.pk, actor)
+    with no transaction open. The intent is recorded (voiding, with its reason on the order's timeline), the
+    carrier asked, the answer recorded: voided, or labelled again with the carrier's reason in `problem` and
+    `VoidRefused` raised."""
+    reason = clean_reason(reason)
+    shipment = _void_begin(shipment.pk, actor, reason)
     return shipment_void_finish(shipment=shipment, actor=actor)
 
 
 @transaction.atomic
-def _void_begin(shipment_id: int, actor) -> Shipment:
+def _void_begin(shipment_id: int, actor, reason: str) -> Shipment:
     shipment = _locked(shipment_id)
     if shipment.status not in (S.LABELLED, S.VOIDING):
         raise VoidRefused(f"{shipment} is {shipment.get_status_display().lower()}: only a label not yet collected can be voided")
-    shipment_transition(shipment=shipment, to=S.VOIDING, actor=actor, reason="void asked")
+    if shipment.status == S.LABELLED:
+        order_event(order=shipment.fulfillment_order.order, kind="label_void", actor=actor,
+                    message=f"Label {shipment.carrier} {shipment.tracking_number} void asked: {reason}",
+                    shipment=shipment.pk, reason=reason)
+    shipment_transition(shipment=shipment, to=S.VOIDING, actor=actor, reason=f"void asked: {reason}")
     return shipment
 
 

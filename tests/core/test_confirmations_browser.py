@@ -19,6 +19,7 @@ def test_cancelling_a_po_asks_first(live_server, page):
     manager.save()
     login(page, live_server.url, manager.username, "ask-pass-1")
     page.goto(f"{live_server.url}/warehouse/inbound/{po.pk}/")
+    page.get_by_label("Reason").fill("supplier withdrew the order")
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     page.get_by_role("button", name="Cancel this PO").click()
@@ -30,4 +31,4 @@ def test_cancelling_a_po_asks_first(live_server, page):
     page.get_by_role("button", name="Cancel this PO").click()
     page.wait_for_load_state("networkidle")
     po.refresh_from_db()
-    assert po.status == PurchaseOrder.Status.CANCELLED
+    assert po.status == PurchaseOrder.Status.CANCELLED and po.cancel_reason == "supplier withdrew the order"

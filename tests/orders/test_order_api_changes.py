@@ -189,10 +189,10 @@ def test_cancel_with_warehouse_work_is_202_until_the_warehouse_reports_then_200(
     assert first.status_code == 202 and first.json()["status"] != "cancelled"
     assert first.json()["timeline"][-1]["kind"] == "cancel_requested"
     before = snapshot(order)
-    again = post(client_of, order, "cancel/", {})
+    again = post(client_of, order, "cancel/", {"reason": "fraud"})
     assert again.status_code == 202 and snapshot(order) == before
     warehouse_acts_on_cancels(order)
-    done = post(client_of, order, "cancel/", {})
+    done = post(client_of, order, "cancel/", {"reason": "fraud"})
     assert done.status_code == 200 and done.json()["status"] == "cancelled"
 
 
@@ -298,8 +298,40 @@ def test_hostile_bodies_are_400_never_500_and_change_nothing(client_of, site, ac
     order = released(site, [(site.shirt, 1)])
     before = snapshot(order)
     response = post(client_of, order, action, data)
-    if action == "cancel/" and data is None:  # no body: the default reason, and the order is cancelled
-        assert response.status_code == 200
-        return
     assert response.status_code == 400, response.json()
     assert snapshot(order) == before
+
+
+@pytest.mark.parametrize("data", [{}, {"reason": "   "}, {"reason": "r" * 501}, {"reason": "a\x00b"}])
+def test_cancelling_needs_a_reason_over_the_api_and_the_page(client, client_of, site, data):
+    from django.urls import reverse
+
+    order = released(site, [(site.shirt, 1)])
+    before = snapshot(order)
+    response = post(client_of, order, "cancel/", data)
+    assert response.status_code == 400 and "reason" in response.json(), response.json()
+    client.force_login(UserFactory(role=roles.CUSTOMER_SERVICE))
+    page = client.post(reverse("orders:order_action", args=[order.pk]), {"action": "cancel", **data}, follow=True)
+    assert page.status_code == 200 and "reason" in page.content.decode()
+    assert snapshot(order) == before and Order.objects.get(pk=order.pk).status != Order.Status.CANCELLED
+
+
+def test_a_cancel_reason_is_on_the_order_timeline(client, site):
+    from django.urls import reverse
+
+    order = released(site, [(site.shirt, 1)])
+    client.force_login(UserFactory(role=roles.CUSTOMER_SERVICE))
+    page = client.post(reverse("orders:order_action", args=[order.pk]),
+                       {"action": "cancel", "reason": "customer ordered twice"}, follow=True)
+    assert "customer ordered twice" in page.content.decode()
+    assert OrderEvent.objects.filter(order=order, message__contains="customer ordered twice").exists()
+
+
+def test_a_role_without_orders_may_not_cancel_on_the_page(client, site):
+    from django.urls import reverse
+
+    order = released(site, [(site.shirt, 1)])
+    before = snapshot(order)
+    client.force_login(UserFactory(role=roles.PICKER))
+    response = client.post(reverse("orders:order_action", args=[order.pk]), {"action": "cancel", "reason": "nope"})
+    assert response.status_code == 403 and snapshot(order) == before

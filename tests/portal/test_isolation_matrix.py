@@ -58,7 +58,6 @@ MERCHANT_RESOURCES = [
     # pages
     Probe("inventory:product_stock", {"pk": "b.product.pk"}),
     Probe("warehouse:po_detail", {"pk": "b.po.pk"}),
-    Probe("warehouse:po_cancel", {"pk": "b.po.pk"}, method="post"),
     Probe("orders:order_detail", {"pk": "b.order.pk"}),
     Probe("returns:rma_detail", {"pk": "b.rma.pk"}),
     Probe("returns:rma_action", {"pk": "b.rma.pk", "action": "cancel"}, method="post"),
@@ -110,6 +109,7 @@ MERCHANT_RESOURCES = [
 # Staff-only URLs with an id (documents of the floor: labels, packing slips, manifests; station work): a merchant is
 # refused whatever the id, so B's id and a missing id get the same 403 or 404.
 STAFF_ONLY = [
+    Probe("warehouse:po_cancel", {"pk": "b.po.pk"}, method="post", data={"reason": "x"}),  # inbound managers only
     Probe("warehouse:packing_slip", {"pk": "b.fulfillment.pk"}),
     Probe("inventory:kit_work_order_detail", {"pk": "b.order.pk"}),
     Probe("inventory:kit_work_order_action", {"pk": "b.order.pk", "action": "cancel"}, method="post"),

@@ -225,7 +225,7 @@ def test_labelled_at_a_pack_station_the_label_is_voided_at_the_carrier_and_units
 def test_packed_at_a_station_after_a_voided_label_units_go_back_from_the_station(ps, agent, packer):
     shirt = product(ps)
     order, pack = labelled(ps, packer, [(shirt, 1)])
-    pack_void(shipment=Shipment.objects.get(), actor=ps.manager)
+    pack_void(shipment=Shipment.objects.get(), actor=ps.manager, reason="relabel")
     assert the_fulfillment(order).status == FulfillmentOrder.Status.PICKING and stock_of(shirt) == {"PACK-1": 1}
 
     order_cancel(order=order, actor=agent, reason="too slow")

@@ -154,7 +154,7 @@ def test_a_void_the_carrier_does_not_take_leaves_the_label_valid_and_says_why(cl
     peer.refuse_refunds, peer.down = failure == "refused", failure == "down"
 
     with pytest.raises(VoidRefused, match="the label is still valid"):
-        pack_void(shipment=shipment, actor=ps.manager)
+        pack_void(shipment=shipment, actor=ps.manager, reason="relabel")
 
     shipment.refresh_from_db()
     assert shipment.status == S.LABELLED and shipment.voided_at is None
@@ -166,7 +166,7 @@ def test_a_void_the_carrier_does_not_take_leaves_the_label_valid_and_says_why(cl
     assert shipment.problem in client.get("/warehouse/manifests/").content.decode()
 
     peer.refuse_refunds = peer.down = False
-    pack_void(shipment=shipment, actor=ps.manager)
+    pack_void(shipment=shipment, actor=ps.manager, reason="relabel")
     assert set(Shipment.objects.values_list("status", flat=True)) == {S.VOIDED}
     assert sorted(r["tracking_code"] for r in peer.refunds if r["status"] == "submitted") == sorted(
         Shipment.objects.values_list("tracking_number", flat=True))

@@ -133,7 +133,7 @@ def test_voiding_a_label_before_the_manifest_returns_the_order_to_pack(ps, packe
     pack_scan(pack=pack, raw=shirt.sku, actor=packer)
     pack_scan(pack=pack, raw="CMD:DONE", actor=packer)
     shipment = Shipment.objects.get()
-    pack_void(shipment=shipment, actor=ps.manager)
+    pack_void(shipment=shipment, actor=ps.manager, reason="relabel")
     shipment.refresh_from_db()
     assert shipment.status == Shipment.Status.VOIDED
     assert FulfillmentOrder.objects.get(order=order).status == FulfillmentOrder.Status.PICKING
@@ -146,7 +146,7 @@ def test_voiding_a_label_before_the_manifest_returns_the_order_to_pack(ps, packe
     carrier = Shipment.objects.get(status="labelled").carrier
     manifest_close(warehouse=ps.warehouse, carrier=carrier, actor=ps.manager)
     with pytest.raises(Exception, match="only a label not yet collected"):
-        shipment_void(shipment=Shipment.objects.get(status="shipped"), actor=ps.manager)
+        shipment_void(shipment=Shipment.objects.get(status="shipped"), actor=ps.manager, reason="relabel")
     assert OutboxMessage.objects.filter(order=order).count() == 0  # API orders have no storefront to tell
     assert_stock_invariants()
 

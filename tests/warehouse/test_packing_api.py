@@ -157,15 +157,21 @@ def test_voiding_a_label_returns_the_order_to_pack_and_the_manifest_ships_it(api
     shipment = Shipment.objects.get()
     fulfillment = FulfillmentOrder.objects.get(order=order)
 
-    voided = api_client.post(f"/api/v1/shipments/{shipment.pk}/void/", {}, format="json")
+    for bad in ({}, {"reason": "  "}, {"reason": "r" * 501}, {"reason": "a\x00b"}):
+        refused = api_client.post(f"/api/v1/shipments/{shipment.pk}/void/", bad, format="json")
+        assert refused.status_code == 400 and "reason" in refused.json(), (bad, refused.content)
+    assert Shipment.objects.get().status == Shipment.Status.LABELLED and not order.events.filter(kind="label_void").exists()
+
+    voided = api_client.post(f"/api/v1/shipments/{shipment.pk}/void/", {"reason": "wrong address on the label"}, format="json")
 
     assert voided.status_code == 200, voided.content
     assert (voided.json()["status"], voided.json()["tracking_number"]) == ("voided", shipment.tracking_number)
     assert voided.json()["voided_at"]
+    assert order.events.get(kind="label_void").message.endswith("void asked: wrong address on the label")
     fulfillment.refresh_from_db()
     assert fulfillment.status == FulfillmentOrder.Status.PICKING
     assert Pack.objects.get(pk=first_pack).status == Pack.Status.CANCELLED
-    twice = api_client.post(f"/api/v1/shipments/{shipment.pk}/void/", {}, format="json")
+    twice = api_client.post(f"/api/v1/shipments/{shipment.pk}/void/", {"reason": "wrong address on the label"}, format="json")
     assert twice.status_code == 409 and "only a label not yet collected can be voided" in twice.json()["detail"]
 
     again = ok(scan(api_client, ps, order.order_number))
@@ -213,7 +219,7 @@ def test_voiding_a_label_returns_the_order_to_pack_and_the_manifest_ships_it(api
     listed = api_client.get(f"/api/v1/manifests/?warehouse={code}").json()
     assert [(m["id"], m["shipments"]) for m in listed["results"]] == [(manifest.pk, 1)]
     assert api_client.get("/api/v1/manifests/?warehouse=ELSEWHERE").json()["count"] == 0
-    shipped = api_client.post(f"/api/v1/shipments/{label.pk}/void/", {}, format="json")
+    shipped = api_client.post(f"/api/v1/shipments/{label.pk}/void/", {"reason": "wrong address on the label"}, format="json")
     assert shipped.status_code == 409
     assert shipped.json()["detail"] == f"{label} is shipped: only a label not yet collected can be voided"
     assert FulfillmentOrder.objects.get(pk=fulfillment.pk).status == FulfillmentOrder.Status.SHIPPED
@@ -304,7 +310,7 @@ def test_merchants_pickers_and_other_roles_are_refused_everywhere(api_client, ps
         api_client.get("/api/v1/shipments/?status=labelled"),
         api_client.get(f"/api/v1/shipments/{shipment.pk}/label.pdf"),
         api_client.get(f"/api/v1/shipments/{shipment.pk}/label.zpl"),
-        api_client.post(f"/api/v1/shipments/{shipment.pk}/void/", {}, format="json"),
+        api_client.post(f"/api/v1/shipments/{shipment.pk}/void/", {"reason": "wrong address on the label"}, format="json"),
         api_client.post(f"/api/v1/warehouses/{code}/manifests/", {"carrier": shipment.carrier}, format="json"),
         api_client.get("/api/v1/manifests/"),
         api_client.get(f"/api/v1/manifests/{manifest.pk}.pdf"),

@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from core import roles
+from core.errors import DomainError
 from inventory.models import BinStock, Movement, Reservation, StockLevel
 from orders.models import FulfillmentOrder, Order
 from tests.factories import UserFactory
@@ -161,9 +162,14 @@ def test_a_released_session_keeps_its_picks_and_a_manager_can_hand_it_to_another
     session = planned_and_claimed(ps)
     scan(session, "BIN:A-01-01-A", ps)
     scan(session, shirt.sku, ps)
-    pick_session_release(session=session, actor=ps.manager)
+    with pytest.raises(DomainError, match="a reason is required"):
+        pick_session_release(session=session, actor=ps.manager)
+    session.refresh_from_db()
+    assert session.status == PickSession.Status.CLAIMED and session.picker is not None
+    pick_session_release(session=session, actor=ps.manager, reason="picker went home sick")
     session.refresh_from_db()
     assert session.status == PickSession.Status.OPEN and session.picker is None
+    assert (session.release_reason, session.released_by) == ("picker went home sick", ps.manager.username)
     other = UserFactory(role=roles.PICKER)
     pick_session_assign(session=session, picker=other, actor=ps.manager)
     with pytest.raises(PickRefused, match="belongs to"):

@@ -267,9 +267,13 @@ def test_release_back_to_the_queue_and_a_manager_assigns_a_picker(api_client, ps
     api_client.force_authenticate(ops)
     assert api_client.get(f"/api/v1/pick-sessions/{sid}/").json()["picker"] == ps.picker.username
     assert api_client.post(f"/api/v1/warehouses/{ps.warehouse.code}/picking/claim/", {}, format="json").status_code == 403
-    freed = api_client.post(f"/api/v1/pick-sessions/{sid}/release/", {}, format="json")
-    assert freed.json()["status"] == "open"
-    again = api_client.post(f"/api/v1/pick-sessions/{sid}/release/", {}, format="json")
+    for bad in ({}, {"reason": " "}, {"reason": "r" * 501}, {"reason": "a\x00b"}):
+        refused = api_client.post(f"/api/v1/pick-sessions/{sid}/release/", bad, format="json")
+        assert refused.status_code == 400 and "reason" in refused.content.decode(), (bad, refused.content)
+    assert PickSession.objects.get(pk=sid).picker == ps.picker
+    freed = api_client.post(f"/api/v1/pick-sessions/{sid}/release/", {"reason": "picker left the shift"}, format="json")
+    assert freed.json()["status"] == "open" and freed.json()["release_reason"] == "picker left the shift"
+    again = api_client.post(f"/api/v1/pick-sessions/{sid}/release/", {"reason": "twice"}, format="json")
     assert again.status_code == 409 and "not being picked" in again.json()["detail"]
 
     other = UserFactory(role=roles.PICKER)

@@ -83,9 +83,14 @@ def test_a_manager_plans_a_wave_by_hand_and_reassigns_an_abandoned_session(clien
     client.post(reverse("warehouse:pick_session_action", args=[session.pk]), {"action": "assign", "picker": other.pk})
     session.refresh_from_db()
     assert session.picker == other
-    client.post(reverse("warehouse:pick_session_action", args=[session.pk]))
+    blank = client.post(reverse("warehouse:pick_session_action", args=[session.pk]), {"reason": " "}, follow=True)
+    assert "a reason is required" in blank.content.decode()
     session.refresh_from_db()
-    assert session.status == PickSession.Status.OPEN
+    assert session.status == PickSession.Status.CLAIMED
+    board = client.post(reverse("warehouse:pick_session_action", args=[session.pk]), {"reason": "cart broke down"}, follow=True)
+    session.refresh_from_db()
+    assert session.status == PickSession.Status.OPEN and session.release_reason == "cart broke down"
+    assert "cart broke down" in board.content.decode()
 
 
 def test_the_discrepancy_queue_shows_history_and_resolves(client):

@@ -42,6 +42,10 @@ class PurchaseOrder(models.Model):
     allow_unexpected = models.BooleanField(default=True, help_text="Receive SKUs the document does not list")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who cancelled it, when and why (a cancel always gives its reason).
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.CharField(max_length=150, blank=True)
+    cancel_reason = models.CharField(max_length=500, blank=True)
 
     objects = MerchantScopedQuerySet.as_manager()
 

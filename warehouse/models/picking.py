@@ -68,6 +68,10 @@ class PickSession(models.Model):
     last_activity_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The last time a manager took it from its picker: when, who and why (a picker giving it back needs no reason).
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.CharField(max_length=150, blank=True)
+    release_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-priority", "ship_by", "id"]

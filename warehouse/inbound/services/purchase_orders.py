@@ -7,9 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
+from core.actors import actor_label
 from core.csv_import import ImportRejected, ImportReport, RowError, RowInvalid, read_csv_rows
 from core.errors import Conflict, DomainError
+from core.reasons import clean_reason
 from inventory.models import Merchant, Product
 from inventory.tenancy import actor_in_scope
 from layout.models import Warehouse
@@ -102,11 +105,14 @@ def _add_lines(po: PurchaseOrder, lines: list[ExpectedLine]) -> None:
 
 
 @transaction.atomic
-def purchase_order_cancel(*, purchase_order: PurchaseOrder, actor) -> PurchaseOrder:
+def purchase_order_cancel(*, purchase_order: PurchaseOrder, actor, reason: str) -> PurchaseOrder:
+    """Nothing more is expected against it. The reason, who and when are kept on the document."""
+    reason = clean_reason(reason)  # at most REASON_MAX_LENGTH, the cancel_reason column
     po = lock_purchase_order(purchase_order.pk)
     if po.status != PurchaseOrder.Status.OPEN or po.receipts.exists():
         raise Conflict(f"{po.number} is {po.get_status_display().lower()}: receiving has started, it cannot be cancelled")
-    return purchase_order_transition(purchase_order=po, to=PurchaseOrder.Status.CANCELLED, actor=actor)
+    return purchase_order_transition(purchase_order=po, to=PurchaseOrder.Status.CANCELLED, actor=actor, extra={
+        "cancelled_at": timezone.now(), "cancelled_by": actor_label(actor), "cancel_reason": reason})
 
 
 def purchase_orders_import(*, source, merchant: Merchant | None = None, actor=None) -> ImportReport:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from core.access import area_required
 from core.csv_import import ImportRejected
 from core.errors import DomainError
+from core.roles import may_use
 from inventory.models import Merchant, Product
 from inventory.selectors import merchant_of
 from inventory.tenancy import staff_scoped, warehouses_visible_to
@@ -102,16 +103,16 @@ def po_detail(request, pk):
         "receipts": po.receipts.select_related("dock_bin", "received_by").prefetch_related("putaway_tasks"),
         "exceptions": ReceivingException.objects.filter(receipt__purchase_order=po).select_related("product"),
         "tasks": PutawayTask.objects.filter(receipt__purchase_order=po).select_related("product", "claimed_by", "suggested_bin"),
-        "staff": merchant_of(request.user) is None,
+        "staff": merchant_of(request.user) is None, "may_cancel": may_use(request.user, "inbound_manage"),
     })
 
 
 @require_POST
-@area_required("inbound")
+@area_required("inbound_manage")
 def po_cancel(request, pk):
     po = get_object_or_404(PurchaseOrder.objects.visible_to(request.user), pk=pk)
     try:
-        purchase_order_cancel(purchase_order=po, actor=request.user)
+        purchase_order_cancel(purchase_order=po, actor=request.user, reason=request.POST.get("reason", ""))
         messages.success(request, f"{po.number} cancelled")
     except DomainError as exc:
         messages.error(request, exc.message)

@@ -7,7 +7,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.negotiation import BaseContentNegotiation
@@ -32,6 +32,7 @@ from warehouse.outbound.api.packing_serializers import (
     ManifestOutput,
     PackOutput,
     ShipmentOutput,
+    ShipmentVoidInput,
 )
 from warehouse.outbound.selectors import pack_reads_for, packs_for_output, shipments_for_output
 from warehouse.outbound.services.pack_station import pack_station_scan_step
@@ -182,14 +183,19 @@ class ShipmentLabelZpl(GenericAPIView):
 
 class ShipmentVoid(GenericAPIView):
     """Void a label before the carrier collects it: every label of its pack is voided and the order goes back
-    to pack-out (its units wait at the pack station). A collected one answers 409."""
+    to pack-out (its units wait at the pack station). A reason is required (400 without one) and is kept on
+    the order's timeline. A collected one answers 409."""
 
     permission_classes = [PACKING]
     serializer_class = ShipmentOutput
 
-    @extend_schema(request=None, responses={200: ShipmentOutput})
+    @extend_schema(request=ShipmentVoidInput, responses={200: ShipmentOutput, 400: OpenApiResponse(
+        description="No reason, a blank one or one over 500 characters: nothing is voided")})
     def post(self, request: Request, pk: int) -> Response:
-        pack_void(shipment=get_object_or_404(shipments_visible_to(request.user), pk=pk), actor=request.user)
+        shipment = get_object_or_404(shipments_visible_to(request.user), pk=pk)
+        data = ShipmentVoidInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        pack_void(shipment=shipment, actor=request.user, reason=data.validated_data["reason"])
         return Response(ShipmentOutput(shipments_for_output().get(pk=pk), context={"request": request}).data)
 
 

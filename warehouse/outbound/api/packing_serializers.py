@@ -101,6 +101,10 @@ class PackOutput(serializers.ModelSerializer):
         return ShipmentOutput(self._reads(pack).shipments, many=True, context=self.context).data
 
 
+class ShipmentVoidInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, help_text="Why the label is voided: kept on the order's timeline")
+
+
 class ManifestCloseInput(serializers.Serializer):
     carrier = serializers.CharField(max_length=32, help_text="As on the labels: UPS, USPS, FedEx")
 

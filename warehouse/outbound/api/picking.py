@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
@@ -23,6 +23,7 @@ from warehouse.outbound.api.picking_serializers import (
     PickAssignInput,
     PickConfirmInput,
     PickFailureInput,
+    PickReleaseInput,
     PickSessionOutput,
     WaveOutput,
     WavePlanInput,
@@ -173,14 +174,19 @@ class PickSessionFailure(GenericAPIView):
 
 
 class PickSessionRelease(GenericAPIView):
-    """Back to the queue: by the picker holding it, or by a manager."""
+    """Back to the queue: by the picker holding it, or by a manager, who must give a reason (400 without one;
+    kept on the session as release_reason)."""
 
     permission_classes = [PICKING_OR_MANAGE]
     serializer_class = PickSessionOutput
 
-    @extend_schema(request=None, responses={200: PickSessionOutput})
+    @extend_schema(request=PickReleaseInput, responses={200: PickSessionOutput, 400: OpenApiResponse(
+        description="A manager gave no reason, a blank one or one over 500 characters: nothing is released")})
     def post(self, request: Request, pk: int) -> Response:
-        session = pick_session_release(session=_held_or_managed(request, pk), actor=request.user)
+        held = _held_or_managed(request, pk)
+        data = PickReleaseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = pick_session_release(session=held, actor=request.user, reason=data.validated_data["reason"])
         return Response(PickSessionOutput(_sessions().get(pk=session.pk)).data)
 
 

@@ -57,7 +57,8 @@ class PickSessionOutput(serializers.ModelSerializer):
     class Meta:
         model = PickSession
         fields = ["id", "wave", "warehouse", "zone", "strategy", "status", "priority", "ship_by", "route_length",
-                  "pending_qty", "picker", "claimed_at", "completed_at", "slots", "current_line", "progress"]
+                  "pending_qty", "picker", "claimed_at", "completed_at", "released_at", "released_by", "release_reason",
+                  "slots", "current_line", "progress"]
 
     @extend_schema_field(PickLineOutput(allow_null=True))
     def get_current_line(self, session: PickSession) -> dict | None:
@@ -88,6 +89,11 @@ class PickFailureInput(serializers.Serializer):
         min_value=0, default=0,
         help_text="Short: the units that were there (picked now). Damaged: how many damaged units were seen.",
     )
+
+
+class PickReleaseInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
+                                   help_text="Why: required when a manager takes the session from its picker")
 
 
 class PickAssignInput(serializers.Serializer):

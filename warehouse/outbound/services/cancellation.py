@@ -58,7 +58,7 @@ def _labels_void(fulfillment: FulfillmentOrder, actor: Actor) -> str:
         return ""  # collected already: nothing is voided, the stop below refuses
     for shipment in shipments.filter(status=Shipment.Status.LABELLED).order_by("pk"):
         try:
-            shipment_void(shipment=shipment, actor=actor)
+            shipment_void(shipment=shipment, actor=actor, reason="the order is cancelled")
         except VoidRefused as exc:
             return str(exc)
     return ""

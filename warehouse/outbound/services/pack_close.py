@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from core.errors import DomainError
 from core.lifecycle import IllegalTransition
+from core.reasons import REASON_MAX_LENGTH
 from orders.locks import lock_for_fulfillments
 from orders.models import FulfillmentOrder
 from orders.services.fulfillments import fulfillment_transition
@@ -173,7 +174,7 @@ def pack_close_undo(*, pack: Pack, actor, reason: str) -> StationReply:
     refused = []
     for shipment in Shipment.objects.filter(carton__pack=pack, status__in=LIVE_SHIPMENT).order_by("id"):
         try:
-            shipment_void(shipment=shipment, actor=actor)
+            shipment_void(shipment=shipment, actor=actor, reason=f"pack {pack} reopened: {reason}"[:REASON_MAX_LENGTH])
         except VoidRefused as exc:
             refused.append(exc.message)
     order_number = pack.fulfillment_order.order.order_number

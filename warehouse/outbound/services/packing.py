@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 
 from core.errors import Conflict, DomainError
+from core.reasons import clean_reason
 from inventory.models import Product
 from inventory.services.stock import stock_move
 from layout.models import Bin, Warehouse
@@ -222,7 +223,7 @@ def units_to_pack_out(pack: Pack, actor) -> None:
     pack.save(update_fields=["tote"])
 
 
-def pack_void(*, shipment, actor) -> Pack:
+def pack_void(*, shipment, actor, reason: str) -> Pack:
     """Void a carton's label before the carrier collects it: the whole pack goes back to be packed again
     (its units wait at the pack station), and the order is visible at pack-out. The voids talk to the
     carrier: call this with no transaction open. A void the carrier refuses is raised (`VoidRefused`) and
@@ -230,12 +231,13 @@ def pack_void(*, shipment, actor) -> Pack:
     from shipping.models import Shipment
     from shipping.services.shipments import shipment_void
 
+    reason = clean_reason(reason)
     pack = Pack.objects.get(cartons__pk=shipment.carton_id)
     if pack.status == Pack.Status.CLOSING:
         raise Conflict(f"{pack} is being closed: its labels are being bought; void once it is labelled")
-    shipment_void(shipment=shipment, actor=actor)
+    shipment_void(shipment=shipment, actor=actor, reason=reason)
     for other in Shipment.objects.filter(carton__pack=pack, status__in=[Shipment.Status.LABELLED, Shipment.Status.VOIDING]):
-        shipment_void(shipment=other, actor=actor)
+        shipment_void(shipment=other, actor=actor, reason=reason)
     return _pack_cancel_voided(pack.pk, actor)
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from core.actors import actor_label
 from core.errors import Conflict, DomainError, PermissionDenied
+from core.reasons import clean_reason
 from core.roles import PICKER, may_use, roles_of
 from inventory.models import BinStock
 from inventory.services.reservations import stock_pick
@@ -100,16 +102,21 @@ def _assign_totes(session: PickSession) -> None:
 
 
 @transaction.atomic
-def pick_session_release(*, session: PickSession, actor) -> PickSession:
-    """Back to the queue: the picker gives it up, or a manager frees an abandoned one. What was picked
-    stays in its totes and counts; the next picker carries on from the first line still to pick."""
+def pick_session_release(*, session: PickSession, actor, reason: str = "") -> PickSession:
+    """Back to the queue: the picker gives it up, or a manager frees an abandoned one, saying why (kept on
+    the session). What was picked stays in its totes and counts; the next picker carries on from the first
+    line still to pick."""
     session = PickSession.objects.select_for_update(of=("self",), no_key=True).select_related("picker").get(pk=session.pk)
     if session.status != PickSession.Status.CLAIMED:
         raise Conflict(f"pick session {session} is {session.get_status_display().lower()}, not being picked")
-    if session.picker_id != getattr(actor, "pk", None) and not may_use(actor, "picking_manage"):
-        raise PermissionDenied(f"pick session {session} belongs to {session.picker.get_username()}; a manager may release it")
-    pick_session_transition(session=session, to=PickSession.Status.OPEN, actor=actor, reason="released",
-                            extra={"picker": None, "claimed_at": None, "pending_qty": None})
+    extra: dict = {"picker": None, "claimed_at": None, "pending_qty": None}
+    if session.picker_id != getattr(actor, "pk", None):
+        if not may_use(actor, "picking_manage"):
+            raise PermissionDenied(f"pick session {session} belongs to {session.picker.get_username()}; a manager may release it")
+        reason = clean_reason(reason)
+        extra.update(released_at=timezone.now(), released_by=actor_label(actor), release_reason=reason)
+    pick_session_transition(session=session, to=PickSession.Status.OPEN, actor=actor,
+                            reason=f"released: {reason}" if reason else "released", extra=extra)
     session.lines.filter(status=PickLine.Status.OPEN).update(bin_confirmed=False)
     return session
 

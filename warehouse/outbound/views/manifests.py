@@ -56,7 +56,7 @@ def manifest_pdf(request, pk):
 def shipment_void_view(request, pk):
     shipment = get_object_or_404(shipments_visible_to(request.user), pk=pk)
     try:
-        pack_void(shipment=shipment, actor=request.user)
+        pack_void(shipment=shipment, actor=request.user, reason=request.POST.get("reason", ""))
         messages.success(request, f"{shipment} voided: the order is back at pack-out")
     except DomainError as exc:
         messages.error(request, exc.message)

@@ -104,7 +104,7 @@ def session_action(request, pk):
             pick_session_assign(session=session, picker=picker, actor=request.user)
             messages.success(request, f"{session} assigned to {picker.get_username()}")
         else:
-            pick_session_release(session=session, actor=request.user)
+            pick_session_release(session=session, actor=request.user, reason=request.POST.get("reason", ""))
             messages.success(request, f"{session} back in the queue")
     except DomainError as exc:
         messages.error(request, exc.message)
