@@ -46,7 +46,7 @@ def _stock(ids: list[int], *, live: bool) -> dict[int, dict]:
     stock: dict[int, dict] = {}
     if not live:
         fresh = timezone.now() - SNAPSHOT_MAX_AGE
-        stock = {row.warehouse_id: {"warehouse_id": row.warehouse_id, "units": row.units, "volume": row.volume_mm3,
+        stock = {row.warehouse_id: {"warehouse_id": row.warehouse_id, "units": row.units, "volume": int(row.volume_mm3),
                                     "capped": row.capped_units, "as_of": row.taken_at}
                  for row in StockVolume.objects.filter(warehouse_id__in=ids, taken_at__gte=fresh)}
     missing = [pk for pk in ids if pk not in stock]
