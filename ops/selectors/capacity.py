@@ -123,15 +123,15 @@ def inbound_this_week(*, warehouse=None, merchant=None, now: dt.datetime | None 
                    warehouse=warehouse, merchant=merchant, merchant_path="merchant")
 
 
-def inbound_against_capacity(*, warehouse, merchant=None, now: dt.datetime | None = None) -> dict:
-    """Units still expected this week against the free units in the facility's bins with a capacity."""
+def inbound_against_capacity(*, warehouse, merchant=None, now: dt.datetime | None = None, live: bool = False) -> dict:
+    """Units still expected this week against the free units in the facility's bins with a capacity (units in
+    them as on the facility's capacity figure: the rollup job's snapshot while fresh, see `facility_capacity`)."""
     pos = inbound_this_week(warehouse=warehouse, merchant=merchant, now=now)
     remaining = Greatest(F("expected_qty") - F("received_qty") - F("damaged_qty"), 0)
     row = PurchaseOrderLine.objects.filter(purchase_order__in=pos).aggregate(
         units=Coalesce(Sum(remaining), 0), documents=Count("purchase_order_id", distinct=True))
     capacity = Bin.objects.filter(warehouse=warehouse, is_active=True).aggregate(n=Coalesce(Sum("capacity"), 0))["n"]
-    used = BinStock.objects.filter(warehouse=warehouse, qty__gt=0, bin__capacity__isnull=False).aggregate(
-        n=Coalesce(Sum("qty"), 0))["n"]
+    used = _stock([warehouse.pk], live=live).get(warehouse.pk, {}).get("capped") or 0  # the facility figure's
     free = max(capacity - used, 0)
     return {"expected_units": row["units"], "documents": row["documents"], "free_units": free,
             "capacity": capacity, "short": row["units"] > free}

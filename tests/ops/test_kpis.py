@@ -229,6 +229,9 @@ def test_capacity_reads_the_stock_volume_snapshot_while_it_is_fresh(history):
     assert figures(snapshot) == figures(live) and all(row["as_of"] is not None for row in snapshot)
     assert figures(kpi.facility_capacity(warehouse=history.warehouse)) == figures(
         kpi.facility_capacity(warehouse=history.warehouse, live=True))
+    inbound = {"expected_units": 60, "documents": 1, "free_units": 30, "capacity": 200, "short": True}
+    assert kpi.inbound_against_capacity(warehouse=history.warehouse, now=NOW) == inbound
+    assert kpi.inbound_against_capacity(warehouse=history.warehouse, now=NOW, live=True) == inbound
 
     # Stock moves after the snapshot: the dashboard shows the snapshot until the next run, then the change.
     from inventory.models import BinStock
