@@ -244,3 +244,9 @@ def test_capacity_reads_the_stock_volume_snapshot_while_it_is_fresh(history):
     refresh_rollups(now=NOW)
     [row] = kpi.facility_capacity(warehouse=history.warehouse)
     assert (row["units"], row["over"], row["as_of"] is not None) == (0, False, True)
+
+
+def test_an_empty_window_at_midnight_counts_nothing(history):
+    midnight = NOW.replace(hour=0)
+    assert kpi.on_time_ship_rate(window="today", now=midnight) == {"shipped": 0, "on_time": 0, "late": 0, "rate": None}
+    assert kpi.order_to_ship_times(window="today", now=midnight)["p50_hours"] is None
