@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 
 from inventory.models import BinStock
@@ -31,12 +31,14 @@ QUEUES = (
 
 
 def _volume():
-    return F("qty") * F("product__length_mm") * F("product__width_mm") * F("product__height_mm")
+    # In bigint: a few thousand units of a large product overflow a 32-bit product of four integers.
+    return ExpressionWrapper(Cast("qty", BigIntegerField()) * F("product__length_mm") * F("product__width_mm")
+                             * F("product__height_mm"), output_field=BigIntegerField())
 
 
 def stock_volumes(ids: list[int]) -> dict[int, dict]:
     """Per facility: units in bins, their volume in mm³ and the units in bins with a capacity, summed live."""
-    return {row["warehouse_id"]: dict(row) for row in BinStock.objects.filter(warehouse_id__in=ids, qty__gt=0)
+    return {row["warehouse_id"]: {**row, "volume": int(row["volume"] or 0)} for row in BinStock.objects.filter(warehouse_id__in=ids, qty__gt=0)
             .values("warehouse_id").annotate(units=Sum("qty"), volume=Sum(_volume()),
                                              capped=Sum("qty", filter=Q(bin__capacity__isnull=False))).order_by()}
 
