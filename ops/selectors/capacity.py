@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 
 from inventory.models import BinStock
@@ -31,12 +31,14 @@ QUEUES = (
 
 
 def _volume():
-    return F("qty") * F("product__length_mm") * F("product__width_mm") * F("product__height_mm")
+    # In bigint: a few thousand units of a large product overflow a 32-bit product of four integers.
+    return ExpressionWrapper(Cast("qty", BigIntegerField()) * F("product__length_mm") * F("product__width_mm")
+                             * F("product__height_mm"), output_field=BigIntegerField())
 
 
 def stock_volumes(ids: list[int]) -> dict[int, dict]:
     """Per facility: units in bins, their volume in mm³ and the units in bins with a capacity, summed live."""
-    return {row["warehouse_id"]: dict(row) for row in BinStock.objects.filter(warehouse_id__in=ids, qty__gt=0)
+    return {row["warehouse_id"]: {**row, "volume": int(row["volume"] or 0)} for row in BinStock.objects.filter(warehouse_id__in=ids, qty__gt=0)
             .values("warehouse_id").annotate(units=Sum("qty"), volume=Sum(_volume()),
                                              capped=Sum("qty", filter=Q(bin__capacity__isnull=False))).order_by()}
 
@@ -46,7 +48,7 @@ def _stock(ids: list[int], *, live: bool) -> dict[int, dict]:
     stock: dict[int, dict] = {}
     if not live:
         fresh = timezone.now() - SNAPSHOT_MAX_AGE
-        stock = {row.warehouse_id: {"warehouse_id": row.warehouse_id, "units": row.units, "volume": row.volume_mm3,
+        stock = {row.warehouse_id: {"warehouse_id": row.warehouse_id, "units": row.units, "volume": int(row.volume_mm3),
                                     "capped": row.capped_units, "as_of": row.taken_at}
                  for row in StockVolume.objects.filter(warehouse_id__in=ids, taken_at__gte=fresh)}
     missing = [pk for pk in ids if pk not in stock]
@@ -123,15 +125,15 @@ def inbound_this_week(*, warehouse=None, merchant=None, now: dt.datetime | None 
                    warehouse=warehouse, merchant=merchant, merchant_path="merchant")
 
 
-def inbound_against_capacity(*, warehouse, merchant=None, now: dt.datetime | None = None) -> dict:
-    """Units still expected this week against the free units in the facility's bins with a capacity."""
+def inbound_against_capacity(*, warehouse, merchant=None, now: dt.datetime | None = None, live: bool = False) -> dict:
+    """Units still expected this week against the free units in the facility's bins with a capacity (units in
+    them as on the facility's capacity figure: the rollup job's snapshot while fresh, see `facility_capacity`)."""
     pos = inbound_this_week(warehouse=warehouse, merchant=merchant, now=now)
     remaining = Greatest(F("expected_qty") - F("received_qty") - F("damaged_qty"), 0)
     row = PurchaseOrderLine.objects.filter(purchase_order__in=pos).aggregate(
         units=Coalesce(Sum(remaining), 0), documents=Count("purchase_order_id", distinct=True))
     capacity = Bin.objects.filter(warehouse=warehouse, is_active=True).aggregate(n=Coalesce(Sum("capacity"), 0))["n"]
-    used = BinStock.objects.filter(warehouse=warehouse, qty__gt=0, bin__capacity__isnull=False).aggregate(
-        n=Coalesce(Sum("qty"), 0))["n"]
+    used = _stock([warehouse.pk], live=live).get(warehouse.pk, {}).get("capped") or 0  # the facility figure's
     free = max(capacity - used, 0)
     return {"expected_units": row["units"], "documents": row["documents"], "free_units": free,
             "capacity": capacity, "short": row["units"] > free}

@@ -123,6 +123,8 @@ def _shipping_row(*, warehouse=None, merchant=None, window: str | Window = DEFAU
                             .values_list("us", "ot").order_by().query.sql_with_params())
         branches.append(sql)
         params += list(live_params)
+    if not branches:  # an empty window (it ends where it starts)
+        branches.append("SELECT NULL::bigint, 0 WHERE false")
     buckets, bucket_params, low = [], [], 0
     for high, _label in ORDER_TO_SHIP_BUCKETS:
         conditions = ["t.us >= %s"] if low else ["t.us IS NOT NULL"]

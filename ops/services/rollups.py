@@ -132,13 +132,17 @@ def refresh_rollups(*, days: int | None = None, now: dt.datetime | None = None) 
             for key, rows in (("shipping", shipping), ("picking", picking), ("pickers", pickers),
                               ("mismatches", mismatches)):
                 written[key] += len(rows)
-        volumes = stock_volumes(list(Warehouse.objects.filter(is_active=True).values_list("pk", flat=True)))
+        facilities = list(Warehouse.objects.filter(is_active=True).values_list("pk", flat=True))
+        volumes = stock_volumes(facilities)
+        empty: dict = {}
         StockVolume.objects.bulk_create(
-            [StockVolume(warehouse_id=pk, units=row["units"] or 0, volume_mm3=row["volume"] or 0,
-                         capped_units=row["capped"] or 0, taken_at=timezone.now()) for pk, row in volumes.items()],
+            [StockVolume(warehouse_id=pk, units=volumes.get(pk, empty).get("units") or 0,
+                         volume_mm3=volumes.get(pk, empty).get("volume") or 0,
+                         capped_units=volumes.get(pk, empty).get("capped") or 0, taken_at=timezone.now())
+             for pk in facilities],  # a facility holding nothing too: its snapshot says so
             update_conflicts=True, unique_fields=["warehouse"],
             update_fields=["units", "volume_mm3", "capped_units", "taken_at"])
-        StockVolume.objects.exclude(warehouse_id__in=list(volumes)).delete()
+        StockVolume.objects.exclude(warehouse_id__in=facilities).delete()
         RollupDay.objects.bulk_create([RollupDay(day=day, refreshed_at=now) for day in refresh], update_conflicts=True,
                                       unique_fields=["day"], update_fields=["refreshed_at"])
     return {"days": len(refresh), "first": refresh[0] if refresh else None, "last": refresh[-1] if refresh else None,

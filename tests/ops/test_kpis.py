@@ -229,6 +229,9 @@ def test_capacity_reads_the_stock_volume_snapshot_while_it_is_fresh(history):
     assert figures(snapshot) == figures(live) and all(row["as_of"] is not None for row in snapshot)
     assert figures(kpi.facility_capacity(warehouse=history.warehouse)) == figures(
         kpi.facility_capacity(warehouse=history.warehouse, live=True))
+    inbound = {"expected_units": 60, "documents": 1, "free_units": 30, "capacity": 200, "short": True}
+    assert kpi.inbound_against_capacity(warehouse=history.warehouse, now=NOW) == inbound
+    assert kpi.inbound_against_capacity(warehouse=history.warehouse, now=NOW, live=True) == inbound
 
     # Stock moves after the snapshot: the dashboard shows the snapshot until the next run, then the change.
     from inventory.models import BinStock
@@ -241,3 +244,9 @@ def test_capacity_reads_the_stock_volume_snapshot_while_it_is_fresh(history):
     refresh_rollups(now=NOW)
     [row] = kpi.facility_capacity(warehouse=history.warehouse)
     assert (row["units"], row["over"], row["as_of"] is not None) == (0, False, True)
+
+
+def test_an_empty_window_at_midnight_counts_nothing(history):
+    midnight = NOW.replace(hour=0)
+    assert kpi.on_time_ship_rate(window="today", now=midnight) == {"shipped": 0, "on_time": 0, "late": 0, "rate": None}
+    assert kpi.order_to_ship_times(window="today", now=midnight)["p50_hours"] is None
