@@ -414,3 +414,59 @@ def test_the_same_reads_reach_the_objects_for_staff_without_a_scope(floor):
         if response.status_code == 404:
             missing.append(name)
     assert missing == []
+
+
+def _limited_to(*, merchants=(), warehouses=()):
+    user = UserFactory(role=roles.ADMIN)
+    limits = StaffScope.objects.create(user=user)
+    limits.merchants.set(merchants)
+    limits.warehouses.set(warehouses)
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+def test_a_transfer_is_out_of_reach_unless_both_its_warehouses_are_in_scope(floor):
+    transfer = floor.transfer
+    source, destination = transfer.from_warehouse, transfer.to_warehouse
+    for held in ([source], [destination]):
+        client = _limited_to(warehouses=held)
+        assert client.get(reverse("api-transfer-detail", kwargs={"pk": transfer.pk})).status_code == 404
+        assert client.get(reverse("warehouse:transfer_detail", kwargs={"pk": transfer.pk})).status_code == 404
+        assert client.post(reverse("api-transfer-release", kwargs={"pk": transfer.pk})).status_code == 404
+        assert client.post(reverse("api-transfer-cancel", kwargs={"pk": transfer.pk})).status_code == 404
+        assert client.post(reverse("warehouse:transfer_action", kwargs={"pk": transfer.pk}),
+                           {"action": "cancel"}).status_code == 404
+        transfer.refresh_from_db()
+        assert transfer.status == TransferOrder.Status.DRAFT
+    both = _limited_to(warehouses=[source, destination], merchants=[transfer.merchant])
+    response = both.get(reverse("api-transfer-detail", kwargs={"pk": transfer.pk}))
+    assert response.status_code == 200 and response.json()["number"] == transfer.number
+
+
+def test_an_operator_limited_to_a_merchant_claims_only_that_merchants_replenishment_tasks(floor):
+    """The shared warehouse's queue holds merchant B's task: staff limited to merchant A are told none wait (the
+    API and the station alike) and B's task stays open; A's own task is theirs to take."""
+    world, b_task = floor.world, floor.replenishment
+    ReplenishmentTask.objects.filter(pk=b_task.pk).update(status=ReplenishmentTask.Status.OPEN, claimed_by=None)
+    client = _limited_to(merchants=[world.a.merchant])
+    code = world.site.warehouse.code
+    assert client.post(reverse("api-replenishment-claim", kwargs={"code": code})).status_code == 204
+    page = client.post(reverse("warehouse:replenishment_submit", kwargs={"code": code}), {"scan": ""})
+    assert page.status_code in (200, 422) and world.b.product.sku not in page.content.decode()
+    b_task.refresh_from_db()
+    assert (b_task.status, b_task.claimed_by_id) == (ReplenishmentTask.Status.OPEN, None)
+    rows = client.get(reverse("warehouse:replenishment_index")).context["rows"]
+    assert {row["warehouse"].code: row["open_tasks"] for row in rows}[code] == 0
+    elsewhere = _limited_to(warehouses=[WarehouseFactory(code="FAR")])
+    assert code not in [row["warehouse"].code for row in elsewhere.get(reverse("warehouse:replenishment_index")).context["rows"]]
+
+    a_face = PickFace.objects.create(warehouse=world.site.warehouse, bin=world.site.shelves[2], product=world.a.product,
+                                     min_qty=2, max_qty=20)
+    a_task = ReplenishmentTask.objects.create(warehouse=a_face.warehouse, pick_face=a_face, product=world.a.product,
+                                              from_bin=world.site.shelves[0], to_bin=a_face.bin, qty=3,
+                                              reason=ReplenishmentTask.Reason.BELOW_MIN)
+    response = client.post(reverse("api-replenishment-claim", kwargs={"code": code}))
+    assert response.status_code == 200 and response.json()["id"] == a_task.pk
+    b_task.refresh_from_db()
+    assert b_task.status == ReplenishmentTask.Status.OPEN
