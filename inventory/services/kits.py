@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.actors import actor_label
-from core.errors import DomainError
+from core.errors import DomainError, PermissionDenied
 from inventory import locks
 from inventory.exceptions import InsufficientStock, InvalidProduct, WrongMerchant
 from inventory.models import (
@@ -31,6 +31,7 @@ from inventory.models import (
 from inventory.services.operation import StockOperation, check_bin, check_merchant, check_qty
 from inventory.services.reservations import stock_release, stock_reserve
 from inventory.state import KIT_WORK_ORDER
+from inventory.tenancy import actor_in_scope
 from layout.models import Bin, Warehouse
 
 MAX_COMPONENTS = 50
@@ -131,6 +132,7 @@ def kit_work_order_create(
             raise NestedBundle(f"SKU {c.product.sku} is a bundle; assemble kits from stocked products", sku=c.product.sku)
     if not warehouse.is_active:
         raise InvalidProduct(f"warehouse {warehouse.code} is inactive")
+    _check_scope(actor, merchant_id=kit.merchant_id, warehouse_id=warehouse.pk)
     order = KitWorkOrder.objects.create(
         merchant_id=kit.merchant_id, kit=kit, warehouse=warehouse, qty=qty, note=note[:255],
         created_by=actor_label(actor),
@@ -239,8 +241,15 @@ def _consume_plan(op: StockOperation, product: Product, need: int) -> list[tuple
 KIT_ACTIONS = ("release", "complete", "cancel")
 
 
+def _check_scope(actor, *, merchant_id: int, warehouse_id: int) -> None:
+    """Staff limited to some merchants and warehouses work only on those kits (system actors are never limited)."""
+    if not actor_in_scope(actor, merchant_id=merchant_id, warehouse_id=warehouse_id):
+        raise PermissionDenied("this kit work order is outside your merchants or warehouses")
+
+
 def kit_work_order_action(*, work_order: KitWorkOrder, action: str, actor, to_bin: str = "", reason: str = "") -> KitWorkOrder:
     """An action word from a page or the API (with the kits' bin by code) to its service."""
+    _check_scope(actor, merchant_id=work_order.merchant_id, warehouse_id=work_order.warehouse_id)
     if action == "release":
         return kit_work_order_release(work_order=work_order, actor=actor)
     if action == "complete":

@@ -3,16 +3,18 @@ consumed into kits through the ledger in one transaction)."""
 
 import pytest
 
-from core.errors import DomainError
+from core import roles
+from core.errors import DomainError, PermissionDenied
 from core.lifecycle import IllegalTransition
 from inventory.exceptions import InsufficientStock, InvalidQuantity, WrongMerchant
-from inventory.models import BundleComponent, KitWorkOrder, Movement, Reservation, StockLevel
+from inventory.models import BundleComponent, KitWorkOrder, Movement, Reservation, StaffScope, StockLevel
 from inventory.selectors import available_to_sell, available_to_sell_by_sku
 from inventory.services.kits import (
     KitComponent,
     NestedBundle,
     bundle_component_remove,
     bundle_component_set,
+    kit_work_order_action,
     kit_work_order_cancel,
     kit_work_order_complete,
     kit_work_order_create,
@@ -21,7 +23,7 @@ from inventory.services.kits import (
 from inventory.services.reservations import stock_reserve
 from inventory.services.stock import stock_receive
 from orders.models import StockPush
-from tests.factories import BinFactory, MerchantFactory, ProductFactory
+from tests.factories import BinFactory, MerchantFactory, ProductFactory, UserFactory, WarehouseFactory
 from tests.inventory.invariants import assert_stock_invariants
 from tests.orders.factories import storefront_channel
 from tests.orders.stock_sync import sync_stock_now
@@ -181,3 +183,21 @@ def test_a_work_order_refuses_bundles_other_merchants_and_zero_quantities():
     with pytest.raises(NestedBundle):
         kit_work_order_create(kit=bundle, warehouse=bin_.warehouse, qty=1, components=[KitComponent(box, 1)], actor="m")
     assert not KitWorkOrder.objects.exists()
+
+
+def test_staff_limited_elsewhere_neither_draft_nor_act_on_a_kit_work_order():
+    box, mug, tea, shelf, order = _kit_setup()
+    other_merchant, other_site = UserFactory(role=roles.ADMIN), UserFactory(role=roles.ADMIN)
+    StaffScope.objects.create(user=other_merchant).merchants.set([MerchantFactory()])
+    StaffScope.objects.create(user=other_site).warehouses.set([WarehouseFactory()])
+    for actor in (other_merchant, other_site):
+        with pytest.raises(PermissionDenied):
+            kit_work_order_create(kit=box, warehouse=shelf.warehouse, qty=1, components=[KitComponent(mug, 1)], actor=actor)
+        for action in ("release", "cancel"):
+            with pytest.raises(PermissionDenied):
+                kit_work_order_action(work_order=order, action=action, actor=actor)
+    order.refresh_from_db()
+    assert order.status == "draft" and KitWorkOrder.objects.count() == 1 and not Reservation.objects.exists()
+    in_scope = UserFactory(role=roles.ADMIN)
+    StaffScope.objects.create(user=in_scope).merchants.set([box.merchant])
+    assert kit_work_order_action(work_order=order, action="release", actor=in_scope).status == "released"

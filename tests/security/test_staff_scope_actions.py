@@ -17,24 +17,29 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from core import roles
-from inventory.models import StaffScope
+from inventory.models import KitWorkOrder, StaffScope
+from inventory.services.kits import KitComponent, kit_work_order_create
 from layout.models import Bin, Zone
 from ops.models import Notification
 from orders.models import InboxDelivery, OutboxMessage, StockPush
 from returns.models import FlushBatch, ReturnParcel, ReturnUnit
 from shipping.models import Shipment
-from tests.factories import BinFactory, UserFactory, WarehouseFactory, ZoneFactory
+from tests.factories import BinFactory, ProductFactory, UserFactory, WarehouseFactory, ZoneFactory
 from tests.portal.world import World, build_world
 from warehouse.models import (
     Carton,
     CountTask,
     Discrepancy,
     Pack,
+    PickFace,
     PickSession,
     PutawayTask,
     ReceivingException,
+    ReplenishmentTask,
+    TransferOrder,
     Wave,
 )
+from warehouse.services.transfers import TransferLineInput, transfer_create
 
 pytestmark = pytest.mark.django_db
 
@@ -64,12 +69,16 @@ class Floor:
     batch: FlushBatch
     notification: Notification
     pack_bin: Bin
+    kit: KitWorkOrder
+    face: PickFace
+    replenishment: ReplenishmentTask
+    transfer: TransferOrder
 
 
 @dataclass(frozen=True)
 class Declared:
     kwargs: Callable[[Floor], dict]  # the out-of-scope object's URL parameters
-    scope: str = MERCHANT  # the staff member the object is out of reach of
+    scope: str | tuple[str, ...] = MERCHANT  # the staff member(s) the object is out of reach of
     methods: tuple[str, ...] = ("post", "get")
     data: dict | Callable[[Floor], dict] = field(default_factory=dict)  # a body accepted for an object in scope
     expect: tuple[int, ...] = (404,)
@@ -95,6 +104,7 @@ def _b(path: str) -> Callable[[Floor], dict]:
 
 ORDER = _b("order.pk")
 RMA = _b("rma.pk")
+BOTH = (MERCHANT, WAREHOUSE)  # merchant B's work in the shared warehouse: out of reach of either scoped staff member
 PORTAL = (200, 403, 404)  # merchant pages: staff get the page saying the portal is not theirs; nothing is read
 
 DECLARED: dict[str, Declared] = {
@@ -103,6 +113,8 @@ DECLARED: dict[str, Declared] = {
     "portal:return_new": Declared(lambda f: {"order_pk": f.world.b.order.pk}, expect=PORTAL),
     "portal:inbound_detail": Declared(_b("po.pk"), expect=PORTAL),
     "portal:return_detail": Declared(RMA, expect=PORTAL),
+    "portal:recall_detail": Declared(_b("recall.pk"), methods=("get",), expect=PORTAL),
+    "portal:recall_orders_csv": Declared(_b("recall.pk"), methods=("get",), expect=PORTAL),
     # catalog, orders, inbox and outbox
     "inventory:product_stock": Declared(_b("product.pk")),
     "orders:order_detail": Declared(ORDER),
@@ -112,6 +124,7 @@ DECLARED: dict[str, Declared] = {
     "orders:outbox_retry": Declared(_pk("message.pk")),
     "orders:stock_push_retry": Declared(_pk("push.pk")),
     "api-product-detail": Declared(_b("product.pk"), methods=("patch", "get"), data={"name": "renamed"}),
+    "api-product-components": Declared(_b("product.pk"), data=lambda f: {"sku": f.world.b.product.sku, "quantity": 1}),
     "api-order-detail": Declared(ORDER, methods=("get",)),
     "api-order-address": Declared(ORDER, data={"ship_to": {"name": "x"}, "reason": "scope"}),
     "api-order-lines": Declared(ORDER, data={"lines": [], "reason": "scope"}),
@@ -119,6 +132,11 @@ DECLARED: dict[str, Declared] = {
     "api-order-cancel": Declared(ORDER, data={"reason": "scope"}),
     "api-order-hold-place": Declared(ORDER, data={"kind": "manual", "reason": "scope"}),
     "api-order-hold-release": Declared(ORDER, data={"kind": "manual", "reason": "scope"}),
+    # kit work orders
+    "inventory:kit_work_order_detail": Declared(_pk("kit.pk"), scope=BOTH, methods=("get",)),
+    "inventory:kit_work_order_action": Declared(lambda f: {"pk": f.kit.pk, "action": "release"}, scope=BOTH),
+    "api-kit-work-order-detail": Declared(_pk("kit.pk"), scope=BOTH, methods=("get",)),
+    "api-kit-work-order-action": Declared(lambda f: {"pk": f.kit.pk, "action": "release"}, scope=BOTH),
     # inbound
     "warehouse:po_detail": Declared(_b("po.pk")),
     "warehouse:po_cancel": Declared(_b("po.pk")),
@@ -151,6 +169,22 @@ DECLARED: dict[str, Declared] = {
     "api-pick-session-failure": Declared(_pk("session.pk"), scope=WAREHOUSE, data={"kind": "short"}),
     "api-pick-session-release": Declared(_pk("session.pk"), scope=WAREHOUSE),
     "api-pick-session-assign": Declared(_pk("session.pk"), scope=WAREHOUSE, data={"picker": 1}),
+    # replenishment
+    "api-replenishment-claim": Declared(_code, scope=WAREHOUSE),
+    "api-pick-face-detail": Declared(_pk("face.pk"), scope=BOTH, methods=("patch", "get"), data={"max_qty": 50}),
+    "api-replenishment-task-scan": Declared(_pk("replenishment.pk"), scope=BOTH,
+                                            data={"scan_id": "5b0d7d7e-5a43-4f3c-9d7e-0c9b6f4e8a11", "code": "x"}),
+    "api-replenishment-task-release": Declared(_pk("replenishment.pk"), scope=BOTH),
+    # transfers (a transfer is out of reach unless both its warehouses are in scope)
+    "warehouse:transfer_detail": Declared(_pk("transfer.pk"), scope=BOTH, methods=("get",)),
+    "warehouse:transfer_action": Declared(_pk("transfer.pk"), scope=BOTH, data={"action": "release"}),
+    "api-transfer-detail": Declared(_pk("transfer.pk"), scope=BOTH, methods=("get",)),
+    "api-transfer-release": Declared(_pk("transfer.pk"), scope=BOTH),
+    "api-transfer-cancel": Declared(_pk("transfer.pk"), scope=BOTH),
+    # lot recalls (a merchant's; the bins and shipments shown are narrowed to the staff member's warehouses)
+    "warehouse:recall_detail": Declared(_b("recall.pk"), methods=("get",)),
+    "warehouse:recall_orders_csv": Declared(_b("recall.pk"), methods=("get",)),
+    "api-recall-detail": Declared(_b("recall.pk"), methods=("get",)),
     # control: discrepancies and counts
     "warehouse:discrepancy_action": Declared(_pk("discrepancy.pk"), data={"action": "resolve"}),
     "warehouse:count_task_action": Declared(_pk("count.pk"), data={"action": "complete"}),
@@ -210,6 +244,8 @@ DECLARED: dict[str, Declared] = {
     "api-return-parcel-units": Declared(_pk("parcel.pk"), data={"code": "x"}),
     "api-return-parcel-finish": Declared(_pk("parcel.pk")),
     "api-return-unit-grade": Declared(_pk("unit.pk"), data={"grade": "a"}),
+    "returns:order_serials": Declared(ORDER, methods=("get",)),
+    "api-order-serials": Declared(ORDER, methods=("get",)),
     "api-flush-batch-detail": Declared(_pk("batch.pk"), scope=WAREHOUSE, methods=("get",)),
     "api-flush-batch-approve": Declared(_pk("batch.pk"), scope=WAREHOUSE),
     "api-flush-batch-execute": Declared(_pk("batch.pk"), scope=WAREHOUSE),
@@ -263,6 +299,9 @@ def build_floor(world: World) -> Floor:
     pack = Pack.objects.create(fulfillment_order=b.fulfillment, warehouse=warehouse, pack_bin=pack_bin)
     carton = Carton.objects.create(pack=pack, number=1)
     channel = b.order.channel
+    component = ProductFactory(merchant=b.merchant, sku="BLOOM-PART")
+    face = PickFace.objects.create(warehouse=warehouse, bin=site.shelves[1], product=b.product, min_qty=2, max_qty=20)
+    destination = WarehouseFactory(code="OTHER")
     parcel = ReturnParcel.objects.create(warehouse=warehouse, rma=b.rma, status="open", scanned=b.rma.number,
                                          holding_bin=shelf, received_by=site.processor)
     return Floor(
@@ -289,6 +328,14 @@ def build_floor(world: World) -> Floor:
         notification=Notification.objects.create(kind=Notification.Kind.values[0], key="scope-1", title="about the site",
                                                  warehouse=warehouse, roles=[roles.ADMIN]),
         pack_bin=pack_bin,
+        kit=kit_work_order_create(kit=b.product, warehouse=warehouse, qty=1, components=[KitComponent(component, 1)],
+                                  actor="manager"),
+        face=face,
+        replenishment=ReplenishmentTask.objects.create(
+            warehouse=warehouse, pick_face=face, product=b.product, from_bin=shelf, to_bin=face.bin, qty=3,
+            reason=ReplenishmentTask.Reason.BELOW_MIN, status=ReplenishmentTask.Status.CLAIMED, claimed_by=site.processor),
+        transfer=transfer_create(merchant=b.merchant, from_warehouse=warehouse, to_warehouse=destination,
+                                 lines=[TransferLineInput(product=b.product, qty=1)], actor="manager"),
     )
 
 
@@ -339,7 +386,7 @@ def test_staff_are_refused_every_action_on_an_object_outside_their_scope(floor, 
     b = floor.world.b  # nothing of merchant B's is shown to staff limited to merchant A
     markers = [b.order.order_number, b.po.number, b.rma.number, b.product.sku] if scope == MERCHANT else []
     for name, declared in DECLARED.items():
-        if declared.scope != scope:
+        if scope not in (declared.scope if isinstance(declared.scope, tuple) else (declared.scope,)):
             continue
         url = reverse(name, kwargs=declared.kwargs(floor))
         for method in declared.methods:
@@ -367,3 +414,59 @@ def test_the_same_reads_reach_the_objects_for_staff_without_a_scope(floor):
         if response.status_code == 404:
             missing.append(name)
     assert missing == []
+
+
+def _limited_to(*, merchants=(), warehouses=()):
+    user = UserFactory(role=roles.ADMIN)
+    limits = StaffScope.objects.create(user=user)
+    limits.merchants.set(merchants)
+    limits.warehouses.set(warehouses)
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+def test_a_transfer_is_out_of_reach_unless_both_its_warehouses_are_in_scope(floor):
+    transfer = floor.transfer
+    source, destination = transfer.from_warehouse, transfer.to_warehouse
+    for held in ([source], [destination]):
+        client = _limited_to(warehouses=held)
+        assert client.get(reverse("api-transfer-detail", kwargs={"pk": transfer.pk})).status_code == 404
+        assert client.get(reverse("warehouse:transfer_detail", kwargs={"pk": transfer.pk})).status_code == 404
+        assert client.post(reverse("api-transfer-release", kwargs={"pk": transfer.pk})).status_code == 404
+        assert client.post(reverse("api-transfer-cancel", kwargs={"pk": transfer.pk})).status_code == 404
+        assert client.post(reverse("warehouse:transfer_action", kwargs={"pk": transfer.pk}),
+                           {"action": "cancel"}).status_code == 404
+        transfer.refresh_from_db()
+        assert transfer.status == TransferOrder.Status.DRAFT
+    both = _limited_to(warehouses=[source, destination], merchants=[transfer.merchant])
+    response = both.get(reverse("api-transfer-detail", kwargs={"pk": transfer.pk}))
+    assert response.status_code == 200 and response.json()["number"] == transfer.number
+
+
+def test_an_operator_limited_to_a_merchant_claims_only_that_merchants_replenishment_tasks(floor):
+    """The shared warehouse's queue holds merchant B's task: staff limited to merchant A are told none wait (the
+    API and the station alike) and B's task stays open; A's own task is theirs to take."""
+    world, b_task = floor.world, floor.replenishment
+    ReplenishmentTask.objects.filter(pk=b_task.pk).update(status=ReplenishmentTask.Status.OPEN, claimed_by=None)
+    client = _limited_to(merchants=[world.a.merchant])
+    code = world.site.warehouse.code
+    assert client.post(reverse("api-replenishment-claim", kwargs={"code": code})).status_code == 204
+    page = client.post(reverse("warehouse:replenishment_submit", kwargs={"code": code}), {"scan": ""})
+    assert page.status_code in (200, 422) and world.b.product.sku not in page.content.decode()
+    b_task.refresh_from_db()
+    assert (b_task.status, b_task.claimed_by_id) == (ReplenishmentTask.Status.OPEN, None)
+    rows = client.get(reverse("warehouse:replenishment_index")).context["rows"]
+    assert {row["warehouse"].code: row["open_tasks"] for row in rows}[code] == 0
+    elsewhere = _limited_to(warehouses=[WarehouseFactory(code="FAR")])
+    assert code not in [row["warehouse"].code for row in elsewhere.get(reverse("warehouse:replenishment_index")).context["rows"]]
+
+    a_face = PickFace.objects.create(warehouse=world.site.warehouse, bin=world.site.shelves[2], product=world.a.product,
+                                     min_qty=2, max_qty=20)
+    a_task = ReplenishmentTask.objects.create(warehouse=a_face.warehouse, pick_face=a_face, product=world.a.product,
+                                              from_bin=world.site.shelves[0], to_bin=a_face.bin, qty=3,
+                                              reason=ReplenishmentTask.Reason.BELOW_MIN)
+    response = client.post(reverse("api-replenishment-claim", kwargs={"code": code}))
+    assert response.status_code == 200 and response.json()["id"] == a_task.pk
+    b_task.refresh_from_db()
+    assert b_task.status == ReplenishmentTask.Status.OPEN

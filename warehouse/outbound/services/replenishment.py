@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -27,6 +28,7 @@ from django.utils import timezone
 from core.errors import Conflict, DomainError
 from inventory.models import BinStock, Condition, Reservation
 from inventory.services.stock import stock_move
+from inventory.tenancy import staff_scoped
 from layout.models import Bin, Warehouse
 from orders.models import FulfillmentLine
 from warehouse.models import PickFace, PickLine, PickSession, ReplenishmentReason, ReplenishmentTask
@@ -134,12 +136,15 @@ def replenishment_raise(*, warehouse: Warehouse, actor=None, demand: Mapping[int
 
 @transaction.atomic
 def replenishment_claim_next(*, warehouse: Warehouse, actor) -> ReplenishmentTask | None:
-    """The operator's claimed task, or the oldest waiting one, claimed with SKIP LOCKED."""
+    """The operator's claimed task, or the oldest waiting one, claimed with SKIP LOCKED. Staff limited to some
+    merchants take only those merchants' tasks."""
     mine = ReplenishmentTask.objects.filter(warehouse=warehouse, status=ReplenishmentTask.Status.CLAIMED, claimed_by=actor).first()
     if mine:
         return mine
-    task = (ReplenishmentTask.objects.filter(warehouse=warehouse, status=ReplenishmentTask.Status.OPEN)
-            .order_by("created_at", "id").select_for_update(of=("self",), no_key=True, skip_locked=True).first())
+    queue = ReplenishmentTask.objects.filter(warehouse=warehouse, status=ReplenishmentTask.Status.OPEN)
+    if isinstance(actor, AbstractBaseUser):  # system actors are never scoped
+        queue = staff_scoped(queue, actor, merchant="product__merchant_id")
+    task = queue.order_by("created_at", "id").select_for_update(of=("self",), no_key=True, skip_locked=True).first()
     if task is None:
         return None
     replenishment_transition(task=task, to=ReplenishmentTask.Status.CLAIMED, actor=actor, reason="claimed",

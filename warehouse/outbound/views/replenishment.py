@@ -7,18 +7,23 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from core.access import area_required
-from inventory.tenancy import warehouses_visible_to
-from layout.models import Warehouse
+from inventory.tenancy import staff_scoped, warehouses_visible_to
 from warehouse.models import ReplenishmentTask
 from warehouse.outbound.services.replenishment import replenishment_station_scan
 from warehouse.views.stations import render_station, submitted_scan
 
 
+def _waiting(user):
+    """Open tasks of the merchants and warehouses in the staff member's scope."""
+    return staff_scoped(ReplenishmentTask.objects.filter(status=ReplenishmentTask.Status.OPEN), user,
+                        merchant="product__merchant_id", warehouse="warehouse_id")
+
+
 @area_required("picking")
 def replenishment_index(request):
-    counts = dict(ReplenishmentTask.objects.filter(status=ReplenishmentTask.Status.OPEN)
-                  .values_list("warehouse_id").annotate(n=Count("id")))
-    rows = [{"warehouse": w, "open_tasks": counts.get(w.pk, 0)} for w in Warehouse.objects.filter(is_active=True)]
+    counts = dict(_waiting(request.user).values_list("warehouse_id").annotate(n=Count("id")))
+    rows = [{"warehouse": w, "open_tasks": counts.get(w.pk, 0)}
+            for w in warehouses_visible_to(request.user).filter(is_active=True)]
     return render(request, "warehouse/replenishment_index.html", {"rows": rows})
 
 
@@ -39,6 +44,6 @@ def replenishment_station_submit(request, code):
 def _render(request, warehouse, *, reply):
     task = (ReplenishmentTask.objects.filter(warehouse=warehouse, status=ReplenishmentTask.Status.CLAIMED, claimed_by=request.user)
             .select_related("product", "from_bin", "to_bin").first())
-    waiting = ReplenishmentTask.objects.filter(warehouse=warehouse, status=ReplenishmentTask.Status.OPEN).count()
+    waiting = _waiting(request.user).filter(warehouse=warehouse).count()
     return render_station(request, page="warehouse/replenishment_station.html", panel="warehouse/_replenishment_panel.html",
                           context={"warehouse": warehouse, "task": task, "waiting": waiting, "reply": reply})
