@@ -28,6 +28,7 @@ class OrderList(GenericAPIView):
 
     @extend_schema(
         operation_id="v1_orders_list",
+        responses=OrderOutput(many=True),
         parameters=[
             OpenApiParameter("status", str), OpenApiParameter("channel", int), OpenApiParameter("external_id", str),
             OpenApiParameter("created_after", str, description="ISO 8601"), OpenApiParameter("created_before", str),

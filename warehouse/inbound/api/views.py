@@ -63,7 +63,8 @@ class PurchaseOrderList(GenericAPIView):
         return filters_apply(_pos(self.request.user).order_by("-created_at"), self.request.query_params,
                              {"status": "status"})
 
-    @extend_schema(operation_id="v1_purchase_orders_list", parameters=[OpenApiParameter("status", str)])
+    @extend_schema(operation_id="v1_purchase_orders_list", responses=PurchaseOrderOutput(many=True),
+                   parameters=[OpenApiParameter("status", str)])
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(PurchaseOrderOutput(page, many=True).data)
@@ -249,7 +250,8 @@ class ReceivingExceptionList(GenericAPIView):
         rows = rows.order_by("-recorded_at")
         return filters_apply(rows, self.request.query_params, {"open": ("resolved_at__isnull", flag), "kind": "kind"})
 
-    @extend_schema(parameters=[OpenApiParameter("open", bool), OpenApiParameter("kind", str)])
+    @extend_schema(responses=ReceivingExceptionOutput(many=True),
+                   parameters=[OpenApiParameter("open", bool), OpenApiParameter("kind", str)])
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(ReceivingExceptionOutput(page, many=True).data)
