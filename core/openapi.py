@@ -14,6 +14,9 @@ error answers `{"error": code, "detail": message, "details": {...}}`, and a refu
 
 from __future__ import annotations
 
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from rest_framework import serializers
+
 SAFE_METHODS = ("get", "head", "options")
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -54,6 +57,29 @@ DESCRIPTIONS = {
     "415": "The body's media type is not accepted.",
     "429": "Too many requests; retry after the Retry-After header's seconds.",
 }
+
+
+CSV_UPLOAD_FILE = {"type": "string", "format": "binary", "description": "The CSV file (UTF-8, header row first)."}
+
+
+def csv_upload_request(**fields: dict) -> dict:
+    """The multipart body of a CSV upload: the file `file` is required, other form fields are optional."""
+    return {"multipart/form-data": {
+        "type": "object",
+        "properties": {"file": CSV_UPLOAD_FILE, **fields},
+        "required": ["file"],
+    }}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """Request fields that refuse a blank value say so (`minLength: 1`); answers are not constrained by it."""
+
+    def _get_serializer_field_meta(self, field, direction):
+        meta = super()._get_serializer_field_meta(field, direction)
+        if (direction == "request" and isinstance(field, serializers.CharField) and not field.allow_blank
+                and not field.read_only and not isinstance(field, serializers.ChoiceField)):
+            meta.setdefault("minLength", 1)
+        return meta
 
 
 def _views_by_operation(generator) -> dict[tuple[str, str], object]:

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from core.api_permissions import area_permission
 from core.filters import filters_apply, flag
+from core.openapi import csv_upload_request
 from inventory.models import Product
 from inventory.selectors import merchant_of
 from inventory.tenancy import merchant_for_actor, staff_scoped
@@ -99,8 +100,8 @@ class PurchaseOrderCsvUpload(GenericAPIView):
     serializer_class = PurchaseOrderOutput
 
     @extend_schema(
-        request={"multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
-        responses={201: None},
+        request=csv_upload_request(),
+        responses={201: {"type": "object", "properties": {"created": {"type": "integer"}}, "required": ["created"]}},
     )
     def post(self, request):
         upload = request.FILES.get("file")
