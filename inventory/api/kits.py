@@ -135,7 +135,7 @@ class KitWorkOrderList(GenericAPIView):
             "status": "status", "kit": "kit__sku", "warehouse": "warehouse__code",
         })
 
-    @extend_schema(operation_id="v1_kit_work_orders_list", parameters=[
+    @extend_schema(operation_id="v1_kit_work_orders_list", responses=KitWorkOrderOutput(many=True), parameters=[
         OpenApiParameter("status", str), OpenApiParameter("kit", str), OpenApiParameter("warehouse", str),
     ])
     def get(self, request):

@@ -33,6 +33,7 @@ class ProductList(GenericAPIView):
 
     @extend_schema(
         operation_id="v1_products_list",
+        responses=ProductOutput(many=True),
         parameters=[
             OpenApiParameter("sku", str),
             OpenApiParameter("barcode", str, description="Any GTIN-8/12/13/14, UPC or EAN"),

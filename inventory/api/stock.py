@@ -68,7 +68,8 @@ class StockList(GenericAPIView):
         )
         return filters_apply(levels, self.request.query_params, {"sku": "product__sku", "warehouse": "warehouse__code"})
 
-    @extend_schema(parameters=[OpenApiParameter("sku", str), OpenApiParameter("warehouse", str)])
+    @extend_schema(responses=StockLevelOutput(many=True),
+                   parameters=[OpenApiParameter("sku", str), OpenApiParameter("warehouse", str)])
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(StockLevelOutput(page, many=True).data)
@@ -89,6 +90,7 @@ class MovementList(GenericAPIView):
         }).order_by("-created_at", "-id")
 
     @extend_schema(
+        responses=MovementOutput(many=True),
         parameters=[
             OpenApiParameter(name, str)
             for name in ("sku", "warehouse", "bin", "kind", "reference", "since", "until")

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from core.api_permissions import area_permission
 from core.csv_import import ImportRejected
 from core.filters import filters_apply, integer, timestamp
+from core.openapi import csv_upload_request
 from inventory.tenancy import merchant_for_actor
 from orders.api.serializers import OrderDetailOutput, OrderInput, OrderOutput
 from orders.exceptions import InvalidOrder
@@ -28,6 +29,7 @@ class OrderList(GenericAPIView):
 
     @extend_schema(
         operation_id="v1_orders_list",
+        responses=OrderOutput(many=True),
         parameters=[
             OpenApiParameter("status", str), OpenApiParameter("channel", int), OpenApiParameter("external_id", str),
             OpenApiParameter("created_after", str, description="ISO 8601"), OpenApiParameter("created_before", str),
@@ -69,7 +71,7 @@ class OrderCsvUpload(GenericAPIView):
     serializer_class = OrderOutput
 
     @extend_schema(
-        request={"multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}, "merchant": {"type": "string"}}}},
+        request=csv_upload_request(merchant={"type": "string", "description": "Merchant code (staff)"}),
         responses={201: OrderOutput(many=True)},
     )
     def post(self, request):

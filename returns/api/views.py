@@ -85,7 +85,8 @@ class RmaList(GenericAPIView):
         rows = rmas_visible_to(self.request.user).prefetch_related("lines__product", "lines__reason").order_by("-pk")
         return filters_apply(rows, self.request.query_params, {"status": "status"})
 
-    @extend_schema(operation_id="v1_returns_rmas_list", parameters=[OpenApiParameter("status", str)])
+    @extend_schema(operation_id="v1_returns_rmas_list", responses=s.RmaOutput(many=True),
+                   parameters=[OpenApiParameter("status", str)])
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(s.RmaOutput(page, many=True).data)
@@ -180,7 +181,7 @@ class ParcelList(GenericAPIView):
         rows = ReturnParcel.objects.select_related("warehouse", "rma", "holding_bin").order_by("-pk")
         return filters_apply(rows, self.request.query_params, {"status": "status"})
 
-    @extend_schema(operation_id="v1_returns_parcels_list",
+    @extend_schema(operation_id="v1_returns_parcels_list", responses=s.ParcelOutput(many=True),
                    parameters=[OpenApiParameter("status", str, enum=ParcelStatus.values)])
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
@@ -314,7 +315,7 @@ class FlushBatchList(GenericAPIView):
     def get_queryset(self):
         return flush_batches().prefetch_related("lines__product", "lines__bin").order_by("-pk")
 
-    @extend_schema(operation_id="v1_returns_flush_batches_list")
+    @extend_schema(operation_id="v1_returns_flush_batches_list", responses=s.FlushBatchOutput(many=True))
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(s.FlushBatchOutput(page, many=True).data)

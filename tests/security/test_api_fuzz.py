@@ -8,7 +8,7 @@ import schemathesis
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import not_a_server_error, response_schema_conformance, status_code_conformance
 
 from core import roles
 from tests.factories import MerchantFactory, UserFactory, merchant_user
@@ -53,3 +53,24 @@ def test_an_unknown_api_url_or_missing_object_answers_json_404(client, tokens):
         assert response["Content-Type"].startswith("application/json"), (path, response["Content-Type"])
         assert response.json()["detail"]
     assert client.get("/warehouse/no-such-page/x/y/").status_code == 404  # pages keep the HTML page
+
+
+# Reads whose answers the schema cannot describe yet, each with the reason; every other read is held to its schema.
+NOT_CONFORMANT: dict[tuple[str, str], str] = {}
+
+conformance_schema = schema.exclude(
+    operation_id=[operation_id for (_method, operation_id) in NOT_CONFORMANT] or ["-none-"]
+)
+
+
+@pytest.mark.django_db
+@conformance_schema.parametrize()
+@hypothesis_settings(max_examples=1, deadline=None, derandomize=True,
+                     suppress_health_check=list(HealthCheck))
+def test_generated_reads_answer_what_the_schema_documents(case, tokens):
+    """Each read answers a status its operation documents, with a body of the documented shape (paginated lists
+    as count/next/previous/results, refusals as their error body), for an admin and for a merchant."""
+    for key in tokens.values():
+        response = case.call(headers={"Authorization": f"Token {key}"})
+        case.validate_response(response, checks=[not_a_server_error, status_code_conformance,
+                                                 response_schema_conformance])

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from core.api_permissions import area_permission
 from core.filters import filters_apply, flag
+from core.openapi import csv_upload_request
 from inventory.models import Product
 from inventory.selectors import merchant_of
 from inventory.tenancy import merchant_for_actor, staff_scoped, warehouses_visible_to
@@ -64,7 +65,8 @@ class PurchaseOrderList(GenericAPIView):
         return filters_apply(_pos(self.request.user).order_by("-created_at"), self.request.query_params,
                              {"status": "status"})
 
-    @extend_schema(operation_id="v1_purchase_orders_list", parameters=[OpenApiParameter("status", str)])
+    @extend_schema(operation_id="v1_purchase_orders_list", responses=PurchaseOrderOutput(many=True),
+                   parameters=[OpenApiParameter("status", str)])
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(PurchaseOrderOutput(page, many=True).data)
@@ -99,8 +101,8 @@ class PurchaseOrderCsvUpload(GenericAPIView):
     serializer_class = PurchaseOrderOutput
 
     @extend_schema(
-        request={"multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
-        responses={201: None},
+        request=csv_upload_request(),
+        responses={201: {"type": "object", "properties": {"created": {"type": "integer"}}, "required": ["created"]}},
     )
     def post(self, request):
         upload = request.FILES.get("file")
@@ -250,7 +252,8 @@ class ReceivingExceptionList(GenericAPIView):
         rows = rows.order_by("-recorded_at")
         return filters_apply(rows, self.request.query_params, {"open": ("resolved_at__isnull", flag), "kind": "kind"})
 
-    @extend_schema(parameters=[OpenApiParameter("open", bool), OpenApiParameter("kind", str)])
+    @extend_schema(responses=ReceivingExceptionOutput(many=True),
+                   parameters=[OpenApiParameter("open", bool), OpenApiParameter("kind", str)])
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(ReceivingExceptionOutput(page, many=True).data)
