@@ -62,12 +62,12 @@ def _live_lines(w: Window, parts: WindowParts, *, warehouse=None, merchant=None)
         trunc = TruncHour if w.name == "today" else TruncDay
         mine = Q(product__merchant=merchant) if merchant is not None else Q()
         picked = Q(status=PickLineStatus.PICKED)
-        return list(_lines_worked(live_q, warehouse=warehouse)
+        return [dict(row) for row in _lines_worked(live_q, warehouse=warehouse)
                     .annotate(at=trunc("session__completed_at")).values("session__picker_id", "at")
                     .annotate(lines=_count(mine), failures=_count(mine & Q(failed_qty__gt=0)),
                               picked=_count(mine & picked),
                               picker_lines=_count(picked & Q(session__claimed_at__isnull=False)))
-                    .order_by())
+                    .order_by()]
 
     return memo(w, ("live_lines", getattr(warehouse, "pk", None), getattr(merchant, "pk", None)), read)
 
