@@ -232,6 +232,9 @@ def test_capacity_reads_the_stock_volume_snapshot_while_it_is_fresh(history):
     inbound = {"expected_units": 60, "documents": 1, "free_units": 30, "capacity": 200, "short": True}
     assert kpi.inbound_against_capacity(warehouse=history.warehouse, now=NOW) == inbound
     assert kpi.inbound_against_capacity(warehouse=history.warehouse, now=NOW, live=True) == inbound
+    zones = kpi.zone_utilisation(warehouse=history.warehouse)
+    assert zones == kpi.zone_utilisation(warehouse=history.warehouse, live=True)
+    assert StockVolume.objects.get(warehouse=history.warehouse).zones  # read from the snapshot, not live
 
     # Stock moves after the snapshot: the dashboard shows the snapshot until the next run, then the change.
     from inventory.models import BinStock
@@ -239,8 +242,12 @@ def test_capacity_reads_the_stock_volume_snapshot_while_it_is_fresh(history):
     BinStock.objects.filter(warehouse=history.warehouse).update(qty=0)
     assert kpi.facility_capacity(warehouse=history.warehouse)[0]["units"] == 670
     assert kpi.facility_capacity(warehouse=history.warehouse, live=True)[0]["units"] == 0
+    held = {z["zone"]: (z["units"], z["occupied"]) for z in kpi.zone_utilisation(warehouse=history.warehouse)}
+    assert held == {z["zone"]: (z["units"], z["occupied"]) for z in zones} and held["A"] == (170, 2)
+    assert {z["units"] for z in kpi.zone_utilisation(warehouse=history.warehouse, live=True)} == {0}
     StockVolume.objects.update(taken_at=timezone.now() - dt.timedelta(minutes=21))  # stale: read live
     assert kpi.facility_capacity(warehouse=history.warehouse)[0]["units"] == 0
+    assert {z["units"] for z in kpi.zone_utilisation(warehouse=history.warehouse)} == {0}
     refresh_rollups(now=NOW)
     [row] = kpi.facility_capacity(warehouse=history.warehouse)
     assert (row["units"], row["over"], row["as_of"] is not None) == (0, False, True)
