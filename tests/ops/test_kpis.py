@@ -257,3 +257,13 @@ def test_an_empty_window_at_midnight_counts_nothing(history):
     midnight = NOW.replace(hour=0)
     assert kpi.on_time_ship_rate(window="today", now=midnight) == {"shipped": 0, "on_time": 0, "late": 0, "rate": None}
     assert kpi.order_to_ship_times(window="today", now=midnight)["p50_hours"] is None
+
+
+def test_the_shipped_late_list_is_the_late_figure(history):
+    for window in ("today", "7d", "30d"):
+        for warehouse in (None, history.warehouse):
+            late = kpi.fulfillments_shipped_late(warehouse=warehouse, window=window, now=NOW)
+            rate = kpi.on_time_ship_rate(warehouse=warehouse, window=window, now=NOW)
+            assert late.count() == rate["late"]
+            assert all(fo.ship_by is not None and fo.shipped_at > fo.ship_by for fo in late)
+    assert kpi.fulfillments_shipped_late(warehouse=history.warehouse, window="30d", now=NOW).exists()
