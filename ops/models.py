@@ -136,4 +136,6 @@ class StockVolume(models.Model):
     units = models.BigIntegerField()
     volume_mm3 = models.DecimalField(max_digits=30, decimal_places=0)
     capped_units = models.BigIntegerField(help_text="Units in bins with a capacity")
+    zones = models.JSONField(default=dict, blank=True,
+                             help_text="Per zone id: units, units in bins with a capacity, bins holding stock")
     taken_at = models.DateTimeField()

@@ -10,7 +10,15 @@ from django.db.models.functions import Coalesce, TruncDay, TruncHour
 from ops.models import PackMismatchDay, PickerDay, PickingDay, ShippingDay
 from ops.selectors.aggregates import hours, ratio
 from ops.selectors.sla import _scoped
-from ops.selectors.windows import DEFAULT_WINDOW, Window, WindowParts, day_start, window_bounds, window_parts
+from ops.selectors.windows import (
+    DEFAULT_WINDOW,
+    Window,
+    WindowParts,
+    day_start,
+    memo,
+    window_bounds,
+    window_parts,
+)
 from orders.models import FulfillmentOrder, FulfillmentStatus
 from warehouse.models import CountTask, Pack, PickLine, PickSession, StationScan
 from warehouse.models.picking import PickLineStatus, PickSessionStatus
@@ -34,6 +42,44 @@ def lines_picked(*, warehouse=None, merchant=None, window: str | Window = DEFAUL
     w = window_bounds(window, now=now)
     return _lines_worked(Q(session__completed_at__gte=w.start, session__completed_at__lt=w.end),
                          warehouse=warehouse, merchant=merchant)
+
+
+def _count(q: Q) -> Count:
+    return Count("pk", filter=q) if q else Count("pk")
+
+
+def _live_lines(w: Window, parts: WindowParts, *, warehouse=None, merchant=None) -> list[dict]:
+    """The live part of the window's pick lines worked to an end, read once per window and scope (the accuracy
+    page's pick accuracy, pickers and throughput series all come from it): per picker (None: no picker) and
+    bucket (the hour for today, else the day the session completed), the lines, failures and lines picked of
+    the merchant's products, and the lines picked in claimed sessions of every merchant's products (a
+    picker's throughput does not depend on the merchant filter)."""
+    live_q = parts.live_q("session__completed_at")
+    if live_q is None:
+        return []
+
+    def read() -> list[dict]:
+        trunc = TruncHour if w.name == "today" else TruncDay
+        mine = Q(product__merchant=merchant) if merchant is not None else Q()
+        picked = Q(status=PickLineStatus.PICKED)
+        return [dict(row) for row in _lines_worked(live_q, warehouse=warehouse)
+                    .annotate(at=trunc("session__completed_at")).values("session__picker_id", "at")
+                    .annotate(lines=_count(mine), failures=_count(mine & Q(failed_qty__gt=0)),
+                              picked=_count(mine & picked),
+                              picker_lines=_count(picked & Q(session__claimed_at__isnull=False)))
+                    .order_by()]
+
+    return memo(w, ("live_lines", getattr(warehouse, "pk", None), getattr(merchant, "pk", None)), read)
+
+
+def _live_picker_lines(w: Window, parts: WindowParts, *, warehouse=None) -> list[dict]:
+    """The live lines for the pickers' figures: any merchant scope's read of the facility will do (the picker
+    counts ignore the merchant), else the facility's lines read now."""
+    facility = getattr(warehouse, "pk", None)
+    for key, rows in w.__dict__.get("_memo", {}).items():
+        if key[:2] == ("live_lines", facility):
+            return rows
+    return _live_lines(w, parts, warehouse=warehouse)
 
 
 def _rolled(model, days: tuple[dt.date, ...], *, warehouse=None, merchant=None) -> QuerySet:
@@ -98,10 +144,7 @@ def pick_accuracy(*, warehouse=None, merchant=None, window: str | Window = DEFAU
         row = _rolled(PickingDay, parts.days, warehouse=warehouse, merchant=merchant).aggregate(
             lines=Coalesce(Sum("lines"), 0), failures=Coalesce(Sum("failures"), 0))
         lines, failures = row["lines"], row["failures"]
-    live_q = parts.live_q("session__completed_at")
-    if live_q is not None:
-        row = _lines_worked(live_q, warehouse=warehouse, merchant=merchant).aggregate(
-            lines=Count("pk"), failures=Count("pk", filter=Q(failed_qty__gt=0)))
+    for row in _live_lines(w, parts, warehouse=warehouse, merchant=merchant):
         lines, failures = lines + row["lines"], failures + row["failures"]
     mismatches = 0 if merchant is not None else _mismatch_count(warehouse=warehouse, w=w, parts=parts)
     errors = failures + mismatches
@@ -163,11 +206,9 @@ def picker_throughput(*, warehouse=None, window: str | Window = DEFAULT_WINDOW, 
         spent = ExpressionWrapper(F("completed_at") - F("claimed_at"), output_field=DurationField())
         for r in sessions.values("picker_id", "picker__username").annotate(sessions=Count("pk"), spent=Sum(spent)).order_by():
             add(r["picker_id"], r["picker__username"], sessions=r["sessions"], spent=r["spent"])
-        lines = (_lines_worked(live_q, warehouse=warehouse)
-                 .filter(status=PickLineStatus.PICKED, session__picker__isnull=False, session__claimed_at__isnull=False)
-                 .values_list("session__picker_id").annotate(n=Count("pk")).order_by())
-        for picker_id, n in lines:
-            add(picker_id, None, lines=n)
+        for row in _live_picker_lines(w, parts, warehouse=warehouse):
+            if row["session__picker_id"] is not None and row["picker_lines"]:
+                add(row["session__picker_id"], None, lines=row["picker_lines"])
     rows = []
     for picker_id, row in totals.items():
         if not row["sessions"]:
@@ -198,13 +239,13 @@ def facility_throughput(*, warehouse=None, merchant=None, window: str | Window =
                        .values_list("day").annotate(n=Sum("shipped")).order_by()):
             if n:
                 ship_series[day_start(day)] = n
-    live_lines, live_ships = parts.live_q("session__completed_at"), parts.live_q("shipped_at")
-    if live_lines is not None and live_ships is not None:
-        picked = _lines_worked(live_lines, warehouse=warehouse, merchant=merchant).filter(status=PickLineStatus.PICKED)
+    for row in _live_lines(w, parts, warehouse=warehouse, merchant=merchant):
+        if row["picked"]:  # a bucket without a picked line has no point in the series
+            line_series[row["at"]] = line_series.get(row["at"], 0) + row["picked"]
+    live_ships = parts.live_q("shipped_at")
+    if live_ships is not None:
         shipped = _scoped(FulfillmentOrder.objects.filter(live_ships, status=FulfillmentStatus.SHIPPED),
                           warehouse=warehouse, merchant=merchant)
-        for at, n in picked.annotate(at=trunc("session__completed_at")).values_list("at").annotate(n=Count("pk")).order_by():
-            line_series[at] = line_series.get(at, 0) + n
         for at, n in shipped.annotate(at=trunc("shipped_at")).values_list("at").annotate(n=Count("pk")).order_by():
             ship_series[at] = ship_series.get(at, 0) + n
     lines_total, shipped_total = sum(line_series.values()), sum(ship_series.values())

@@ -43,6 +43,17 @@ def stock_volumes(ids: list[int]) -> dict[int, dict]:
                                              capped=Sum("qty", filter=Q(bin__capacity__isnull=False))).order_by()}
 
 
+def zone_stock(ids: list[int]) -> dict[int, dict[int, dict]]:
+    """Per facility and zone: units in bins, units in bins with a capacity, bins holding stock, summed live."""
+    zones: dict[int, dict[int, dict]] = {}
+    for row in (BinStock.objects.filter(warehouse_id__in=ids, qty__gt=0).values("warehouse_id", "bin__zone_id")
+                .annotate(units=Sum("qty"), capped=Sum("qty", filter=Q(bin__capacity__isnull=False)),
+                          occupied=Count("bin_id", distinct=True)).order_by()):
+        zones.setdefault(row["warehouse_id"], {})[row["bin__zone_id"]] = {
+            "units": row["units"] or 0, "capped": row["capped"] or 0, "occupied": row["occupied"] or 0}
+    return zones
+
+
 def _stock(ids: list[int], *, live: bool) -> dict[int, dict]:
     """The facilities' stock volumes from the rollup job's snapshot where it is fresh, the rest live."""
     stock: dict[int, dict] = {}
@@ -90,14 +101,24 @@ def facility_capacity(*, warehouse=None, live: bool = False) -> list[dict]:
     return rows
 
 
-def zone_utilisation(*, warehouse) -> list[dict]:
-    """Per zone of one facility: bins, bins holding stock, units in bins with a capacity against that capacity."""
+def _zone_held(warehouse, *, live: bool) -> dict[int, dict]:
+    """One facility's stock per zone from the rollup job's snapshot while it is fresh, else live."""
+    if not live:
+        snapshot = (StockVolume.objects.filter(warehouse=warehouse, taken_at__gte=timezone.now() - SNAPSHOT_MAX_AGE)
+                    .values_list("zones", flat=True).first())
+        if snapshot is not None:
+            return {int(zone_id): row for zone_id, row in snapshot.items()}  # JSON keys are strings
+    return zone_stock([warehouse.pk]).get(warehouse.pk, {})
+
+
+def zone_utilisation(*, warehouse, live: bool = False) -> list[dict]:
+    """Per zone of one facility: bins, bins holding stock, units in bins with a capacity against that capacity.
+    What the bins hold comes from the rollup job's snapshot while it is fresh (as `facility_capacity`), else
+    (or with `live`) from the bin stock itself."""
     zones = {row["zone_id"]: row for row in Bin.objects.filter(warehouse=warehouse, is_active=True)
              .values("zone_id", "zone__code", "zone__name", "zone__kind")
              .annotate(bins=Count("pk"), capacity=Sum("capacity")).order_by("zone__code")}
-    held = {row["bin__zone_id"]: row for row in BinStock.objects.filter(warehouse=warehouse, qty__gt=0)
-            .values("bin__zone_id").annotate(units=Sum("qty"), capped=Sum("qty", filter=Q(bin__capacity__isnull=False)),
-                                             occupied=Count("bin_id", distinct=True))}
+    held = _zone_held(warehouse, live=live)
     threshold = warehouse.capacity_alert_pct / 100
     rows = []
     empty: dict = {}

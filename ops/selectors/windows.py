@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.db.models import Q
 from django.utils import timezone
@@ -12,6 +14,7 @@ from ops.models import RollupDay
 
 WINDOWS = {"today": "Today", "7d": "7 days", "30d": "30 days"}
 DEFAULT_WINDOW = "7d"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -71,9 +74,23 @@ class WindowParts:
         return q
 
 
+def memo(w: Window, key: tuple, compute: Callable[[], T]) -> T:
+    """A figure read once per window object: a request builds its window once and every selector it calls reads
+    the list of rolled-up days (and the live rows they share) once. A new window (a new request, a new `now`)
+    reads afresh."""
+    cache = w.__dict__.setdefault("_memo", {})  # a frozen dataclass still has an instance dict
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 def window_parts(w: Window) -> WindowParts:
-    """The whole local days inside the window that have been rolled up (one query, none for `today`), and the
-    rest of the window as contiguous live ranges."""
+    """The whole local days inside the window that have been rolled up (one query, none for `today`, and once
+    per window object), and the rest of the window as contiguous live ranges."""
+    return memo(w, ("parts",), lambda: _window_parts(w))
+
+
+def _window_parts(w: Window) -> WindowParts:
     first = timezone.localdate(w.start)
     if day_start(first) < w.start:
         first += dt.timedelta(days=1)

@@ -20,7 +20,7 @@ from layout.models import Warehouse
 from ops.models import PackMismatchDay, PickerDay, PickingDay, RollupDay, ShippingDay, StockVolume
 from ops.selectors.accuracy import PACK_MISMATCH_PREFIX
 from ops.selectors.aggregates import Microseconds, order_to_ship
-from ops.selectors.capacity import stock_volumes
+from ops.selectors.capacity import stock_volumes, zone_stock
 from ops.selectors.windows import day_start
 from orders.models import FulfillmentOrder, FulfillmentStatus
 from warehouse.models import PickLine, PickSession, StationScan
@@ -133,15 +133,17 @@ def refresh_rollups(*, days: int | None = None, now: dt.datetime | None = None) 
                               ("mismatches", mismatches)):
                 written[key] += len(rows)
         facilities = list(Warehouse.objects.filter(is_active=True).values_list("pk", flat=True))
-        volumes = stock_volumes(facilities)
+        volumes, zones = stock_volumes(facilities), zone_stock(facilities)
         empty: dict = {}
         StockVolume.objects.bulk_create(
             [StockVolume(warehouse_id=pk, units=volumes.get(pk, empty).get("units") or 0,
                          volume_mm3=volumes.get(pk, empty).get("volume") or 0,
-                         capped_units=volumes.get(pk, empty).get("capped") or 0, taken_at=timezone.now())
+                         capped_units=volumes.get(pk, empty).get("capped") or 0,
+                         zones={str(zone_id): row for zone_id, row in zones.get(pk, empty).items()},
+                         taken_at=timezone.now())
              for pk in facilities],  # a facility holding nothing too: its snapshot says so
             update_conflicts=True, unique_fields=["warehouse"],
-            update_fields=["units", "volume_mm3", "capped_units", "taken_at"])
+            update_fields=["units", "volume_mm3", "capped_units", "zones", "taken_at"])
         StockVolume.objects.exclude(warehouse_id__in=facilities).delete()
         RollupDay.objects.bulk_create([RollupDay(day=day, refreshed_at=now) for day in refresh], update_conflicts=True,
                                       unique_fields=["day"], update_fields=["refreshed_at"])

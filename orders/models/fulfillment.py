@@ -86,6 +86,9 @@ class FulfillmentOrder(models.Model):
             models.Index(fields=["shipped_at"], condition=Q(status="shipped"), name="fulfillment_shipped_at"),
             models.Index(fields=["warehouse", "shipped_at"], condition=Q(status="shipped"),
                          name="fulfillment_shipped_at_by_wh"),
+            # The shipped-late list: the few late ones of a window without reading every shipment in it.
+            models.Index(fields=["shipped_at"], condition=Q(status="shipped", shipped_at__gt=models.F("ship_by")),
+                         name="fulfillment_shipped_late"),
         ]
 
     def __str__(self) -> str:

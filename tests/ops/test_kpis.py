@@ -232,6 +232,9 @@ def test_capacity_reads_the_stock_volume_snapshot_while_it_is_fresh(history):
     inbound = {"expected_units": 60, "documents": 1, "free_units": 30, "capacity": 200, "short": True}
     assert kpi.inbound_against_capacity(warehouse=history.warehouse, now=NOW) == inbound
     assert kpi.inbound_against_capacity(warehouse=history.warehouse, now=NOW, live=True) == inbound
+    zones = kpi.zone_utilisation(warehouse=history.warehouse)
+    assert zones == kpi.zone_utilisation(warehouse=history.warehouse, live=True)
+    assert StockVolume.objects.get(warehouse=history.warehouse).zones  # read from the snapshot, not live
 
     # Stock moves after the snapshot: the dashboard shows the snapshot until the next run, then the change.
     from inventory.models import BinStock
@@ -239,8 +242,12 @@ def test_capacity_reads_the_stock_volume_snapshot_while_it_is_fresh(history):
     BinStock.objects.filter(warehouse=history.warehouse).update(qty=0)
     assert kpi.facility_capacity(warehouse=history.warehouse)[0]["units"] == 670
     assert kpi.facility_capacity(warehouse=history.warehouse, live=True)[0]["units"] == 0
+    held = {z["zone"]: (z["units"], z["occupied"]) for z in kpi.zone_utilisation(warehouse=history.warehouse)}
+    assert held == {z["zone"]: (z["units"], z["occupied"]) for z in zones} and held["A"] == (170, 2)
+    assert {z["units"] for z in kpi.zone_utilisation(warehouse=history.warehouse, live=True)} == {0}
     StockVolume.objects.update(taken_at=timezone.now() - dt.timedelta(minutes=21))  # stale: read live
     assert kpi.facility_capacity(warehouse=history.warehouse)[0]["units"] == 0
+    assert {z["units"] for z in kpi.zone_utilisation(warehouse=history.warehouse)} == {0}
     refresh_rollups(now=NOW)
     [row] = kpi.facility_capacity(warehouse=history.warehouse)
     assert (row["units"], row["over"], row["as_of"] is not None) == (0, False, True)
@@ -250,3 +257,13 @@ def test_an_empty_window_at_midnight_counts_nothing(history):
     midnight = NOW.replace(hour=0)
     assert kpi.on_time_ship_rate(window="today", now=midnight) == {"shipped": 0, "on_time": 0, "late": 0, "rate": None}
     assert kpi.order_to_ship_times(window="today", now=midnight)["p50_hours"] is None
+
+
+def test_the_shipped_late_list_is_the_late_figure(history):
+    for window in ("today", "7d", "30d"):
+        for warehouse in (None, history.warehouse):
+            late = kpi.fulfillments_shipped_late(warehouse=warehouse, window=window, now=NOW)
+            rate = kpi.on_time_ship_rate(warehouse=warehouse, window=window, now=NOW)
+            assert late.count() == rate["late"]
+            assert all(fo.ship_by is not None and fo.shipped_at > fo.ship_by for fo in late)
+    assert kpi.fulfillments_shipped_late(warehouse=history.warehouse, window="30d", now=NOW).exists()
