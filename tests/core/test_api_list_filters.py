@@ -98,6 +98,6 @@ def test_every_list_endpoint_opens_in_a_browser(roles_ready, path):
     client = Client()
     client.force_login(UserFactory(role=roles.ADMIN))
     url = path.replace("{code}", WarehouseFactory().code)
-    response = client.get(url, {name: "SN1" for name in REQUIRED[path]}, HTTP_ACCEPT="text/html")
+    response = client.get(url, dict.fromkeys(REQUIRED[path], "SN1"), HTTP_ACCEPT="text/html")
     assert response.status_code == 200, response.content[:500]
     assert response["Content-Type"].startswith("text/html")
