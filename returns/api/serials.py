@@ -62,7 +62,7 @@ class SerialTrace(GenericAPIView):
         return serial_search(self.request.user, serial)
 
     @extend_schema(parameters=[OpenApiParameter("serial", str, required=True, description="The unit's serial (AI 21)")],
-                   responses=SerialHistoryOutput(many=True), operation_id="v1_serials_trace")
+                   responses=SerialHistoryOutput(many=True), operation_id="v1_serials_trace", tags=["returns"])
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(SerialHistoryOutput(histories_of(list(page)), many=True).data)
@@ -74,7 +74,7 @@ class OrderSerials(GenericAPIView):
     permission_classes = [area_permission("serials")]
     serializer_class = SerialHistoryOutput
 
-    @extend_schema(responses=SerialHistoryOutput(many=True), operation_id="v1_order_serials")
+    @extend_schema(responses=SerialHistoryOutput(many=True), operation_id="v1_order_serials", tags=["returns"])
     def get(self, request: Request, pk: int) -> Response:
         order = get_object_or_404(orders_visible_to(request.user), pk=pk)
         return Response(SerialHistoryOutput(histories_of(list(order_serial_units(order))), many=True).data)

@@ -80,7 +80,7 @@ class TransferList(GenericAPIView):
             raise InvalidTransfer(f"filter 'status' must be one of {', '.join(TransferStatus.values)}", parameter="status")
         return rows.distinct().order_by("-created_at", "-id")
 
-    @extend_schema(operation_id="v1_transfers_list", parameters=[
+    @extend_schema(operation_id="v1_transfers_list", responses=TransferOrderOutput(many=True), parameters=[
         OpenApiParameter("status", str), OpenApiParameter("from_warehouse", str), OpenApiParameter("to_warehouse", str),
         OpenApiParameter("merchant", str), OpenApiParameter("number", str), OpenApiParameter("sku", str),
         OpenApiParameter("product", int),
