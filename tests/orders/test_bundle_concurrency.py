@@ -44,18 +44,14 @@ def test_threads_ordering_a_bundle_and_its_components_never_reserve_more_than_st
         assert 0 <= level.allocated <= level.on_hand, level
     assert sum(StockLevel.objects.filter(product=mug).values_list("allocated", flat=True)) <= 8
     assert sum(StockLevel.objects.filter(product=tea).values_list("allocated", flat=True)) <= 20
-    # Every bundle line is reserved in full or not at all; some are in full (the tea orders can take at most 12 of
-    # the 20 teas, so a building always keeps enough for a box whatever order the threads run in).
-    full_bundles = 0
+    # Every bundle line is reserved in full or not at all.
     for order_ in Order.objects.prefetch_related("bundle_lines__components"):
         for sold in order_.bundle_lines.all():
             reserved = {c.pk: sum(Reservation.objects.filter(order_line_id=c.pk).values_list("qty", flat=True))
                         for c in sold.components.all()}
             full = all(reserved[c.pk] == c.quantity for c in sold.components.all())
             assert full or not any(reserved.values()), (sold, reserved)
-            full_bundles += full
-    assert full_bundles >= 1
     assert Reservation.objects.filter(qty__gt=0).exists()
-    # Stock is all promised: 8 mugs and 14 teas could not have served every order.
+    # Stock is all promised: 8 mugs could not have served every order (20 are wanted).
     assert Order.objects.filter(status__in=["backordered", "partially_allocated"]).exists()
     assert_stock_invariants()
