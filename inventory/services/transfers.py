@@ -33,13 +33,9 @@ from inventory.services.reservations import ReservationResult, stock_release, st
 from layout.models import Bin, Warehouse
 
 
-def transfer_line_key(transfer_line_id: int) -> int:
-    return transfer_reservation_line_id(transfer_line_id)
-
-
 def transfer_reservation(*, transfer_line_id: int, warehouse_id: int) -> Reservation | None:
     return Reservation.objects.select_related("product").filter(
-        order_line_id=transfer_line_key(transfer_line_id), warehouse_id=warehouse_id
+        order_line_id=transfer_reservation_line_id(transfer_line_id), warehouse_id=warehouse_id
     ).first()
 
 
@@ -62,7 +58,7 @@ def stock_transfer_reserve(
     locks.lock_stock_levels((product.pk, warehouse.pk) for _, product, _ in lines)
     return [
         stock_reserve(
-            product=product, warehouse=warehouse, qty=qty, order_line_id=transfer_line_key(line_id), actor=actor,
+            product=product, warehouse=warehouse, qty=qty, order_line_id=transfer_reservation_line_id(line_id), actor=actor,
             merchant=merchant, reference=f"transfer_line:{line_id}",
         )
         for line_id, product, qty in lines
