@@ -52,3 +52,50 @@ class AuditEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(action__in=AuditAction.values), name="core_audit_action_valid"),
         ]
+
+
+class EventKind(models.TextChoices):
+    """What happened, as merchants' other systems (subscriptions) and 3PL billing hear of it."""
+
+    ORDER_ALLOCATED = "order.allocated", "Order allocated"
+    ORDER_RELEASED = "order.released", "Order released to the warehouse"
+    ORDER_PICKED = "order.picked", "Order picked"
+    ORDER_PACKED = "order.packed", "Order packed"
+    ORDER_SHIPPED = "order.shipped", "Order shipped"
+    ORDER_DELIVERED = "order.delivered", "Order delivered"
+    ORDER_EXCEPTION = "order.exception", "Delivery exception"
+    ORDER_CANCELLED = "order.cancelled", "Order cancelled"
+    STOCK_CHANGED = "stock.changed", "Stock changed"
+    RECEIPT_CLOSED = "receipt.closed", "Receipt closed"
+    RETURN_RECEIVED = "return.received", "Return received"
+    RETURN_GRADED = "return.graded", "Return graded"
+
+
+class DomainEvent(models.Model):
+    """One business fact, written by the service that made it happen in that service's transaction (so an event
+    exists exactly when its change committed). Rows are never changed; consumers (outbound webhooks, billing)
+    keep their own cursor or per-event rows. Events of one resource are written under that resource's lock, so
+    their ids are their order."""
+
+    kind = models.CharField(max_length=40, choices=EventKind.choices)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    merchant = models.ForeignKey("inventory.Merchant", on_delete=models.PROTECT, related_name="+")
+    warehouse = models.ForeignKey("layout.Warehouse", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    resource_type = models.CharField(max_length=40)  # "order", "product", "receipt", "return"
+    resource_id = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["merchant", "id"], name="core_event_merchant_id"),
+            models.Index(fields=["resource_type", "resource_id", "id"], name="core_event_resource"),
+            models.Index(fields=["kind", "occurred_at"], name="core_event_kind_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=EventKind.values), name="core_event_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.resource_type} {self.resource_id}"
