@@ -111,7 +111,7 @@ def product_for_scan(merchant_id: int, raw: str) -> tuple[Product | None, str]:
     products = Product.objects.filter(sku=scan.code)
     product = products.filter(merchant_id=merchant_id).first()
     if product is None and products.exists():
-        raise ReturnRefused(f"{scan.code[:64]} is unknown for this return: set the item aside for a manager")
+        raise ReturnRefused(f"{(scan.code or '')[:64]} is unknown for this return: set the item aside for a manager")
     return product, scan.code
 
 
