@@ -108,9 +108,14 @@ def roles_of(user) -> frozenset[str]:
     return cached
 
 
+# Areas for a merchant's own users only: an admin has every other area, but the portal shows one merchant's data to
+# that merchant, so staff are refused it (403) and read merchants' data through the staff pages.
+MERCHANT_ONLY_AREAS = frozenset({"portal"})
+
+
 def may_use(user, area: str) -> bool:
     roles = roles_of(user)
-    return ADMIN in roles or bool(roles & AREAS[area])
+    return (ADMIN in roles and area not in MERCHANT_ONLY_AREAS) or bool(roles & AREAS[area])
 
 
 def ensure_roles() -> None:

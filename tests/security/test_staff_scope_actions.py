@@ -105,7 +105,7 @@ def _b(path: str) -> Callable[[Floor], dict]:
 ORDER = _b("order.pk")
 RMA = _b("rma.pk")
 BOTH = (MERCHANT, WAREHOUSE)  # merchant B's work in the shared warehouse: out of reach of either scoped staff member
-PORTAL = (200, 403, 404)  # merchant pages: staff get the page saying the portal is not theirs; nothing is read
+PORTAL = (403,)  # merchant pages: staff are refused the portal (it is for merchant users); nothing is read
 
 DECLARED: dict[str, Declared] = {
     # portal (merchant users only)
