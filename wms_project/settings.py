@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "orders",
     "shipping",
     "returns",
+    "billing",
     "ops",
     "demo",
     "portal",
