@@ -262,6 +262,8 @@ SPECTACULAR_SETTINGS = {
         "ReturnDispositionEnum": "returns.models.Disposition",
         "CountTaskStatusEnum": "warehouse.models.counts.CountTask.Status",
         "CountTaskSourceEnum": "warehouse.models.counts.CountTask.Source",
+        "InvoiceStatusEnum": "billing.models.InvoiceStatus",
+        "ChargeKindEnum": "billing.models.ChargeKind",
     },
 }
 
