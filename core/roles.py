@@ -73,6 +73,10 @@ AREAS: dict[str, frozenset[str]] = {
     # those who receive, count and take back units.
     "serials": frozenset({CUSTOMER_SERVICE, OPS_MANAGER, WAREHOUSE_MANAGER, INVENTORY_CONTROLLER, RETURNS_PROCESSOR,
                           MERCHANT}),
+    # 3PL billing: rate cards, special projects, invoices generated and issued (finance sits with operations).
+    "billing": frozenset({OPS_MANAGER}),
+    # Invoices read: billing staff all of them, a merchant its own issued ones.
+    "invoices": frozenset({OPS_MANAGER, MERCHANT}),
     # Any warehouse staff role (reads of the layout, e.g. bins for a handheld).
     "warehouse_floor": frozenset(set(STAFF_ROLES)),
 }
