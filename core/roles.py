@@ -59,6 +59,10 @@ AREAS: dict[str, frozenset[str]] = {
     "dashboards": frozenset({OPS_MANAGER, WAREHOUSE_MANAGER}),
     # The audit log: who adjusted stock, held or cancelled orders, flushed, changed roles or rotated secrets.
     "audit": frozenset({OPS_MANAGER}),
+    # The ERP feed (ledger and shipments, by cursor): finance reads it with an ops manager's or a merchant's token.
+    "erp": frozenset({OPS_MANAGER, MERCHANT}),
+    # The end-of-day close-out of a warehouse: its report, and running it by hand before the cut-off.
+    "day_close": frozenset({WAREHOUSE_MANAGER, OPS_MANAGER}),
     "orders": frozenset({CUSTOMER_SERVICE, OPS_MANAGER, WAREHOUSE_MANAGER}),
     "catalog": frozenset({INVENTORY_CONTROLLER, WAREHOUSE_MANAGER, OPS_MANAGER, CUSTOMER_SERVICE, MERCHANT}),
     "catalog_edit": frozenset({INVENTORY_CONTROLLER, WAREHOUSE_MANAGER, MERCHANT}),

@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("orders.api.urls")),
     path("", include("returns.api.urls")),
     path("", include("billing.api_urls")),
+    path("", include("ops.api.urls")),
     path("auth/", include("wms_project.auth_urls")),
 ]
 
