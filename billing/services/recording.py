@@ -79,11 +79,35 @@ def _reference(event: DomainEvent) -> str:
     return f"{event.resource_type} {event.resource_id}"[:120]
 
 
+# Charged once per order however many events report it: the first unit picked (a fulfillment order split over
+# pick sessions reports once per session: the later sessions' units are all additional) and the order shipped
+# (one event per parcel handed over).
+ONCE_PER_RESOURCE = (ChargeKind.PICK_FIRST_UNIT, ChargeKind.ORDER_SHIPPED)
+
+
 def billable_rows(events: list[DomainEvent]) -> list[BillableEvent]:
+    """The billable events of domain events read in id order. Reading an event again gives the same rows."""
+    owners: dict[tuple[str, str, str], int] = {}  # (charge, resource type, resource id) -> the event charged
+    if events:
+        charged = (BillableEvent.objects.filter(kind__in=ONCE_PER_RESOURCE, source_event__isnull=False,
+                                                source_event__resource_id__in={e.resource_id for e in events})
+                   .order_by("source_event_id")
+                   .values_list("kind", "source_event__resource_type", "source_event__resource_id", "source_event_id"))
+        for kind, resource_type, resource_id, event_id in charged:
+            owners.setdefault((kind, resource_type, resource_id), event_id)
     rows = []
     for event in events:
         day = timezone.localdate(event.occurred_at)
-        for kind, qty in charges_of(event):
+        charges = dict(charges_of(event))
+        for kind in ONCE_PER_RESOURCE:
+            if kind not in charges:
+                continue
+            owner = owners.setdefault((kind, event.resource_type, event.resource_id), event.pk)
+            if owner != event.pk:
+                qty = charges.pop(kind)
+                if kind == ChargeKind.PICK_FIRST_UNIT:
+                    charges[ChargeKind.PICK_ADDITIONAL_UNIT] = charges.get(ChargeKind.PICK_ADDITIONAL_UNIT, 0) + qty
+        for kind, qty in charges.items():
             rows.append(BillableEvent(merchant_id=event.merchant_id, warehouse_id=event.warehouse_id, kind=kind, day=day,
                                       quantity=Decimal(qty), reference=_reference(event), source_event=event))
     return rows

@@ -236,3 +236,21 @@ def test_concurrent_generation_makes_one_invoice_with_the_same_lines(transaction
     invoice = Invoice.objects.get()
     assert invoice.lines.get(kind=K.PICK_FIRST_UNIT).billable_events.count() == 3
     assert BillableEvent.objects.filter(merchant=floor.merchant, day__month=11, invoice_line__isnull=True).count() == 0
+
+
+def test_an_order_picked_in_two_sessions_and_shipped_in_two_parcels_pays_one_first_unit_and_one_order():
+    floor = billing_floor()
+    m, w = floor.merchant, floor.warehouse
+    for units in (2, 3):  # two pick sessions of one order
+        event_on(MONTH.replace(day=3), "order.picked", merchant=m, warehouse=w, resource_id="1",
+                 payload={"units": units, "lines": 1, "order_number": "#1001"})
+    for _parcel in range(2):
+        event_on(MONTH.replace(day=4), "order.shipped", merchant=m, warehouse=w, resource_id="1", payload={"units": 1})
+    event_on(MONTH.replace(day=4), "order.picked", merchant=m, warehouse=w, resource_id="2",
+             payload={"units": 1, "lines": 1, "order_number": "#1002"})
+    events_sweep()
+    EventCursor.objects.update(last_id=0)
+    events_sweep()  # read again: the same split
+    totals = {kind: sum(BillableEvent.objects.filter(kind=kind).values_list("quantity", flat=True))
+              for kind in (K.PICK_FIRST_UNIT, K.PICK_ADDITIONAL_UNIT, K.ORDER_SHIPPED)}
+    assert totals == {K.PICK_FIRST_UNIT: 2, K.PICK_ADDITIONAL_UNIT: 4, K.ORDER_SHIPPED: 1}
