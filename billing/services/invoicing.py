@@ -19,6 +19,7 @@ from core.actors import Actor, actor_label, actor_user
 from core.errors import Conflict, NotFound
 
 CENT = Decimal("0.01")
+MAX_TOTAL = Decimal("1e12")  # Invoice.total and InvoiceLine.amount hold 12 digits before the point
 
 
 def money(value: Decimal) -> Decimal:
@@ -75,6 +76,8 @@ def month_charges(invoice: Invoice, card: RateCard) -> list[Charge]:
             charges.append(Charge(kind, quantities[kind], rates[kind], money(quantities[kind] * rates[kind]),
                                   tuple(ids[kind])))
     subtotal = sum((charge.amount for charge in charges), Decimal(0))
+    if subtotal >= MAX_TOTAL:
+        raise Conflict(f"the month comes to {subtotal}, more than an invoice holds: check the special projects")
     if card.minimum_monthly > subtotal:
         top_up = money(card.minimum_monthly - subtotal)
         charges.append(Charge(ChargeKind.MINIMUM, Decimal(1), top_up, top_up, ()))

@@ -254,3 +254,13 @@ def test_an_order_picked_in_two_sessions_and_shipped_in_two_parcels_pays_one_fir
     totals = {kind: sum(BillableEvent.objects.filter(kind=kind).values_list("quantity", flat=True))
               for kind in (K.PICK_FIRST_UNIT, K.PICK_ADDITIONAL_UNIT, K.ORDER_SHIPPED)}
     assert totals == {K.PICK_FIRST_UNIT: 2, K.PICK_ADDITIONAL_UNIT: 4, K.ORDER_SHIPPED: 1}
+
+
+def test_a_month_too_large_for_an_invoice_is_refused_not_a_crash():
+    floor = billing_floor()
+    card_for(floor.merchant)
+    special_project_add(merchant=floor.merchant, project=ProjectInput(
+        day=MONTH, description="huge", quantity=Decimal("999999999999"), unit_price=Decimal("99999999")), actor="x")
+    with pytest.raises(Conflict):
+        invoice_generate(merchant=floor.merchant, month=MONTH, actor="finance")
+    assert not Invoice.objects.exists()
