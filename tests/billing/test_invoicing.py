@@ -264,3 +264,26 @@ def test_a_month_too_large_for_an_invoice_is_refused_not_a_crash():
     with pytest.raises(Conflict):
         invoice_generate(merchant=floor.merchant, month=MONTH, actor="finance")
     assert not Invoice.objects.exists()
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_a_special_project_racing_the_issue_is_billed_on_it_or_refused(transactional_db, round_):
+    floor = billing_floor()
+    card_for(floor.merchant, minimum="0")
+    draft = invoice_generate(merchant=floor.merchant, month=MONTH, actor="finance")
+    project = ProjectInput(day=MONTH.replace(day=15), description="Relabel", quantity=Decimal(10),
+                           unit_price=Decimal("0.50"))
+
+    def race(i):
+        if i == 0:
+            return invoice_issue(invoice=draft, actor="finance")
+        return special_project_add(merchant=floor.merchant, project=project, actor="finance")
+
+    results = run_in_threads(race, 2)
+    assert not isinstance(results[0], Exception)
+    invoice = Invoice.objects.get()
+    assert invoice.status == "issued"
+    if isinstance(results[1], Exception):
+        assert isinstance(results[1], Conflict) and not BillableEvent.objects.exists()
+    else:
+        assert BillableEvent.objects.get().invoice_line.invoice == invoice and invoice.total == Decimal("5.00")
