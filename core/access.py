@@ -77,6 +77,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Capacity", "ops:capacity", "dashboards"),
     NavItem("Accuracy", "ops:accuracy", "dashboards"),
     NavItem("Audit log", "ops:audit", "audit", group="Reports"),
+    NavItem("End of day", "ops:day_close_list", "day_close", group="Reports"),
 ]
 
 
