@@ -249,10 +249,17 @@ def manifest_close(*, warehouse, carrier: str, actor) -> Manifest:
         lead = cartons[0]
         order_mark_shipped(order=fulfillment.order, fulfillment_order=fulfillment, carrier=lead.carrier, service=lead.service,
                            tracking_number=lead.tracking_number, tracking_url=lead.tracking_url,
-                           package_tracking_numbers=[s.tracking_number for s in cartons if s.tracking_number], actor=actor)
+                           package_tracking_numbers=[s.tracking_number for s in cartons if s.tracking_number], actor=actor,
+                           parcels=[_parcel_event(s) for s in cartons])
     manifest.pdf = render_manifest(manifest, shipments)
     manifest.save(update_fields=["pdf"])
     return manifest
+
+
+def _parcel_event(shipment: Shipment) -> dict:
+    """One carton as the order.shipped event describes it."""
+    return {"tracking_number": shipment.tracking_number, "carton": shipment.carton.number if shipment.carton_id else None,
+            "weight_g": shipment.weight_g, "units": sum(int(entry["qty"]) for entry in shipment.contents)}
 
 
 def _ship_contents(shipment: Shipment, actor) -> None:
