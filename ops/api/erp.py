@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import renderers, serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from core.api_permissions import area_permission
 from core.filters import InvalidFilter
@@ -106,7 +107,7 @@ def _csv_value(value) -> str:
 
 class _FeedView(GenericAPIView):
     permission_classes = [area_permission("erp")]
-    renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer]
     pagination_class = None
     feed_name = ""
     page_serializer: type[serializers.Serializer]
