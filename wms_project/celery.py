@@ -54,6 +54,8 @@ app.conf.beat_schedule = {
     "ops-raise-alerts": {"task": "ops.raise_alerts", "schedule": crontab(minute="*/10")},
     # The dashboards' daily rollups: closed days summed once (the last two again, so late events land).
     "ops-refresh-rollups": {"task": "ops.refresh_rollups", "schedule": crontab(minute="*/15")},
+    # End of day: each warehouse past its cut-off (its own time zone) closes its day once: manifests, reservations, report.
+    "ops-close-days": {"task": "ops.close_days", "schedule": crontab(minute="*/5")},
     # Pick faces under their minimum, or short of what waiting orders need, get a replenishment task.
     "warehouse-replenishment-sweep": {"task": "warehouse.sweep_replenishment", "schedule": 60.0},
     # Outbound event webhooks: new domain events fanned out to subscriptions, due deliveries queued (retries and

@@ -159,6 +159,8 @@ DECLARED: dict[str, Declared] = {
     "api-receiving-exception-resolve": Declared(_pk("exception.pk"), data={"resolution": "accepted"}),
     # picking and waves
     "warehouse:pick_station": Declared(_code, scope=WAREHOUSE),
+    # end of day (a warehouse's close-out and its report)
+    "ops:day_close_detail": Declared(_code, scope=WAREHOUSE, data={"confirm": "yes"}),
     "warehouse:pick_submit": Declared(_code, scope=WAREHOUSE, data={"scan": "x"}),
     "warehouse:wave_create": Declared(_code, scope=WAREHOUSE),
     "warehouse:release_batch": Declared(_code, scope=WAREHOUSE),
