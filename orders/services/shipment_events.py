@@ -115,3 +115,21 @@ def order_mark_delivered(*, order: Order, actor, delivered_at: dt.datetime | Non
         "shipments": shipments, "delivered_at": delivered_at.isoformat(),
     })
     return order
+
+
+@transaction.atomic
+def order_delivery_exception(*, order: Order, actor, carrier: str, tracking_number: str, description: str,
+                             occurred_at: dt.datetime, returned_to_sender: bool = False) -> Order:
+    """The carrier reported a problem with a parcel (a failed or attempted delivery, or the parcel going back to
+    the warehouse): on the timeline, and the storefront is told. The caller reports each carrier scan once."""
+    order = Order.objects.select_for_update(of=("self",), no_key=True).select_related("channel").get(pk=order.pk)
+    what = "Returned to sender" if returned_to_sender else "Delivery exception"
+    order_event(order=order, kind="returned_to_sender" if returned_to_sender else "delivery_exception", actor=actor,
+                message=f"{what}: {carrier} {tracking_number}: {description}".rstrip(": "),
+                tracking_number=tracking_number)
+    outbox_record(order=order, kind=OutboxKind.EXCEPTION, payload={
+        "carrier": carrier, "tracking_number": tracking_number, "description": description[:255],
+        "status": "return_to_sender" if returned_to_sender else "exception",
+        "occurred_at": occurred_at.isoformat(),
+    })
+    return order
