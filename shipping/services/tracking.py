@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from django.db import transaction
 
-from orders.services.shipment_events import order_delivery_exception, order_mark_delivered
+from orders.services.shipment_events import order_mark_delivered, order_mark_exception
 from shipping.carrier_accounts import carrier_named, carriers_for
 from shipping.carriers.base import TrackingEvent as Scan
 from shipping.carriers.base import TrackingStatus
@@ -76,10 +76,10 @@ def tracking_record(*, shipment_id: int, events: Sequence[Scan]) -> str:
         shipment_transition(shipment=shipment, to=Shipment.Status.EXCEPTION, actor=ACTOR, reason=last.description)
     for event in new:
         if event.status in TROUBLE:
-            order_delivery_exception(
+            order_mark_exception(
                 order=order, actor=ACTOR, carrier=shipment.carrier, tracking_number=shipment.tracking_number or "",
-                returned_to_sender=event.status == TrackingStatus.RETURN_TO_SENDER, description=event.description,
-                occurred_at=event.occurred_at,
+                description=event.description, warehouse_id=shipment.warehouse_id, occurred_at=event.occurred_at,
+                kind="return_to_sender" if event.status == TrackingStatus.RETURN_TO_SENDER else "exception",
             )
     return shipment.status
 
