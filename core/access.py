@@ -152,6 +152,8 @@ URL_RULES: dict[str, str] = {
     "schema": PUBLIC,
     "api-docs": PUBLIC,
     "orders:storefront-webhook": SIGNED_REQUEST,
+    "shipping:carrier-webhook": SIGNED_REQUEST,
+    "orders:shopify-fulfillment-webhook": SIGNED_REQUEST,
     # Each signed-in user reads and marks their own notifications (addressed to their role or to them).
     "ops:notifications": SIGNED_IN,
     "ops:notification_badge": SIGNED_IN,

@@ -7,6 +7,7 @@ from inventory.models import Merchant
 from inventory.tenancy import staff_scoped
 from orders.models import (
     Channel,
+    ChannelLocation,
     FulfillmentLine,
     FulfillmentOrder,
     IdempotencyKey,
@@ -60,12 +61,20 @@ class ChannelAdminForm(forms.ModelForm):
     class Meta:
         model = Channel
         fields = ["merchant", "kind", "name", "store_identity", "api_base_url", "api_credentials", "is_active", "push_stock",
-                  "min_shelf_life_days"]
+                  "is_fulfillment_service", "min_shelf_life_days"]
+
+
+class ChannelLocationInline(admin.TabularInline):
+    """Which storefront location shows each warehouse's stock (Shopify location gids)."""
+
+    model = ChannelLocation
+    extra = 0
 
 
 @admin.register(Channel)
 class ChannelAdmin(MerchantScopedAdmin):
     form = ChannelAdminForm
+    inlines = [ChannelLocationInline]
     list_display = ["name", "merchant", "kind", "store_identity", "is_active", "push_stock", "pulled_at"]
     list_filter = ["kind", "is_active", ("merchant", admin.RelatedOnlyFieldListFilter)]
     readonly_fields = ["pull_cursor", "pulled_at", "webhook_secret_masked", "previous_secret_valid_until"]

@@ -30,6 +30,8 @@ app.conf.beat_schedule = {
     "orders-backorder-sweep": {"task": "orders.sweep_backorders", "schedule": crontab(minute="*/5")},
     # Catch-up pull: a missed webhook (WooCommerce never retries) still becomes exactly one order.
     "orders-pull-storefronts": {"task": "orders.pull_all_channels", "schedule": crontab(minute="*/5")},
+    # Fulfillment service: fulfillment orders assigned to the warehouse whose callback ping never arrived.
+    "orders-fulfillment-service-poll": {"task": "orders.poll_fulfillment_service", "schedule": crontab(minute="*/5")},
     # Storefront sync-back: delivers outbox messages that are due and have no task queued.
     "orders-outbox-sweep": {"task": "orders.sweep_outbox", "schedule": 60.0},
     # Cancellation saga: fulfillment orders left waiting in cancel_requested get the warehouse's task again.

@@ -318,4 +318,5 @@ OPS_DASHBOARD_REFRESH_SECONDS = env_int("OPS_DASHBOARD_REFRESH_SECONDS", 30)
 
 # --- Rate limits (counted in the cache, per minute) --------------------------------------
 WEBHOOK_RATE_PER_MINUTE = env_int("WMS_WEBHOOK_RATE_PER_MINUTE", 600)  # per storefront channel
+CARRIER_WEBHOOK_MAX_BYTES = env_int("WMS_CARRIER_WEBHOOK_MAX_BYTES", 256 * 1024)  # one tracker update
 API_RATE_PER_MINUTE = env_int("WMS_API_RATE_PER_MINUTE", 1200)  # per API token or signed-in user

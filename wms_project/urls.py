@@ -34,6 +34,7 @@ urlpatterns = [
     path("ops/", include("ops.urls")),
     path("billing/", include("billing.urls")),
     path("api/v1/", include(api_v1)),
+    path("", include("shipping.urls", namespace="shipping")),
     path("", include("orders.urls", namespace="orders")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -155,11 +155,18 @@ def order_mark_exception(
     kind: str = "exception", occurred_at: dt.datetime | None = None,
 ) -> Order:
     """The carrier reports a problem with a parcel of the order (`kind` "exception", or "return_to_sender"):
-    it goes on the order's timeline and out as an order.exception event."""
-    order = Order.objects.select_for_update(of=("self",), no_key=True).get(pk=order.pk)
+    it goes on the order's timeline, to the storefront (outbox) and out as an order.exception event. The caller
+    reports each carrier scan once."""
+    order = Order.objects.select_for_update(of=("self",), no_key=True).select_related("channel").get(pk=order.pk)
     occurred_at = occurred_at or timezone.now()
-    order_event(order=order, kind="delivery_exception", actor=actor,
-                message=f"{carrier} {tracking_number}: {description}")
+    returned = kind == "return_to_sender"
+    order_event(order=order, kind="returned_to_sender" if returned else "delivery_exception", actor=actor,
+                message=f"{'Returned to sender' if returned else 'Delivery exception'}: {carrier} {tracking_number}: "
+                        f"{description}".rstrip(": "), tracking_number=tracking_number)
+    outbox_record(order=order, kind=OutboxKind.EXCEPTION, payload={
+        "carrier": carrier, "tracking_number": tracking_number, "description": description[:255],
+        "status": "return_to_sender" if returned else "exception", "occurred_at": occurred_at.isoformat(),
+    })
     order_event_record(
         EventKind.ORDER_EXCEPTION, order=order, warehouse_id=warehouse_id, exception=kind, carrier=carrier,
         tracking_number=tracking_number, description=description, occurred_at=occurred_at.isoformat(),

@@ -193,7 +193,8 @@ STAFF_ONLY = [
 
 # URLs with an id that are not about merchant data: the admin (staff only, Django's own checks) and storefront
 # webhooks (a channel's signature, not a user, authenticates them).
-NOT_TENANT_URLS = {"webhooks/<str:kind>/<int:channel_id>/"}
+NOT_TENANT_URLS = {"webhooks/<str:kind>/<int:channel_id>/",
+                   "webhooks/shopify/<int:channel_id>/fulfillment_order_notification"}
 
 
 @pytest.fixture

@@ -269,7 +269,7 @@ DECLARED: dict[str, Declared] = {
 }
 
 # URLs with an object id that no staff user acts on: storefront webhooks (a channel's signature authenticates them).
-NOT_STAFF_ACTIONS = {"orders:storefront-webhook"}
+NOT_STAFF_ACTIONS = {"orders:storefront-webhook", "orders:shopify-fulfillment-webhook"}
 
 
 def _routes(resolver=None, prefix: str = "", namespace: str = ""):
