@@ -48,6 +48,7 @@ def run() -> None:
         server.terminate()
         server.wait(10)
     _check_ledger(stations)
+    queries, savepoints = _queries_per_confirm(stations[0], path)
     table = "\n".join(f"| {n} | {r[0]:.0f} | {r[1]:.0f} | {r[2]:.0f} |" for n, r in enumerate(rounds, start=1))
     write_section("Pick scans", f"""
 {STATIONS} pick stations scanning at once, each a logged-in picker with a claimed session, posting item scans
@@ -65,9 +66,11 @@ checked afterwards against the ledger (units in totes = scans sent).
 
 Reading it: every station fires its next scan the moment the last one is answered, so latency is mostly
 queueing (50 requests in flight on 8 server threads and 2 cores: p50 ≈ 50 / throughput). A picker scans
-about once every 3–5 s, so 50 real stations send 10–17 scans/s. Each confirm costs 44 queries (12 of them savepoints) (scan id,
-session and line locks, level and bin rows, two ledger rows); fewer round trips in `pick_scan` is the next
-step if floors grow.
+about once every 3–5 s, so 50 real stations send 10–17 scans/s. Each confirm costs {queries} statements, {savepoints} of them
+a savepoint, counted on one more confirm through the same view after the rounds (login session, user, roles,
+warehouse; the scan id's row and answer; the session and line locks; `stock_pick`: level and bin-row locks, the
+bin row, the tote's upsert, both ledger rows in one INSERT, the reservation's guarded UPDATE; the line and the
+session), plus the transaction's BEGIN and COMMIT; before issue 17 it was 44 (12 savepoints).
 """)
 
 
@@ -89,7 +92,7 @@ def _prepare():
         item = product(ps)
         put(item, ps.shelves[n], 1000)
         items.append(item)
-        released(ps, [(item, SCANS_PER_ROUND * ROUNDS)])
+        released(ps, [(item, SCANS_PER_ROUND * ROUNDS + 2)])  # two more for the query count afterwards
     wave_plan(warehouse=ps.warehouse, actor=ps.manager, strategy=PickStrategy.SINGLE, max_orders=STATIONS)
     stations = []
     for _ in range(STATIONS):
@@ -144,6 +147,26 @@ def _round(path: str, stations: list[dict]) -> tuple[float, float, float]:
     if failures:
         raise failures[0]
     return len(latencies) / elapsed, percentile(latencies, 50), percentile(latencies, 95)
+
+
+def _queries_per_confirm(station: dict, path: str) -> tuple[int, int]:
+    """One more item scan of the first station through the same view, in this process: its statements."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="localhost")
+    client.cookies["sessionid"] = station["cookie"]
+
+    def confirm():
+        response = client.post(path, {"code": station["sku"], "scan_id": str(uuid.uuid4())}, HTTP_HX_REQUEST="true")
+        if response.status_code != 200 or b'data-scan-result="error"' in response.content:
+            raise RuntimeError(f"query-count scan answered {response.status_code}: {response.content[:300]!r}")
+
+    confirm()  # warm: what the first request of a process loads once
+    with CaptureQueriesContext(connection) as seen:
+        confirm()
+    return len(seen.captured_queries), sum(q["sql"].startswith("SAVEPOINT") for q in seen.captured_queries)
 
 
 def _check_ledger(stations: list[dict]) -> None:

@@ -65,7 +65,7 @@ def orders_visible_to(user) -> QuerySet[Order]:
 
 
 def order_detail_queryset(user) -> QuerySet[Order]:
-    return orders_visible_to(user).prefetch_related("lines", "holds", "events")
+    return orders_visible_to(user).prefetch_related("lines", "holds", "events", "fulfillment_orders")
 
 
 def _earlier_unsent() -> Exists:
@@ -111,12 +111,17 @@ def orders_awaiting_release(warehouse=None) -> QuerySet[Order]:
 # --- what an order may still do ------------------------------------------------------------
 
 
+def _fulfillment_statuses(order: Order) -> set[str]:
+    """Through `.all()`, so fulfillment orders prefetched (or in hand) answer without a query."""
+    return {fulfillment.status for fulfillment in order.fulfillment_orders.all()}
+
+
 def cancellable(order: Order) -> tuple[bool, str]:
     if order.status in SHIPPED_OR_LATER:
         return False, "the order has already shipped; start a return instead"
     if order.status == Order.Status.CANCELLED:
         return False, "the order is already cancelled"
-    statuses = set(order.fulfillment_orders.values_list("status", flat=True))
+    statuses = _fulfillment_statuses(order)
     if FulfillmentOrder.Status.CANCEL_REQUESTED in statuses:
         return True, "already being cancelled: the warehouse is stopping its work"
     if statuses & FULFILLMENT_WMS_WORK:
@@ -128,7 +133,7 @@ def address_editable(order: Order) -> tuple[bool, str]:
     """The address can still be corrected after picking, until a label is bought."""
     if order.status in FINAL:
         return False, f"the order is {order.get_status_display().lower()}"
-    if order.fulfillment_orders.filter(status__in=FULFILLMENT_LABELLED).exists():
+    if _fulfillment_statuses(order) & set(FULFILLMENT_LABELLED):
         return False, "a label has been bought; void it first"
     return True, "no label bought yet"
 
@@ -138,7 +143,7 @@ def editable(order: Order) -> tuple[bool, str]:
     answer hold the order's lock, so a wave planned or a picker starting after it waits for their commit."""
     if order.status in FINAL:
         return False, f"the order is {order.get_status_display().lower()}"
-    statuses = set(order.fulfillment_orders.values_list("status", flat=True))
+    statuses = _fulfillment_statuses(order)
     if order.status in PICKING_STARTED or statuses & FULFILLMENT_PICKING_STARTED:
         return False, "picking has started; cancel the order instead"
     if FulfillmentOrder.Status.IN_WAVE in statuses:

@@ -12,12 +12,16 @@ from inventory.models import LowStockAlert, Product, ReorderRule, StockLevel
 log = logging.getLogger(__name__)
 
 
-def low_stock_evaluate(*, product: Product, warehouse_id: int) -> None:
-    """Called inside the stock transaction that changed availability."""
-    rule = ReorderRule.objects.filter(product=product, warehouse_id=warehouse_id).only("reorder_point").first()
-    if rule is not None:
-        level = StockLevel.objects.get(product=product, warehouse_id=warehouse_id)
-        _evaluate(product, warehouse_id, rule.reorder_point, level.available)
+def low_stock_evaluate(*, product: Product, warehouse_id: int, known: tuple[int | None, int] | None = None) -> None:
+    """Called inside the stock transaction that changed availability. `known`: the warehouse's reorder point
+    (None: it has no rule) and the level's available units, as the caller read them with the level's lock."""
+    if known is None:
+        rule = ReorderRule.objects.filter(product=product, warehouse_id=warehouse_id).only("reorder_point").first()
+        point = rule.reorder_point if rule is not None else None
+        if point is not None:
+            known = (point, StockLevel.objects.get(product=product, warehouse_id=warehouse_id).available)
+    if known is not None and known[0] is not None:
+        _evaluate(product, warehouse_id, known[0], known[1])
     if product.reorder_point is not None:
         total = (
             StockLevel.objects.filter(product=product)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -20,6 +20,18 @@ from inventory.exceptions import InactiveBin, InsufficientStock, InvalidQuantity
 from inventory.models import BinStock, Movement, StockLevel
 from inventory.services.availability import availability_mark
 from inventory.services.stock_events import stock_changed_record
+
+_BIN_STOCK_COLUMNS = "id, product_id, bin_id, warehouse_id, condition, lot, expiry, qty, is_flagged, updated_at"
+# Units arriving in a bin: the row is created (flagged when the bin has an open flag for the product, as
+# `locks.lock_or_create_bin_stock` does) or grown, and locked either way, in one statement.
+_PUT_SQL = f"""
+INSERT INTO inventory_binstock (product_id, bin_id, warehouse_id, condition, lot, expiry, qty, is_flagged, updated_at)
+VALUES (%(product)s, %(bin)s, %(warehouse)s, %(condition)s, %(lot)s, %(expiry)s, %(qty)s,
+        EXISTS (SELECT 1 FROM inventory_stockflag
+                WHERE product_id = %(product)s AND bin_id = %(bin)s AND cleared_at IS NULL), now())
+ON CONFLICT (product_id, bin_id, condition, lot) DO UPDATE SET qty = inventory_binstock.qty + EXCLUDED.qty
+RETURNING {_BIN_STOCK_COLUMNS}
+"""
 
 
 def check_qty(qty) -> int:
@@ -90,17 +102,38 @@ class StockOperation:
     def change(self, row: BinStock, delta: int, *, kind: str) -> Movement:
         BinStock.objects.filter(pk=row.pk).update(qty=F("qty") + delta)
         row.qty += delta
+        movement = self._count(row, delta, kind=kind)
+        movement.save(force_insert=True)
+        self.movements.append(movement)
+        return movement
+
+    def move(self, source: BinStock, to_bin, qty: int, *, kind: str) -> BinStock:
+        """`qty` units of a locked row of this operation to the same condition, lot and expiry in `to_bin`: both
+        bin rows and both ledger rows in three statements (the destination row is created, or grown and locked,
+        by one upsert). Returns the destination row."""
+        BinStock.objects.filter(pk=source.pk).update(qty=F("qty") - qty)
+        source.qty -= qty
+        with connection.cursor() as cursor:
+            cursor.execute(_PUT_SQL, {
+                "product": self.product.pk, "bin": to_bin.pk, "warehouse": to_bin.warehouse_id, "qty": qty,
+                "condition": source.condition, "lot": source.lot, "expiry": source.expiry,
+            })
+            target = BinStock.from_db("default", _BIN_STOCK_COLUMNS.split(", "), cursor.fetchone())
+        movements = [self._count(source, -qty, kind=kind), self._count(target, qty, kind=kind)]
+        self.movements.extend(Movement.objects.bulk_create(movements))
+        return target
+
+    def _count(self, row: BinStock, delta: int, *, kind: str) -> Movement:
+        """The level counters follow a bin row that changed by `delta` (now at `row.qty`); its ledger row, unsaved."""
         self._on_hand += delta
         if row.counts_as_unavailable:
             self._unavailable += delta
-        movement = Movement.objects.create(
+        return Movement(
             product=self.product, warehouse_id=self.warehouse_id, bin_id=row.bin_id, qty=delta, kind=kind,
             condition=row.condition, lot=row.lot, actor=self.actor if not isinstance(self.actor, str) else None,
             actor_label=actor_label(self.actor), reason=self.reason, reference=self.reference,
             operation=self.operation, bin_qty_after=row.qty,
         )
-        self.movements.append(movement)
-        return movement
 
     # --- level counters -------------------------------------------------------------------
     def allocate(self, delta: int) -> None:

@@ -51,7 +51,8 @@ class OrderList(GenericAPIView):
         order, created = order_create_via_api(
             merchant=merchant, data=values, idempotency_key=request.headers.get("Idempotency-Key"), actor=request.user
         )
-        body = OrderDetailOutput(order_detail_queryset(request.user).get(pk=order.pk)).data
+        # A created order carries its lines, holds and timeline: its body is built from them, not read again.
+        body = OrderDetailOutput(order if created else order_detail_queryset(request.user).get(pk=order.pk)).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -11,7 +12,7 @@ from django.db import IntegrityError, transaction
 from orders.adapters.base import NormalizedAddress, NormalizedLine, NormalizedOrder
 from orders.exceptions import DuplicateOrder, IdempotencyConflict
 from orders.models import Channel, IdempotencyKey, Order
-from orders.services.intake import order_upsert
+from orders.services.intake import OrderExists, order_create
 
 
 def channel_for_direct_intake(merchant, kind: str) -> Channel:
@@ -51,25 +52,52 @@ def normalized_from_api(data: dict) -> NormalizedOrder:
 
 
 def order_create_via_api(*, merchant, data: dict, idempotency_key: str | None, actor) -> tuple[Order, bool]:
-    """Returns (order, created). Same key and body: the same order; same key, other body: refused."""
+    """Returns (order, created). Same key and body: the same order; same key, other body: refused.
+
+    The lean path: the channel from a short-lived cache, one transaction with the order, its lines in one INSERT,
+    its timeline entry and the key; a duplicate is refused by the unique keys, not looked up first. A created
+    order comes back committed with its lines, holds and timeline in hand (`order_create`)."""
     body_hash = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
     if idempotency_key:
         seen = IdempotencyKey.objects.filter(merchant=merchant, key=idempotency_key).select_related("order").first()
         if seen:
             return _replay(seen, body_hash)
-    channel = channel_for_direct_intake(merchant, Channel.Kind.API)
+    channel = api_channel(merchant)
     normalized = normalized_from_api(data)
     try:
         with transaction.atomic():
-            if Order.objects.filter(channel=channel, external_id=normalized.external_id).exists():
-                raise DuplicateOrder(f"an order with external id {normalized.external_id!r} already exists")
-            result = order_upsert(channel=channel, normalized=normalized, source="REST API", actor=actor)
+            order = order_create(channel=channel, normalized=normalized, source="REST API", actor=actor)
             if idempotency_key:
-                IdempotencyKey.objects.create(merchant=merchant, key=idempotency_key, request_hash=body_hash, order=result.order)
-            return result.order, True
-    except IntegrityError:  # the same key raced us and won
-        seen = IdempotencyKey.objects.select_related("order").get(merchant=merchant, key=idempotency_key)
-        return _replay(seen, body_hash)
+                IdempotencyKey.objects.create(merchant=merchant, key=idempotency_key, request_hash=body_hash, order=order)
+        return order, True
+    except IntegrityError as exc:
+        seen = None
+        if idempotency_key:
+            seen = IdempotencyKey.objects.filter(merchant=merchant, key=idempotency_key).select_related("order").first()
+        if seen is not None:  # the same key raced us and won (its order, or its key, was inserted first)
+            return _replay(seen, body_hash)
+        if isinstance(exc, OrderExists):
+            raise DuplicateOrder(f"an order with external id {normalized.external_id!r} already exists") from exc
+        raise
+
+
+# Each web process keeps the merchant's REST channel for a short while, so a create does not read it: a channel
+# deactivated in the admin still takes that process's REST orders for up to the TTL (then a new one is made).
+_API_CHANNELS: dict[int, tuple[float, Channel]] = {}
+API_CHANNEL_TTL_SECONDS = 30.0
+
+
+def api_channel(merchant) -> Channel:
+    now = time.monotonic()
+    hit = _API_CHANNELS.get(merchant.pk)
+    if hit is not None and now - hit[0] < API_CHANNEL_TTL_SECONDS and hit[1].merchant_id == merchant.pk:
+        return hit[1]
+    if len(_API_CHANNELS) > 10_000:
+        _API_CHANNELS.clear()
+    channel = channel_for_direct_intake(merchant, Channel.Kind.API)
+    channel.merchant = merchant
+    _API_CHANNELS[merchant.pk] = (now, channel)
+    return channel
 
 
 def _replay(seen: IdempotencyKey, body_hash: str) -> tuple[Order, bool]:

@@ -15,7 +15,17 @@ from inventory.models import Product
 from inventory.selectors import bundle_recipe
 from orders.adapters.base import NormalizedAddress, NormalizedOrder, line_label
 from orders.exceptions import InvalidOrder
-from orders.models import Channel, HoldKind, Order, OrderBundleLine, OrderHold, OrderLine, PaymentStatus, ServiceLevel
+from orders.models import (
+    Channel,
+    HoldKind,
+    Order,
+    OrderBundleLine,
+    OrderEvent,
+    OrderHold,
+    OrderLine,
+    PaymentStatus,
+    ServiceLevel,
+)
 from orders.models.order import GIFT_MESSAGE_MAX, NOTE_MAX
 from orders.selectors import order_problems
 from orders.services.timeline import hold_place, hold_release_kind, order_event, order_transition
@@ -51,6 +61,57 @@ def order_upsert(*, channel: Channel, normalized: NormalizedOrder, source: str, 
         except IntegrityError:  # a concurrent delivery of the same order won the insert
             order = Order.objects.select_for_update(of=("self",), no_key=True).get(channel=channel, external_id=normalized.external_id)
     return _update(order, normalized, source, actor)
+
+
+def order_create(*, channel: Channel, normalized: NormalizedOrder, source: str, actor=None) -> Order:
+    """A new order only (the REST API's create), in a few statements inside the caller's transaction: the products
+    by SKU in one query, the order, its lines in one INSERT, its timeline entry, holds only when something is
+    wrong. A duplicate of (channel, external id) is refused by the unique key: `OrderExists` (nothing written
+    once the caller's transaction rolls back). The order comes back with its lines, holds, timeline and
+    fulfillment orders in hand (`order_in_hand`), so its answer needs no read."""
+    normalized_check(normalized)
+    actor = actor or f"{channel.get_kind_display()} {source}"
+    order = Order(merchant=channel.merchant, channel=channel, external_id=normalized.external_id)
+    _apply_header(order, normalized)
+    try:
+        order.save(force_insert=True)
+    except IntegrityError as exc:
+        if _constraint(exc) == "order_one_per_channel_external_id":
+            raise OrderExists(f"an order with external id {normalized.external_id!r} already exists") from exc
+        raise
+    lines = _insert_lines(order, normalized)
+    event = order_event(
+        order=order, kind="received", actor=actor,
+        message=f"Order {order.order_number} received from {channel.name} ({source}), {len(normalized.lines)} line(s)",
+    )
+    order_in_hand(order, lines=lines, holds=[], events=[event], fulfillment_orders=[])
+    if order_problems(order):  # a new order has no hold to release: only placing them can be needed
+        system_holds_evaluate(order, actor, arrived=normalized)
+        order_in_hand(order, holds=list(OrderHold.objects.filter(order=order)),
+                      events=list(OrderEvent.objects.filter(order=order)))
+    if order.status == Order.Status.PENDING:
+        order_queue_allocation(order)
+    return order
+
+
+class OrderExists(IntegrityError):
+    """The channel already has an order with this external id."""
+
+
+def _constraint(exc: IntegrityError) -> str:
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", "") or ""
+
+
+def order_in_hand(order: Order, **related: list) -> None:
+    """Give `order` its related rows as if prefetched (`order.lines.all()` and the like answer without a query)."""
+    cache = order.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in related.items():
+        cache.pop(name, None)
+        queryset = getattr(order, name).all()  # the related rows' queryset: a further filter on it still reads
+        queryset._result_cache = list(rows)
+        queryset._prefetch_done = True
+        cache[name] = queryset
 
 
 def normalized_check(n: NormalizedOrder) -> None:
@@ -213,6 +274,10 @@ def _replace_lines(order: Order, n: NormalizedOrder) -> None:
     component line per component, which the warehouse reserves, picks and ships."""
     order.lines.all().delete()
     order.bundle_lines.all().delete()
+    _insert_lines(order, n)
+
+
+def _insert_lines(order: Order, n: NormalizedOrder) -> list[OrderLine]:
     skus = {line.sku for line in n.lines if line.sku}
     products = {p.sku: p for p in Product.objects.filter(merchant_id=order.merchant_id, sku__in=skus, is_active=True)}
     recipe = bundle_recipe(p.pk for p in products.values())
@@ -242,7 +307,7 @@ def _replace_lines(order: Order, n: NormalizedOrder) -> None:
                 product=component if component.is_active else None, name=component.name[:255],
                 quantity=quantity * per, bundle_line=bundle_line, bundle_qty_per=per,
             ))
-    OrderLine.objects.bulk_create(rows)
+    return OrderLine.objects.bulk_create(rows)
 
 
 def system_holds_evaluate(order: Order, actor, arrived: NormalizedOrder | None = None) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 
 from core.errors import DomainError
+from core.transactions import shared_savepoint
 from warehouse.models import StationScan
 from warehouse.scanning import ScanError, scan_input_check
 
@@ -33,6 +34,9 @@ class StationReply:
     replayed: bool = False
     # What is left to do after the transaction that produced this reply commits (no transaction open).
     then: Callable[[], StationReply] | None = field(default=None, repr=False, compare=False)
+    # What the station shows next, as the action left it (objects in hand, never stored with the scan id): the
+    # view renders it instead of reading it again. None: the view reads the screen's state itself.
+    panel: dict | None = field(default=None, repr=False, compare=False)
 
     def as_dict(self) -> dict:
         return {"ok": self.ok, "message": self.message, "data": dict(self.data), "replayed": self.replayed}
@@ -70,7 +74,7 @@ def apply_scan_once(*, scan_id, station: str, user, raw: str, action: Callable[[
         row_id = row[0]
         try:
             scan_input_check(raw)
-            with transaction.atomic():
+            with shared_savepoint():  # the action's services share this one savepoint: a refusal undoes all of it
                 reply = action()
         except (DomainError, ScanError) as exc:
             reply = StationReply(ok=False, message=getattr(exc, "message", None) or str(exc),

@@ -6,13 +6,18 @@ Pick failures (bin empty, short, damaged) live in `warehouse.outbound.services.p
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.actors import actor_label
 from core.errors import Conflict, DomainError, PermissionDenied
 from core.reasons import clean_reason
 from core.roles import PICKER, may_use, roles_of
+from core.transactions import service_atomic
 from inventory.models import BinStock
 from inventory.services.reservations import stock_pick
 from inventory.tenancy import actor_in_scope
@@ -164,22 +169,28 @@ def _check_picker_in_scope(session: PickSession, picker) -> None:
         raise PickRefused(f"{picker.get_username()} may not pick orders of every merchant in {session}")
 
 
-@transaction.atomic
-def pick_scan(*, session: PickSession, raw: str, actor) -> StationReply:
+@service_atomic
+def pick_scan(*, session: PickSession, raw: str, actor, _locked_session: bool = False) -> StationReply:
     """One scan at the pick station: the bin, the item, `x3` before the item for multiples, or a command
-    (CMD:EMPTY / CMD:SHORT / CMD:DAMAGED opens a pick failure, CMD:RELEASE gives the session back)."""
+    (CMD:EMPTY / CMD:SHORT / CMD:DAMAGED opens a pick failure, CMD:RELEASE gives the session back).
+    (`_locked_session`: the caller locked `session` in this transaction as `pick_station_scan` does.)
+
+    An item scan is a handful of statements: the session's and the line's locks (the line read with what the
+    panel shows and its reservation), `stock_pick`, the line's and the session's UPDATE."""
     from warehouse.outbound.services.pick_failures import pick_fail, pick_fail_lock_orders
 
-    command = (raw or "").strip().upper()
-    if command.startswith("CMD:") and command[4:] in FAILURE_COMMANDS and (pending := current_line(session)):
-        pick_fail_lock_orders(pending)  # a failure reports to the OMS: orders are locked before the session
-    session = _locked_own_session(session, actor)
-    line = current_line(session)
+    if not _locked_session:
+        if _is_failure_command(raw) and (pending := current_line(session)):
+            pick_fail_lock_orders(pending)  # a failure reports to the OMS: orders are locked before the session
+        session = _locked_own_session(session, actor)
+    line = _current_line_locked(session)
     if line is None:
         pick_session_finish_if_done(session)
         return StationReply(True, "Session picked: take the cart to pack-out", {"done": True})
     scan = parse_scan(raw)
     session.last_activity_at = timezone.now()
+    if scan.is_product:
+        return _pick_item(session, line, scan, actor)
     session.save(update_fields=["last_activity_at"])
     if scan.kind == ScanKind.COMMAND and scan.code == "RELEASE":
         pick_session_release(session=session, actor=actor)
@@ -199,36 +210,56 @@ def pick_scan(*, session: PickSession, raw: str, actor) -> StationReply:
             raise PickRefused(f"wrong bin {scan.code}: go to {line.bin.code}")
         session.lines.filter(status=PickLine.Status.OPEN, bin=line.bin).update(bin_confirmed=True)
         return StationReply(True, f"At {line.bin.code}: scan {line.remaining} x {line.product.sku}", {"bin": line.bin.code})
-    if scan.is_product:
-        if not line.bin_confirmed:
-            raise PickRefused(f"scan bin {line.bin.code} first")
-        units = scan_units(scan, line.product)  # a case GTIN picks the whole case
-        if not units:
-            raise PickRefused(f"wrong item: this pick is {line.product.sku} ({line.product.name})")
-        if scan.lot and line.lot and scan.lot != line.lot:
-            raise PickRefused(f"wrong lot {scan.lot}: take lot {line.lot} (first to expire)")
-        qty = (session.pending_qty or (scan.count or 1)) * units
-        changed = pick_line_sync(line, actor=actor)
-        if changed:
-            session.pending_qty = None
-            session.save(update_fields=["pending_qty"])
-            return _after(session, StationReply(False, changed, {"code": OrderChanged.code}))
-        line = pick_confirm(line=line, qty=qty, actor=actor, _locked_session=session)
-        slot = line.slot
-        left = f"{line.remaining} more" if line.remaining else "line done"
-        return _after(session, StationReply(
-            True, f"Put {qty} x {line.product.sku} in slot {slot.slot} ({slot.tote.code}): {left}",
-            {"picked": qty, "slot": slot.slot, "tote": slot.tote.code, "line_id": line.pk},
-        ))
     raise PickRefused(f"scan bin {line.bin.code}, then the item")
 
 
-@transaction.atomic
+def _pick_item(session: PickSession, line: PickLine, scan, actor) -> StationReply:
+    """An item scanned at the line's bin: the units move to the slot's tote. The session's activity time is
+    saved with the confirm's own UPDATE of the session."""
+    if not line.bin_confirmed:
+        raise PickRefused(f"scan bin {line.bin.code} first")
+    units = scan_units(scan, line.product)  # a case GTIN picks the whole case
+    if not units:
+        raise PickRefused(f"wrong item: this pick is {line.product.sku} ({line.product.name})")
+    if scan.lot and line.lot and scan.lot != line.lot:
+        raise PickRefused(f"wrong lot {scan.lot}: take lot {line.lot} (first to expire)")
+    qty = (session.pending_qty or (scan.count or 1)) * units
+    changed = pick_line_sync(line, actor=actor, fresh=True)  # the reservation was read with the locked line
+    if changed:
+        session.pending_qty = None
+        session.save(update_fields=["last_activity_at", "pending_qty"])
+        return _after(session, StationReply(False, changed, {"code": OrderChanged.code}))
+    line = _confirm_locked(session, line, qty, actor, session_fields=("last_activity_at",))
+    slot = line.slot
+    left = f"{line.remaining} more" if line.remaining else "line done"
+    reply = StationReply(
+        True, f"Put {qty} x {line.product.sku} in slot {slot.slot} ({slot.tote.code}): {left}",
+        {"picked": qty, "slot": slot.slot, "tote": slot.tote.code, "line_id": line.pk},
+    )
+    if session.status == PickSession.Status.DONE:  # the confirm finished the session when its last line was done
+        reply.message += ". Session picked: take the cart to pack-out"
+        reply.data["done"] = True
+        return reply
+    # The station's next screen from what is in hand: the same line while units are left, else the next one.
+    counted: Any = line  # read by `_current_line_locked` with the session's progress
+    done = counted.progress_done + (line.status != PickLine.Status.OPEN)
+    reply.panel = {"session": session, "line": line if line.remaining else current_line(session),
+                   "progress": {"total": counted.progress_total, "done": done}}
+    return reply
+
+
+@service_atomic
 def pick_confirm(*, line: PickLine, qty: int, actor, _locked_session: PickSession | None = None) -> PickLine:
     """Move `qty` units of the line from its bin to its slot's tote, consuming the reservation.
     (`_locked_session`: the caller already holds the session's lock in this transaction.)"""
     session = _locked_session or _locked_own_session(line.session, actor)
     line = PickLine.objects.select_for_update(of=("self",), no_key=True).select_related("reservation", "bin", "product", "slot__tote").get(pk=line.pk)
+    return _confirm_locked(session, line, qty, actor)
+
+
+def _confirm_locked(session: PickSession, line: PickLine, qty: int, actor, *, session_fields: tuple[str, ...] = ()) -> PickLine:
+    """The confirm on a session and a line (read with its reservation) this transaction has locked; saves
+    `session_fields` with the session's own change."""
     if line.session_id != session.pk or line.status != PickLine.Status.OPEN:
         raise PickRefused(f"pick line {line.pk} is not open in this session")
     if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
@@ -240,25 +271,31 @@ def pick_confirm(*, line: PickLine, qty: int, actor, _locked_session: PickSessio
     reservation = line.reservation  # read with the locked line, so current
     if reservation.qty < qty:
         raise OrderChanged(f"order changed: only {reservation.qty} x {line.product.sku} still wanted here")
+    if reservation.product_id == line.product_id:
+        reservation.product = line.product  # in hand: the stock operation needs not read it again
     stock_pick(
         reservation=reservation, from_bin=line.bin, to_bin=line.slot.tote, qty=qty, actor=actor,
         lot=line.lot or None, reference=f"pick:{session.pk}",
     )
     line.picked_qty += qty
-    line.save(update_fields=["picked_qty"])
     if line.remaining == 0:
-        pick_line_transition(line=line, to=PickLine.Status.PICKED, actor=actor)
+        pick_line_transition(line=line, to=PickLine.Status.PICKED, actor=actor, extra={"picked_qty": line.picked_qty})
+    else:
+        line.save(update_fields=["picked_qty"])
     session.pending_qty = None
-    session.save(update_fields=["pending_qty"])
-    pick_session_finish_if_done(session)
+    session.save(update_fields=["pending_qty", *session_fields])
+    if line.remaining == 0:  # an open line left means the session is not done: no need to look
+        pick_session_finish_if_done(session)
     return line
 
 
-def pick_line_sync(line: PickLine, *, actor=None) -> str:
+def pick_line_sync(line: PickLine, *, actor=None, fresh: bool = False) -> str:
     """Shorten an open line to what its order still wants (cancelled or edited after the wave was
-    planned). Returns what changed, in words, or "" when nothing did."""
+    planned). Returns what changed, in words, or "" when nothing did. (`fresh`: the line's reservation was
+    read with the line's lock in this transaction.)"""
     reservation = line.reservation
-    reservation.refresh_from_db()
+    if not fresh:
+        reservation.refresh_from_db()
     if reservation.qty >= line.remaining:
         return ""
     _cancel_rest(line, actor=actor)
@@ -313,6 +350,29 @@ def _report_picked(session: PickSession) -> None:
         fulfillment_picked(fulfillment_order_id=fulfillment_id, picked=lines, session=str(session))
 
 
+def _is_failure_command(raw: str) -> bool:
+    command = (raw or "").strip().upper()
+    return command.startswith("CMD:") and command[4:] in FAILURE_COMMANDS
+
+
+def _current_line_locked(session: PickSession) -> PickLine | None:
+    """`current_line`, locked, read with its reservation (under the session's lock) and the session's progress
+    as the station shows it (`progress_total` lines not cancelled, `progress_done` picked or failed)."""
+    return (
+        session.lines.filter(status=PickLine.Status.OPEN).select_for_update(of=("self",), no_key=True)
+        .select_related("reservation", "bin", "product", "slot__tote", "slot__fulfillment_order__order")
+        .annotate(progress_total=_session_lines(~Q(status=PickLine.Status.CANCELLED)),
+                  progress_done=_session_lines(Q(status__in=[PickLine.Status.PICKED, PickLine.Status.FAILED])))
+        .order_by("sequence", "id").first()
+    )
+
+
+def _session_lines(condition: Q):
+    counted = (PickLine.objects.filter(condition, session_id=OuterRef("session_id")).order_by()
+               .values("session_id").annotate(n=Count("id")).values("n"))
+    return Coalesce(Subquery(counted), 0)
+
+
 def _locked_own_session(session: PickSession, actor) -> PickSession:
     session = PickSession.objects.select_for_update(of=("self",), no_key=True).select_related("warehouse", "picker").get(pk=session.pk)
     if session.status != PickSession.Status.CLAIMED:
@@ -322,12 +382,17 @@ def _locked_own_session(session: PickSession, actor) -> PickSession:
     return session
 
 
-@transaction.atomic
+@service_atomic
 def pick_station_scan(*, warehouse: Warehouse, raw: str, actor) -> StationReply:
     """The station's one input: Enter (or CMD:NEXT) takes the next session; with one claimed, scans go to it."""
-    session = PickSession.objects.filter(warehouse=warehouse, status=PickSession.Status.CLAIMED, picker=actor).first()
+    mine = PickSession.objects.filter(warehouse=warehouse, status=PickSession.Status.CLAIMED, picker=actor)
+    if _is_failure_command(raw):  # a failure reports to the OMS: pick_scan locks the orders before the session
+        session, locked = mine.first(), False
+    else:  # found and locked at once
+        session = mine.select_for_update(of=("self",), no_key=True).select_related("warehouse", "picker").first()
+        locked = True
     if session is not None:
-        reply = pick_scan(session=session, raw=raw, actor=actor)
+        reply = pick_scan(session=session, raw=raw, actor=actor, _locked_session=locked)
         reply.data["session_id"] = session.pk
         return reply
     text = (raw or "").strip().upper()

@@ -43,6 +43,10 @@ def pick_station_submit(request, code):
 
 
 def _render(request, warehouse, *, reply):
+    if reply is not None and reply.panel is not None:  # the scan left its next screen in hand
+        context = {"warehouse": warehouse, "reply": reply, "failure_keys": FAILURE_KEYS, **reply.panel,
+                   "pending_qty": reply.panel["session"].pending_qty}
+        return render_station(request, page="warehouse/pick_station.html", panel="warehouse/_pick_panel.html", context=context)
     session = PickSession.objects.filter(
         warehouse=warehouse, status=PickSession.Status.CLAIMED, picker=request.user
     ).select_related("wave").first()
