@@ -73,6 +73,8 @@ AREAS: dict[str, frozenset[str]] = {
     # those who receive, count and take back units.
     "serials": frozenset({CUSTOMER_SERVICE, OPS_MANAGER, WAREHOUSE_MANAGER, INVENTORY_CONTROLLER, RETURNS_PROCESSOR,
                           MERCHANT}),
+    # Outbound event webhooks: a merchant's subscriptions and deliveries (its own); operations see and replay them.
+    "webhooks": frozenset({OPS_MANAGER, MERCHANT}),
     # Any warehouse staff role (reads of the layout, e.g. bins for a handheld).
     "warehouse_floor": frozenset(set(STAFF_ROLES)),
 }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.views import actions, pages, recalls, serials
+from portal.views import actions, pages, recalls, serials, webhooks
 
 app_name = "portal"
 
@@ -21,4 +21,8 @@ urlpatterns = [
     path("recalls/<int:pk>/orders.csv", recalls.recall_orders_csv, name="recall_orders_csv"),
     path("serials/", serials.serial_trace, name="serial_trace"),
     path("service-levels/", pages.service_levels, name="service_levels"),
+    path("webhooks/", webhooks.webhook_list, name="webhook_list"),
+    path("webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook_detail"),
+    path("webhooks/<int:pk>/<slug:action>/", webhooks.webhook_action, name="webhook_action"),
+    path("webhooks/deliveries/<int:pk>/replay/", webhooks.webhook_delivery_replay, name="webhook_delivery_replay"),
 ]

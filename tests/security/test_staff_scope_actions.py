@@ -115,6 +115,13 @@ DECLARED: dict[str, Declared] = {
     "portal:return_detail": Declared(RMA, expect=PORTAL),
     "portal:recall_detail": Declared(_b("recall.pk"), methods=("get",), expect=PORTAL),
     "portal:recall_orders_csv": Declared(_b("recall.pk"), methods=("get",), expect=PORTAL),
+    "portal:webhook_detail": Declared(_b("subscription.pk"), methods=("get",), expect=PORTAL),
+    "portal:webhook_action": Declared(lambda f: {"pk": f.world.b.subscription.pk, "action": "rotate"}, methods=("post",),
+                                      expect=PORTAL),
+    "portal:webhook_delivery_replay": Declared(_b("delivery.pk"), methods=("post",), expect=PORTAL),
+    "api-event-subscription-detail": Declared(_b("subscription.pk"), methods=("get", "patch"), data={"active": False}),
+    "api-event-subscription-rotate-secret": Declared(_b("subscription.pk"), methods=("post",)),
+    "api-event-delivery-replay": Declared(_b("delivery.pk"), methods=("post",)),
     # catalog, orders, inbox and outbox
     "inventory:product_stock": Declared(_b("product.pk")),
     "orders:order_detail": Declared(ORDER),
