@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.views import actions, pages, recalls, serials, webhooks
+from portal.views import actions, invoices, pages, recalls, serials, webhooks
 
 app_name = "portal"
 
@@ -25,4 +25,9 @@ urlpatterns = [
     path("webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook_detail"),
     path("webhooks/<int:pk>/<slug:action>/", webhooks.webhook_action, name="webhook_action"),
     path("webhooks/deliveries/<int:pk>/replay/", webhooks.webhook_delivery_replay, name="webhook_delivery_replay"),
+    path("invoices/", invoices.invoice_list, name="invoice_list"),
+    path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/invoice.pdf", invoices.invoice_pdf_view, name="invoice_pdf"),
+    path("invoices/<int:pk>/invoice.csv", invoices.invoice_csv, name="invoice_csv"),
+    path("invoice-lines/<int:pk>/", invoices.invoice_line, name="invoice_line"),
 ]

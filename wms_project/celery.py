@@ -61,4 +61,7 @@ app.conf.beat_schedule = {
     "integrations-events-sweep": {"task": "integrations.sweep_events", "schedule": 10.0},
     # Expired sellable lots in storage go to quarantine through the ledger.
     "inventory-block-expired": {"task": "inventory.block_expired", "schedule": crontab(minute=5)},
+    # 3PL billing: domain events into billable events, and each day's storage (bins and cubic feet) near its end.
+    "billing-sweep-events": {"task": "billing.sweep_events", "schedule": 60.0},
+    "billing-snapshot-storage": {"task": "billing.snapshot_storage", "schedule": crontab(hour=23, minute=50)},
 }

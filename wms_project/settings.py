@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "orders",
     "shipping",
     "returns",
+    "billing",
     "integrations",
     "ops",
     "demo",
@@ -275,6 +276,8 @@ SPECTACULAR_SETTINGS = {
         "ReturnDispositionEnum": "returns.models.Disposition",
         "CountTaskStatusEnum": "warehouse.models.counts.CountTask.Status",
         "CountTaskSourceEnum": "warehouse.models.counts.CountTask.Source",
+        "InvoiceStatusEnum": "billing.models.InvoiceStatus",
+        "ChargeKindEnum": "billing.models.ChargeKind",
     },
 }
 

@@ -14,6 +14,8 @@ api_v1 = [
     path("", include("orders.api.urls")),
     path("", include("returns.api.urls")),
     path("", include("integrations.urls")),
+    path("", include("billing.api_urls")),
+    path("", include("ops.api.urls")),
     path("auth/", include("wms_project.auth_urls")),
 ]
 
@@ -31,6 +33,7 @@ urlpatterns = [
     path("warehouse/", include("warehouse.urls")),
     path("returns/", include("returns.urls")),
     path("ops/", include("ops.urls")),
+    path("billing/", include("billing.urls")),
     path("api/v1/", include(api_v1)),
     path("", include("orders.urls", namespace="orders")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

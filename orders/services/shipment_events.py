@@ -74,7 +74,8 @@ def order_mark_shipped(
     outbox_record(order=order, kind=OutboxKind.SHIPPED, payload={
         "fulfillment_order_id": fulfillment.pk, "warehouse": fulfillment.warehouse.code,
         "carrier": fulfillment.carrier, "service": fulfillment.service, "tracking_number": tracking_number,
-        "tracking_url": fulfillment.tracking_url, "lines": outbox_lines(parcel), "order_status": target,
+        "tracking_url": fulfillment.tracking_url, "lines": outbox_lines(parcel, done_before=_shipped_before(parcel)),
+        "order_status": target,
         "package_tracking_numbers": list(package_tracking_numbers) or [tracking_number],
         "shipped_at": now.isoformat(),
     })
@@ -88,6 +89,19 @@ def order_mark_shipped(
         shipped_at=now.isoformat(),
     )
     return order
+
+
+def _shipped_before(parcel) -> dict[int, int]:
+    """Units of the parcel's bundle components that left in earlier parcels (the parcel's own are counted already)."""
+    bundle_ids = {line.bundle_line_id for line, _ in parcel if line.bundle_line_id}
+    if not bundle_ids:
+        return {}
+    this: dict[int, int] = {}
+    for line, qty in parcel:
+        this[line.pk] = this.get(line.pk, 0) + qty
+    totals = (FulfillmentLine.objects.filter(order_line__bundle_line_id__in=bundle_ids)
+              .values("order_line_id").annotate(shipped=Sum("shipped_qty")).values_list("order_line_id", "shipped"))
+    return {line_id: (shipped or 0) - this.get(line_id, 0) for line_id, shipped in totals}
 
 
 def _parcel_lines(fulfillment: FulfillmentOrder, lines: Sequence[tuple[int, int]] | None):

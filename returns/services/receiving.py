@@ -96,7 +96,9 @@ def parcel_match(*, parcel: ReturnParcel, rma: ReturnAuthorization, actor) -> Re
 
 
 def product_for_scan(merchant_id: int, raw: str) -> tuple[Product | None, str]:
-    """(product, the barcode or SKU text). Another merchant's barcode is not this return's product."""
+    """(product, the barcode or SKU text); no product for a barcode nobody has (a wrong item the bench records).
+    Another merchant's barcode or SKU is refused as unknown for this return: that item is not this merchant's to
+    take in, grade or dispose of, and the refusal names no other merchant."""
     try:
         scan = parse_scan(raw)
     except ScanError as exc:
@@ -104,9 +106,16 @@ def product_for_scan(merchant_id: int, raw: str) -> tuple[Product | None, str]:
     if not scan.is_product:
         raise ReturnRefused("scan the item's barcode")
     if scan.gtin:
-        barcode = ProductBarcode.objects.filter(merchant_id=merchant_id, gtin=scan.gtin).select_related("product").first()
+        barcodes = ProductBarcode.objects.filter(gtin=scan.gtin)
+        barcode = barcodes.filter(merchant_id=merchant_id).select_related("product").first()
+        if barcode is None and barcodes.exists():
+            raise ReturnRefused(f"{scan.gtin} is unknown for this return: set the item aside for a manager")
         return (barcode.product if barcode else None), scan.gtin
-    return Product.objects.filter(merchant_id=merchant_id, sku=scan.code).first(), scan.code
+    products = Product.objects.filter(sku=scan.code)
+    product = products.filter(merchant_id=merchant_id).first()
+    if product is None and products.exists():
+        raise ReturnRefused(f"{(scan.code or '')[:64]} is unknown for this return: set the item aside for a manager")
+    return product, scan.code
 
 
 @transaction.atomic

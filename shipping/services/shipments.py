@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from core.actors import actor_label
 from core.errors import Conflict, DomainError
+from core.feed import current_transaction_id
 from core.reasons import clean_reason
 from inventory.models import Product, Reservation
 from inventory.services.reservations import stock_ship
@@ -233,11 +234,12 @@ def manifest_close(*, warehouse, carrier: str, actor) -> Manifest:
         raise Conflict(f"no {carrier} labels waiting at {warehouse.code}")
     manifest = Manifest.objects.create(warehouse=warehouse, carrier=carrier, closed_by=actor if getattr(actor, "pk", None) else None)
     now = timezone.now()
+    xact = current_transaction_id()
     by_fulfillment: dict[int, list[Shipment]] = defaultdict(list)
     for shipment in shipments:
         _ship_contents(shipment, actor)
         shipment_transition(shipment=shipment, to=S.SHIPPED, actor=actor, reason=f"manifest M-{manifest.pk}",
-                            extra={"shipped_at": now, "manifest": manifest})
+                            extra={"shipped_at": now, "manifest": manifest, "shipped_xact_id": xact})
         by_fulfillment[shipment.fulfillment_order_id].append(shipment)
     for fulfillment_id, collected in by_fulfillment.items():
         fulfillment = collected[0].fulfillment_order

@@ -80,6 +80,11 @@ MERCHANT_RESOURCES = [
     Probe("portal:recall_orders_csv", {"pk": "b.recall.pk"}),
     Probe("warehouse:recall_detail", {"pk": "b.recall.pk"}),
     Probe("warehouse:recall_orders_csv", {"pk": "b.recall.pk"}),
+    Probe("portal:invoice_detail", {"pk": "b.invoice.pk"}),
+    Probe("portal:invoice_pdf", {"pk": "b.invoice.pk"}),
+    Probe("portal:invoice_csv", {"pk": "b.invoice.pk"}),
+    Probe("portal:invoice_line", {"pk": "b.invoice_line.pk"}),
+    Probe("api-invoice-detail", {"pk": "b.invoice.pk"}, api=True),
     Probe("returns:order_serials", {"pk": "b.order.pk"}),
     Probe("portal:webhook_detail", {"pk": "b.subscription.pk"}),
     Probe("portal:webhook_action", {"pk": "b.subscription.pk", "action": "rotate"}, method="post"),
@@ -185,6 +190,11 @@ STAFF_ONLY = [
     Probe("api-return-parcel-units", {"pk": "b.rma.pk"}, method="post", api=True),
     Probe("api-return-parcel-finish", {"pk": "b.rma.pk"}, method="post", api=True),
     Probe("api-return-unit-grade", {"pk": "b.rma.pk"}, method="post", api=True),
+    Probe("billing:invoice_detail", {"pk": "b.invoice.pk"}),
+    Probe("billing:invoice_issue", {"pk": "b.invoice.pk"}, method="post"),
+    Probe("billing:invoice_pdf", {"pk": "b.invoice.pk"}),
+    Probe("billing:invoice_csv", {"pk": "b.invoice.pk"}),
+    Probe("billing:line_detail", {"pk": "b.invoice_line.pk"}),
     Probe("api-flush-batch-detail", {"pk": "b.rma.pk"}, api=True),
     Probe("api-flush-batch-approve", {"pk": "b.rma.pk"}, method="post", api=True),
     Probe("api-flush-batch-execute", {"pk": "b.rma.pk"}, method="post", api=True),
@@ -315,6 +325,7 @@ def _api_lists(world: World) -> list[tuple[str, int]]:
         ("/api/v1/events/?kind=order.shipped", DomainEvent.objects.filter(merchant=world.a.merchant, kind="order.shipped").count()),
         (f"/api/v1/events/?after={DomainEvent.objects.filter(merchant=b.merchant).order_by('pk').first().pk - 1}",
          DomainEvent.objects.filter(merchant=world.a.merchant, pk__gte=DomainEvent.objects.filter(merchant=b.merchant).order_by("pk").first().pk).count()),
+        ("/api/v1/billing/invoices/", 1),
     ]
 
 
@@ -344,6 +355,7 @@ def _page_searches(world: World) -> list[str]:
         "/portal/inbound/", f"/portal/inbound/?q={b.po.number}", "/portal/returns/", f"/portal/returns/?q={b.rma.number}",
         "/portal/recalls/", f"/portal/recalls/?q={b.product.sku}", "/portal/webhooks/",
         f"/portal/webhooks/{world.a.subscription.pk}/", "/warehouse/recalls/", f"/warehouse/recalls/?q={b.recall.lot}",
+        "/portal/invoices/",
     ]
 
 

@@ -15,6 +15,7 @@ from core.reasons import clean_reason
 from core.roles import PICKER, may_use, roles_of
 from inventory.models import BinStock
 from inventory.services.reservations import stock_pick
+from inventory.tenancy import actor_in_scope
 from layout.models import Bin, Warehouse
 from orders.locks import lock_for_fulfillments, try_lock_for_fulfillments
 from orders.services.fulfillment_progress import fulfillment_picked, fulfillment_picking_started
@@ -132,6 +133,7 @@ def pick_session_assign(*, session: PickSession, picker, actor) -> PickSession:
         raise PickRefused(f"{picker.get_username()} may not pick: their role has no picking")
     if PICKER not in roles_of(picker):  # a manager may open the station, but a session is handed to a picker
         raise PickRefused(f"{picker.get_username()} is not a picker: only pickers are handed a session")
+    _check_picker_in_scope(session, picker)
     if PickSession.objects.filter(warehouse_id=session.warehouse_id, status=PickSession.Status.CLAIMED, picker=picker).exclude(pk=session.pk).exists():
         raise Conflict(f"{picker.get_username()} is already picking another session")
     if session.status == PickSession.Status.OPEN:
@@ -149,6 +151,17 @@ def pick_session_assign(*, session: PickSession, picker, actor) -> PickSession:
     for slot in session.slots.all():
         fulfillment_picking_started(fulfillment_order_id=slot.fulfillment_order_id, actor=actor)
     return session
+
+
+def _check_picker_in_scope(session: PickSession, picker) -> None:
+    """A picker limited to some warehouses or merchants is handed only a session of their warehouse whose orders
+    are all of their merchants: a manager cannot send work outside the picker's scope."""
+    if not actor_in_scope(picker, warehouse_id=session.warehouse_id):
+        raise PickRefused(f"{picker.get_username()} does not work in warehouse {session.warehouse.code}")
+    merchant_ids = set(PickSlot.objects.filter(session_id=session.pk)
+                       .values_list("fulfillment_order__order__merchant_id", flat=True))
+    if any(not actor_in_scope(picker, merchant_id=merchant_id) for merchant_id in sorted(merchant_ids)):
+        raise PickRefused(f"{picker.get_username()} may not pick orders of every merchant in {session}")
 
 
 @transaction.atomic
