@@ -77,6 +77,8 @@ AREAS: dict[str, frozenset[str]] = {
     # those who receive, count and take back units.
     "serials": frozenset({CUSTOMER_SERVICE, OPS_MANAGER, WAREHOUSE_MANAGER, INVENTORY_CONTROLLER, RETURNS_PROCESSOR,
                           MERCHANT}),
+    # Outbound event webhooks: a merchant's subscriptions and deliveries (its own); operations see and replay them.
+    "webhooks": frozenset({OPS_MANAGER, MERCHANT}),
     # 3PL billing: rate cards, special projects, invoices generated and issued (finance sits with operations).
     "billing": frozenset({OPS_MANAGER}),
     # Invoices read: billing staff all of them, a merchant its own issued ones.

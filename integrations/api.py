@@ -39,7 +39,7 @@ def choice(values):
 
 # --- serializers ------------------------------------------------------------------------------------------------
 
-class SubscriptionInput(serializers.Serializer):
+class EventSubscriptionInput(serializers.Serializer):
     url = serializers.CharField(max_length=500, help_text="http(s) endpoint")
     kinds = serializers.ListField(child=serializers.ChoiceField(choices=EventKind.choices), allow_empty=False,
                                   max_length=len(EventKind.values))
@@ -47,7 +47,7 @@ class SubscriptionInput(serializers.Serializer):
     merchant = serializers.SlugField(max_length=32, required=False, help_text="Staff only: the merchant's code")
 
 
-class SubscriptionChange(serializers.Serializer):
+class EventSubscriptionChange(serializers.Serializer):
     url = serializers.CharField(max_length=500, required=False)
     kinds = serializers.ListField(child=serializers.ChoiceField(choices=EventKind.choices), allow_empty=False,
                                   max_length=len(EventKind.values), required=False)
@@ -55,7 +55,7 @@ class SubscriptionChange(serializers.Serializer):
     active = serializers.BooleanField(required=False)
 
 
-class SubscriptionOutput(serializers.ModelSerializer):
+class EventSubscriptionOutput(serializers.ModelSerializer):
     merchant = serializers.CharField(source="merchant.code")
     kinds = serializers.ListField(child=serializers.CharField())
     pending = serializers.IntegerField(read_only=True, default=0)
@@ -67,12 +67,12 @@ class SubscriptionOutput(serializers.ModelSerializer):
                   "pending", "parked"]
 
 
-class SubscriptionWithSecret(SubscriptionOutput):
-    class Meta(SubscriptionOutput.Meta):
-        fields = [*SubscriptionOutput.Meta.fields, "secret"]
+class EventSubscriptionWithSecret(EventSubscriptionOutput):
+    class Meta(EventSubscriptionOutput.Meta):
+        fields = [*EventSubscriptionOutput.Meta.fields, "secret"]
 
 
-class DeliveryOutput(serializers.ModelSerializer):
+class EventDeliveryOutput(serializers.ModelSerializer):
     event_id = serializers.IntegerField()
     subscription_id = serializers.IntegerField()
     resource = serializers.CharField(source="resource_key")
@@ -84,7 +84,7 @@ class DeliveryOutput(serializers.ModelSerializer):
                   "next_attempt_at", "last_status", "last_error", "delivered_at", "parked_at"]
 
 
-class EventOutput(serializers.ModelSerializer):
+class DomainEventOutput(serializers.ModelSerializer):
     merchant = serializers.CharField(source="merchant.code")
     warehouse = serializers.CharField(source="warehouse.code", allow_null=True, default=None)
     resource = serializers.SerializerMethodField()
@@ -98,12 +98,12 @@ class EventOutput(serializers.ModelSerializer):
         return {"type": event.resource_type, "id": event.resource_id}
 
 
-class ReplayInput(serializers.Serializer):
+class EventReplayInput(serializers.Serializer):
     subscription = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
                                             help_text="Only this subscription's parked deliveries")
 
 
-class ReplayOutput(serializers.Serializer):
+class EventReplayOutput(serializers.Serializer):
     replayed = serializers.IntegerField()
 
 
@@ -118,63 +118,63 @@ def _subscriptions(request):
 
 class SubscriptionList(GenericAPIView):
     permission_classes = [area_permission(AREA)]
-    serializer_class = SubscriptionOutput
+    serializer_class = EventSubscriptionOutput
 
     def get_queryset(self):
         return filters_apply(_subscriptions(self.request), self.request.query_params,
                              {"active": ("active", flag)})
 
-    @extend_schema(operation_id="v1_event_subscriptions_list", responses=SubscriptionOutput(many=True),
+    @extend_schema(operation_id="v1_event_subscriptions_list", responses=EventSubscriptionOutput(many=True),
                    parameters=[OpenApiParameter("active", str, enum=["true", "false"])])
     def get(self, request):
         rows = self.get_queryset()
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(SubscriptionOutput(page, many=True).data)
+        return self.get_paginated_response(EventSubscriptionOutput(page, many=True).data)
 
-    @extend_schema(request=SubscriptionInput, responses={201: SubscriptionWithSecret})
+    @extend_schema(request=EventSubscriptionInput, responses={201: EventSubscriptionWithSecret})
     def post(self, request):
-        data = SubscriptionInput(data=request.data)
+        data = EventSubscriptionInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         merchant = merchant_for_actor(request.user, values.get("merchant"))
         subscription = subscription_create(merchant=merchant, url=values["url"], kinds=values["kinds"],
                                            description=values["description"], actor=request.user)
-        return Response(SubscriptionWithSecret(subscription).data, status=status.HTTP_201_CREATED)
+        return Response(EventSubscriptionWithSecret(subscription).data, status=status.HTTP_201_CREATED)
 
 
 class SubscriptionDetail(GenericAPIView):
     permission_classes = [area_permission(AREA)]
-    serializer_class = SubscriptionOutput
+    serializer_class = EventSubscriptionOutput
 
     def get_queryset(self):
         return _subscriptions(self.request)
 
     def get(self, request, pk: int):
-        return Response(SubscriptionOutput(get_object_or_404(self.get_queryset(), pk=pk)).data)
+        return Response(EventSubscriptionOutput(get_object_or_404(self.get_queryset(), pk=pk)).data)
 
-    @extend_schema(request=SubscriptionChange, responses=SubscriptionOutput)
+    @extend_schema(request=EventSubscriptionChange, responses=EventSubscriptionOutput)
     def patch(self, request, pk: int):
         subscription = get_object_or_404(self.get_queryset(), pk=pk)
-        data = SubscriptionChange(data=request.data)
+        data = EventSubscriptionChange(data=request.data)
         data.is_valid(raise_exception=True)
         subscription_update(subscription=subscription, actor=request.user, **data.validated_data)
-        return Response(SubscriptionOutput(get_object_or_404(self.get_queryset(), pk=pk)).data)
+        return Response(EventSubscriptionOutput(get_object_or_404(self.get_queryset(), pk=pk)).data)
 
 
 class SubscriptionRotateSecret(GenericAPIView):
     permission_classes = [area_permission(AREA)]
-    serializer_class = SubscriptionWithSecret
+    serializer_class = EventSubscriptionWithSecret
 
-    @extend_schema(request=None, responses=SubscriptionWithSecret)
+    @extend_schema(request=None, responses=EventSubscriptionWithSecret)
     def post(self, request, pk: int):
         subscription = get_object_or_404(subscriptions_visible_to(request.user), pk=pk)
         subscription = subscription_rotate_secret(subscription=subscription, actor=request.user)
-        return Response(SubscriptionWithSecret(get_object_or_404(_subscriptions(request), pk=subscription.pk)).data)
+        return Response(EventSubscriptionWithSecret(get_object_or_404(_subscriptions(request), pk=subscription.pk)).data)
 
 
 class DeliveryList(GenericAPIView):
     permission_classes = [area_permission(AREA)]
-    serializer_class = DeliveryOutput
+    serializer_class = EventDeliveryOutput
 
     def get_queryset(self):
         return filters_apply(deliveries_visible_to(self.request.user).order_by("-event_id", "-pk"),
@@ -184,32 +184,32 @@ class DeliveryList(GenericAPIView):
                                  "subscription": ("subscription_id", integer),
                              })
 
-    @extend_schema(operation_id="v1_event_deliveries_list", responses=DeliveryOutput(many=True), parameters=[
+    @extend_schema(operation_id="v1_event_deliveries_list", responses=EventDeliveryOutput(many=True), parameters=[
         OpenApiParameter("status", str, enum=DeliveryStatus.values), OpenApiParameter("kind", str, enum=EventKind.values),
         OpenApiParameter("subscription", int)])
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(DeliveryOutput(page, many=True).data)
+        return self.get_paginated_response(EventDeliveryOutput(page, many=True).data)
 
 
 class DeliveryReplay(GenericAPIView):
     permission_classes = [area_permission(AREA)]
-    serializer_class = DeliveryOutput
+    serializer_class = EventDeliveryOutput
 
-    @extend_schema(request=None, responses=DeliveryOutput)
+    @extend_schema(operation_id="v1_event_delivery_replay", request=None, responses=EventDeliveryOutput)
     def post(self, request, pk: int):
         delivery = get_object_or_404(deliveries_visible_to(request.user), pk=pk)
         delivery_replay(delivery=delivery, actor=request.user)
-        return Response(DeliveryOutput(get_object_or_404(deliveries_visible_to(request.user), pk=pk)).data)
+        return Response(EventDeliveryOutput(get_object_or_404(deliveries_visible_to(request.user), pk=pk)).data)
 
 
 class DeliveriesReplay(GenericAPIView):
     permission_classes = [area_permission(AREA)]
-    serializer_class = ReplayOutput
+    serializer_class = EventReplayOutput
 
-    @extend_schema(request=ReplayInput, responses=ReplayOutput)
+    @extend_schema(operation_id="v1_event_deliveries_replay_parked", request=EventReplayInput, responses=EventReplayOutput)
     def post(self, request):
-        data = ReplayInput(data=request.data)
+        data = EventReplayInput(data=request.data)
         data.is_valid(raise_exception=True)
         rows = deliveries_visible_to(request.user)
         if data.validated_data.get("subscription"):
@@ -219,7 +219,7 @@ class DeliveriesReplay(GenericAPIView):
 
 class EventList(GenericAPIView):
     permission_classes = [area_permission(AREA)]
-    serializer_class = EventOutput
+    serializer_class = DomainEventOutput
 
     def get_queryset(self):
         return filters_apply(events_visible_to(self.request.user).order_by("pk"), self.request.query_params, {
@@ -227,9 +227,9 @@ class EventList(GenericAPIView):
             "kind": ("kind", choice(EventKind.values)),
         })
 
-    @extend_schema(operation_id="v1_events_list", responses=EventOutput(many=True), parameters=[
+    @extend_schema(operation_id="v1_events_list", responses=DomainEventOutput(many=True), parameters=[
         OpenApiParameter("after", int, description="Only events with a larger id (a cursor: the last id you read)"),
         OpenApiParameter("kind", str, enum=EventKind.values)])
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(EventOutput(page, many=True).data)
+        return self.get_paginated_response(DomainEventOutput(page, many=True).data)

@@ -255,6 +255,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "orders.models.order.OrderStatus",
+        "EventKindEnum": "core.models.EventKind",
+        "EventDeliveryStatusEnum": "integrations.models.DeliveryStatus",
         "HoldKindEnum": "orders.models.HoldKind",
         "ManualHoldKindEnum": "orders.api.serializers.MANUAL_HOLD_CHOICES",
         "PurchaseOrderKindEnum": "warehouse.models.inbound.InboundKind",

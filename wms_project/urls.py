@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("warehouse.api.urls")),
     path("", include("orders.api.urls")),
     path("", include("returns.api.urls")),
+    path("", include("integrations.urls")),
     path("", include("billing.api_urls")),
     path("", include("ops.api.urls")),
     path("auth/", include("wms_project.auth_urls")),

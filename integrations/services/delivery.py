@@ -101,10 +101,12 @@ def events_fan_out(*, batch: int = 500) -> int:
             for event in events for subscription in subscriptions.get(event.merchant_id, ())
             if event.kind in subscription.kinds and event.occurred_at >= subscription.created_at
         ]
-        before = EventDelivery.objects.count() if rows else 0
-        if rows:
+        if rows:  # events read again (inside the settle window) already have theirs
+            existing = set(EventDelivery.objects.filter(event_id__in=[e.pk for e in events]).values_list(
+                "subscription_id", "event_id"))
+            rows = [row for row in rows if (row.subscription_id, row.event_id) not in existing]
             EventDelivery.objects.bulk_create(rows, ignore_conflicts=True)
-        created = EventDelivery.objects.count() - before if rows else 0
+        created = len(rows)
         advance = cursor.last_event_id
         for event in events:
             if event.occurred_at > settled:
