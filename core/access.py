@@ -77,6 +77,9 @@ NAVIGATION: list[NavItem] = [
     NavItem("Capacity", "ops:capacity", "dashboards"),
     NavItem("Accuracy", "ops:accuracy", "dashboards"),
     NavItem("Audit log", "ops:audit", "audit", group="Reports"),
+    NavItem("Invoices", "billing:invoice_list", "billing", group="Reports"),
+    NavItem("Rate cards", "billing:rate_card_list", "billing", group="Reports"),
+    NavItem("Special projects", "billing:project_list", "billing", group="Reports"),
 ]
 
 

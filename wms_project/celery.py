@@ -56,6 +56,12 @@ app.conf.beat_schedule = {
     "ops-refresh-rollups": {"task": "ops.refresh_rollups", "schedule": crontab(minute="*/15")},
     # Pick faces under their minimum, or short of what waiting orders need, get a replenishment task.
     "warehouse-replenishment-sweep": {"task": "warehouse.sweep_replenishment", "schedule": 60.0},
+    # Outbound event webhooks: new domain events fanned out to subscriptions, due deliveries queued (retries and
+    # deliveries whose task was lost included).
+    "integrations-events-sweep": {"task": "integrations.sweep_events", "schedule": 10.0},
     # Expired sellable lots in storage go to quarantine through the ledger.
     "inventory-block-expired": {"task": "inventory.block_expired", "schedule": crontab(minute=5)},
+    # 3PL billing: domain events into billable events, and each day's storage (bins and cubic feet) near its end.
+    "billing-sweep-events": {"task": "billing.sweep_events", "schedule": 60.0},
+    "billing-snapshot-storage": {"task": "billing.snapshot_storage", "schedule": crontab(hour=23, minute=50)},
 }

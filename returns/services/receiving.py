@@ -24,6 +24,7 @@ from returns.models import (
     RmaStatus,
     UnitStatus,
 )
+from returns.services.events import return_graded_event, return_received_event
 from returns.services.setup import returns_bins
 from returns.state import rma_transition
 from shipping.tracking_numbers import normalize
@@ -62,6 +63,7 @@ def parcel_receive(*, warehouse: Warehouse, raw: str, actor, note: str = "") -> 
                 holding_bin=bins.intake, received_by=actor_label(actor), note=note[:500],
             )
             rma_transition(rma=rma, to=RmaStatus.RECEIVED, actor=actor, reason=f"parcel {parcel.pk} on the bench")
+            return_received_event(rma=rma, parcel=parcel)
             return parcel
         why = ("no return has this label" if rma is None else
                f"return {rma.number} is {rma.get_status_display().lower()}" if rma.status not in RECEIVABLE else
@@ -89,6 +91,7 @@ def parcel_match(*, parcel: ReturnParcel, rma: ReturnAuthorization, actor) -> Re
     parcel.matched_by, parcel.matched_at = actor_label(actor), timezone.now()
     parcel.save(update_fields=["rma", "status", "holding_bin", "matched_by", "matched_at"])
     rma_transition(rma=rma, to=RmaStatus.RECEIVED, actor=actor, reason=f"unexpected parcel {parcel.pk} matched")
+    return_received_event(rma=rma, parcel=parcel)
     return parcel
 
 
@@ -172,3 +175,4 @@ def maybe_graded(rma: ReturnAuthorization, actor, *, force: bool = False) -> Non
             ReturnParcel.objects.filter(rma=rma, status=ParcelStatus.OPEN).update(status=ParcelStatus.DONE)
         rma_transition(rma=rma, to=RmaStatus.GRADED, actor=actor,
                        reason="every unit graded" if complete else "parcel finished, some units never came")
+        return_graded_event(rma=rma)

@@ -7,8 +7,7 @@ import logging
 
 from django.db import transaction
 
-from orders.services.shipment_events import order_mark_delivered
-from orders.services.timeline import order_event
+from orders.services.shipment_events import order_mark_delivered, order_mark_exception
 from shipping.carrier_accounts import carrier_named, carriers_for
 from shipping.carriers.base import TrackingStatus
 from shipping.exceptions import ShippingError
@@ -48,8 +47,9 @@ def _record(shipment_id: int, events) -> str:
             order_mark_delivered(order=order, actor=ACTOR, delivered_at=last.occurred_at)
     elif last.status == TrackingStatus.EXCEPTION and shipment.status != Shipment.Status.EXCEPTION:
         shipment_transition(shipment=shipment, to=Shipment.Status.EXCEPTION, actor=ACTOR, reason=last.description)
-        order_event(order=order, kind="delivery_exception", actor=ACTOR,
-                    message=f"{shipment.carrier} {shipment.tracking_number}: {last.description}")
+        order_mark_exception(order=order, actor=ACTOR, carrier=shipment.carrier, tracking_number=shipment.tracking_number or "",
+                             description=last.description, warehouse_id=shipment.warehouse_id,
+                             occurred_at=last.occurred_at)
     return shipment.status
 
 

@@ -80,6 +80,11 @@ MERCHANT_RESOURCES = [
     Probe("portal:recall_orders_csv", {"pk": "b.recall.pk"}),
     Probe("warehouse:recall_detail", {"pk": "b.recall.pk"}),
     Probe("warehouse:recall_orders_csv", {"pk": "b.recall.pk"}),
+    Probe("portal:invoice_detail", {"pk": "b.invoice.pk"}),
+    Probe("portal:invoice_pdf", {"pk": "b.invoice.pk"}),
+    Probe("portal:invoice_csv", {"pk": "b.invoice.pk"}),
+    Probe("portal:invoice_line", {"pk": "b.invoice_line.pk"}),
+    Probe("api-invoice-detail", {"pk": "b.invoice.pk"}, api=True),
     Probe("returns:order_serials", {"pk": "b.order.pk"}),
     # API
     Probe("api-product-detail", {"pk": "b.product.pk"}, api=True),
@@ -176,6 +181,11 @@ STAFF_ONLY = [
     Probe("api-return-parcel-units", {"pk": "b.rma.pk"}, method="post", api=True),
     Probe("api-return-parcel-finish", {"pk": "b.rma.pk"}, method="post", api=True),
     Probe("api-return-unit-grade", {"pk": "b.rma.pk"}, method="post", api=True),
+    Probe("billing:invoice_detail", {"pk": "b.invoice.pk"}),
+    Probe("billing:invoice_issue", {"pk": "b.invoice.pk"}, method="post"),
+    Probe("billing:invoice_pdf", {"pk": "b.invoice.pk"}),
+    Probe("billing:invoice_csv", {"pk": "b.invoice.pk"}),
+    Probe("billing:line_detail", {"pk": "b.invoice_line.pk"}),
     Probe("api-flush-batch-detail", {"pk": "b.rma.pk"}, api=True),
     Probe("api-flush-batch-approve", {"pk": "b.rma.pk"}, method="post", api=True),
     Probe("api-flush-batch-execute", {"pk": "b.rma.pk"}, method="post", api=True),
@@ -297,6 +307,7 @@ def _api_lists(world: World) -> list[tuple[str, int]]:
         ("/api/v1/returns/rmas/", 1), ("/api/v1/returns/rmas/?status=authorized", 1),
         ("/api/v1/recalls/", 1), (f"/api/v1/recalls/?sku={b.product.sku}", 0), (f"/api/v1/recalls/?q={b.recall.lot}", 0),
         (f"/api/v1/recalls/?merchant={b.merchant.code}", 0),
+        ("/api/v1/billing/invoices/", 1),
     ]
 
 
@@ -324,6 +335,7 @@ def _page_searches(world: World) -> list[str]:
         f"/portal/orders/?q={b.order.external_id}", "/portal/stock/", f"/portal/stock/?q={b.product.sku}",
         "/portal/inbound/", f"/portal/inbound/?q={b.po.number}", "/portal/returns/", f"/portal/returns/?q={b.rma.number}",
         "/portal/recalls/", f"/portal/recalls/?q={b.product.sku}", "/warehouse/recalls/", f"/warehouse/recalls/?q={b.recall.lot}",
+        "/portal/invoices/",
     ]
 
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from billing.models import Invoice, InvoiceLine
+from billing.services.invoicing import invoice_generate, invoice_issue
 from inventory.models import Merchant, Product
 from inventory.services.stock import stock_receive
 from layout.models import Bin, Zone
 from orders.models import FulfillmentOrder, Order, OrderEvent
 from returns.models import ReasonCode, ReturnAuthorization
 from shipping.models import Manifest
+from tests.billing.factories import card_for
 from tests.factories import BinFactory, ProductFactory, ZoneFactory, merchant_user
 from tests.orders.factories import ChannelFactory
 from tests.returns.factories import ReturnSite, build_return_site, open_rma, shipped_order
@@ -34,6 +38,8 @@ class Tenant:
     rma: ReturnAuthorization
     reason: ReasonCode
     recall: LotRecall
+    invoice: Invoice  # issued, for this month (the minimum charge)
+    invoice_line: InvoiceLine
 
 
 @dataclass
@@ -78,7 +84,10 @@ def _tenant(site: ReturnSite, label: str) -> Tenant:
     reason = ReasonCode.objects.create(merchant=merchant, code=f"{label}_only", label=f"{label} only reason")
     user = merchant_user(merchant, username=f"{label}-portal")
     token = Token.objects.create(user=merchant_user(merchant, username=f"{label}-api")).key
+    month = timezone.localdate().replace(day=1)
+    card_for(merchant, minimum="100.00", start=month)
+    invoice = invoice_issue(invoice=invoice_generate(merchant=merchant, month=month, actor="finance"), actor="finance")
     return Tenant(merchant=merchant, user=user, token=token, product=product, order=order, fulfillment=fulfillment,
-                  po=po, receipt=receipt, rma=rma, reason=reason,
+                  po=po, receipt=receipt, rma=rma, reason=reason, invoice=invoice, invoice_line=invoice.lines.first(),
                   recall=LotRecall.objects.create(merchant=merchant, product=product, lot=f"{label.upper()}-LOT",
                                                   reason=f"{label} supplier notice"))

@@ -115,6 +115,10 @@ DECLARED: dict[str, Declared] = {
     "portal:return_detail": Declared(RMA, expect=PORTAL),
     "portal:recall_detail": Declared(_b("recall.pk"), methods=("get",), expect=PORTAL),
     "portal:recall_orders_csv": Declared(_b("recall.pk"), methods=("get",), expect=PORTAL),
+    "portal:invoice_detail": Declared(_b("invoice.pk"), methods=("get",), expect=PORTAL),
+    "portal:invoice_pdf": Declared(_b("invoice.pk"), methods=("get",), expect=PORTAL),
+    "portal:invoice_csv": Declared(_b("invoice.pk"), methods=("get",), expect=PORTAL),
+    "portal:invoice_line": Declared(_b("invoice_line.pk"), methods=("get",), expect=PORTAL),
     # catalog, orders, inbox and outbox
     "inventory:product_stock": Declared(_b("product.pk")),
     "inventory:bundle_components_edit": Declared(_b("product.pk"), methods=("post",),
@@ -253,6 +257,13 @@ DECLARED: dict[str, Declared] = {
     "api-flush-batch-execute": Declared(_pk("batch.pk"), scope=WAREHOUSE),
     "api-flush-batch-cancel": Declared(_pk("batch.pk"), scope=WAREHOUSE),
     "api-flush-batch-csv": Declared(_pk("batch.pk"), scope=WAREHOUSE, methods=("get",)),
+    # billing (a merchant's invoices: out of reach of staff limited to other merchants)
+    "billing:invoice_detail": Declared(_b("invoice.pk"), methods=("get",)),
+    "billing:invoice_issue": Declared(_b("invoice.pk"), methods=("post",)),
+    "billing:invoice_pdf": Declared(_b("invoice.pk"), methods=("get",)),
+    "billing:invoice_csv": Declared(_b("invoice.pk"), methods=("get",)),
+    "billing:line_detail": Declared(_b("invoice_line.pk"), methods=("get",)),
+    "api-invoice-detail": Declared(_b("invoice.pk"), methods=("get",)),
     # a notice about a warehouse outside the scope is not the staff member's to read
     "ops:notification_read": Declared(_pk("notification.pk"), scope=WAREHOUSE),
 }
@@ -357,7 +368,8 @@ def scoped_staff(world: World, scope: str):
 def _state() -> dict:
     state = {}
     for model in apps.get_models():
-        if model._meta.app_label not in ("inventory", "orders", "warehouse", "shipping", "returns", "layout", "ops"):
+        if model._meta.app_label not in ("inventory", "orders", "warehouse", "shipping", "returns", "layout", "ops",
+                                         "billing"):
             continue
         names = {f.attname for f in model._meta.concrete_fields}
         kept = [n for n in ("status", "label_status", "claimed_by_id", "picker_id", "resolved_at", "attempts", "name",

@@ -18,7 +18,7 @@ from inventory.services.reservations import stock_pick
 from inventory.tenancy import actor_in_scope
 from layout.models import Bin, Warehouse
 from orders.locks import lock_for_fulfillments, try_lock_for_fulfillments
-from orders.services.fulfillment_progress import fulfillment_picking_started
+from orders.services.fulfillment_progress import fulfillment_picked, fulfillment_picking_started
 from warehouse.models import PickLine, PickSession, PickSlot, Wave
 from warehouse.outbound.selectors import current_line
 from warehouse.outbound.services.lifecycles import pick_line_transition, pick_session_transition, wave_transition
@@ -294,11 +294,23 @@ def pick_session_finish_if_done(session: PickSession) -> bool:
         return False
     pick_session_transition(session=session, to=PickSession.Status.DONE, actor=None, reason="nothing left to pick",
                             extra={"completed_at": timezone.now(), "pending_qty": None})
+    _report_picked(session)
     wave = Wave.objects.select_for_update(of=("self",), no_key=True).get(pk=session.wave_id)
     if not wave.sessions.filter(status__in=LIVE_SESSION).exists() and wave.status == Wave.Status.OPEN:
         wave_transition(wave=wave, to=Wave.Status.DONE, actor=None, reason="every session picked",
                         extra={"completed_at": timezone.now()})
     return True
+
+
+def _report_picked(session: PickSession) -> None:
+    """Tell the OMS what the finished session picked, per fulfillment order (the order.picked events)."""
+    picked: dict[int, dict[int, int]] = {}
+    rows = session.lines.filter(picked_qty__gt=0).values_list("slot__fulfillment_order_id", "order_line_id", "picked_qty")
+    for fulfillment_id, order_line_id, qty in rows.order_by("slot__fulfillment_order_id", "order_line_id"):
+        per_line = picked.setdefault(fulfillment_id, {})
+        per_line[order_line_id] = per_line.get(order_line_id, 0) + qty
+    for fulfillment_id, lines in picked.items():
+        fulfillment_picked(fulfillment_order_id=fulfillment_id, picked=lines, session=str(session))
 
 
 def _locked_own_session(session: PickSession, actor) -> PickSession:
