@@ -59,6 +59,8 @@ def _resolve(world: World, path: str):
 MERCHANT_RESOURCES = [
     # pages
     Probe("inventory:product_stock", {"pk": "b.product.pk"}),
+    Probe("inventory:bundle_components_edit", {"pk": "b.product.pk"}, method="post", data={"sku": "X", "action": "add"}),
+    Probe("api-product-components", {"pk": "b.product.pk"}, method="delete", query="sku=X", api=True),
     Probe("warehouse:po_detail", {"pk": "b.po.pk"}),
     Probe("orders:order_detail", {"pk": "b.order.pk"}),
     Probe("returns:rma_detail", {"pk": "b.rma.pk"}),

@@ -128,6 +128,8 @@ DECLARED: dict[str, Declared] = {
     "portal:invoice_line": Declared(_b("invoice_line.pk"), methods=("get",), expect=PORTAL),
     # catalog, orders, inbox and outbox
     "inventory:product_stock": Declared(_b("product.pk")),
+    "inventory:bundle_components_edit": Declared(_b("product.pk"), methods=("post",),
+                                                 data=lambda f: {"sku": f.world.b.product.sku, "action": "remove"}),
     "orders:order_detail": Declared(ORDER),
     "orders:order_action": Declared(ORDER, data={"action": "cancel", "reason": "scope"}),
     "orders:inbox_replay": Declared(_pk("delivery.pk")),
