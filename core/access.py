@@ -77,6 +77,10 @@ NAVIGATION: list[NavItem] = [
     NavItem("Capacity", "ops:capacity", "dashboards"),
     NavItem("Accuracy", "ops:accuracy", "dashboards"),
     NavItem("Audit log", "ops:audit", "audit", group="Reports"),
+    NavItem("End of day", "ops:day_close_list", "day_close", group="Reports"),
+    NavItem("Invoices", "billing:invoice_list", "billing", group="Reports"),
+    NavItem("Rate cards", "billing:rate_card_list", "billing", group="Reports"),
+    NavItem("Special projects", "billing:project_list", "billing", group="Reports"),
 ]
 
 
@@ -148,6 +152,8 @@ URL_RULES: dict[str, str] = {
     "schema": PUBLIC,
     "api-docs": PUBLIC,
     "orders:storefront-webhook": SIGNED_REQUEST,
+    "shipping:carrier-webhook": SIGNED_REQUEST,
+    "orders:shopify-fulfillment-webhook": SIGNED_REQUEST,
     # Each signed-in user reads and marks their own notifications (addressed to their role or to them).
     "ops:notifications": SIGNED_IN,
     "ops:notification_badge": SIGNED_IN,

@@ -59,6 +59,10 @@ AREAS: dict[str, frozenset[str]] = {
     "dashboards": frozenset({OPS_MANAGER, WAREHOUSE_MANAGER}),
     # The audit log: who adjusted stock, held or cancelled orders, flushed, changed roles or rotated secrets.
     "audit": frozenset({OPS_MANAGER}),
+    # The ERP feed (ledger and shipments, by cursor): finance reads it with an ops manager's or a merchant's token.
+    "erp": frozenset({OPS_MANAGER, MERCHANT}),
+    # The end-of-day close-out of a warehouse: its report, and running it by hand before the cut-off.
+    "day_close": frozenset({WAREHOUSE_MANAGER, OPS_MANAGER}),
     "orders": frozenset({CUSTOMER_SERVICE, OPS_MANAGER, WAREHOUSE_MANAGER}),
     "catalog": frozenset({INVENTORY_CONTROLLER, WAREHOUSE_MANAGER, OPS_MANAGER, CUSTOMER_SERVICE, MERCHANT}),
     "catalog_edit": frozenset({INVENTORY_CONTROLLER, WAREHOUSE_MANAGER, MERCHANT}),
@@ -73,6 +77,12 @@ AREAS: dict[str, frozenset[str]] = {
     # those who receive, count and take back units.
     "serials": frozenset({CUSTOMER_SERVICE, OPS_MANAGER, WAREHOUSE_MANAGER, INVENTORY_CONTROLLER, RETURNS_PROCESSOR,
                           MERCHANT}),
+    # Outbound event webhooks: a merchant's subscriptions and deliveries (its own); operations see and replay them.
+    "webhooks": frozenset({OPS_MANAGER, MERCHANT}),
+    # 3PL billing: rate cards, special projects, invoices generated and issued (finance sits with operations).
+    "billing": frozenset({OPS_MANAGER}),
+    # Invoices read: billing staff all of them, a merchant its own issued ones.
+    "invoices": frozenset({OPS_MANAGER, MERCHANT}),
     # Any warehouse staff role (reads of the layout, e.g. bins for a handheld).
     "warehouse_floor": frozenset(set(STAFF_ROLES)),
 }
@@ -108,9 +118,14 @@ def roles_of(user) -> frozenset[str]:
     return cached
 
 
+# Areas for a merchant's own users only: an admin has every other area, but the portal shows one merchant's data to
+# that merchant, so staff are refused it (403) and read merchants' data through the staff pages.
+MERCHANT_ONLY_AREAS = frozenset({"portal"})
+
+
 def may_use(user, area: str) -> bool:
     roles = roles_of(user)
-    return ADMIN in roles or bool(roles & AREAS[area])
+    return (ADMIN in roles and area not in MERCHANT_ONLY_AREAS) or bool(roles & AREAS[area])
 
 
 def ensure_roles() -> None:

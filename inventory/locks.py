@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from inventory.models import BinStock, InTransitStock, Reservation, StockFlag, StockLevel
@@ -94,3 +95,18 @@ def lock_or_create_in_transit(*, product_id: int, from_warehouse_id: int, to_war
     return _for_update(InTransitStock.objects.filter(
         product_id=product_id, from_warehouse_id=from_warehouse_id, to_warehouse_id=to_warehouse_id,
     )).get()
+
+
+# A transaction-scoped advisory lock per merchant's bundle catalogue, in a namespace of its own (the first key), so
+# it can never collide with another advisory lock of the house (the putaway bin lock is 7301).
+BUNDLE_CATALOGUE_NAMESPACE = 7302
+
+
+def lock_bundle_catalogue(merchant_id: int) -> None:
+    """One bundle-component edit at a time per merchant. "Bundles do not nest" is a rule over rows that may not
+    exist yet (a product becoming a bundle while another makes it a component), so no row lock can hold it, and a
+    FOR UPDATE on the Product or Merchant row would stall every insert that references them. Bundle and
+    component are always of one merchant, so this lock covers both; taken first, before any row lock, and
+    released at commit."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [BUNDLE_CATALOGUE_NAMESPACE, merchant_id])

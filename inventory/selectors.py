@@ -55,15 +55,19 @@ def stock_by_condition(product: Product, *, warehouse=None) -> dict[str, int]:
     return {row["condition"]: row["n"] for row in rows}
 
 
-def available_to_sell(product: Product) -> int:
-    """Across warehouses; a warehouse that is over-committed counts as zero, not negative. A bundle's is
-    derived from its components: the fewest whole bundles any one component can make."""
+def available_to_sell(product: Product, *, warehouse_ids=None) -> int:
+    """Across warehouses (or only those of `warehouse_ids`, as a storefront location stocked by them sells);
+    a warehouse that is over-committed counts as zero, not negative. A bundle's is derived from its
+    components: the fewest whole bundles any one component can make."""
     from inventory.models import StockLevel
 
     components = bundle_recipe([product.pk]).get(product.pk)
     if components:
-        return bundle_available(components, _available_by_product(components))
-    return sum(max(level.available, 0) for level in StockLevel.objects.filter(product=product, warehouse__is_active=True))
+        return bundle_available(components, _available_by_product(components, warehouse_ids))
+    levels = StockLevel.objects.filter(product=product, warehouse__is_active=True)
+    if warehouse_ids is not None:
+        levels = levels.filter(warehouse_id__in=list(warehouse_ids))
+    return sum(max(level.available, 0) for level in levels)
 
 
 def bundle_recipe(product_ids) -> dict[int, dict[int, int]]:
@@ -90,11 +94,14 @@ def bundles_containing(product_ids) -> list[int]:
     return sorted(set(BundleComponent.objects.filter(component_id__in=list(product_ids)).values_list("bundle_id", flat=True)))
 
 
-def _available_by_product(components: dict[int, int]) -> dict[int, int]:
+def _available_by_product(components: dict[int, int], warehouse_ids=None) -> dict[int, int]:
     from inventory.models import StockLevel
 
     totals: dict[int, int] = {}
-    for level in StockLevel.objects.filter(product_id__in=list(components), warehouse__is_active=True):
+    levels = StockLevel.objects.filter(product_id__in=list(components), warehouse__is_active=True)
+    if warehouse_ids is not None:
+        levels = levels.filter(warehouse_id__in=list(warehouse_ids))
+    for level in levels:
         totals[level.product_id] = totals.get(level.product_id, 0) + max(level.available, 0)
     return totals
 

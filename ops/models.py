@@ -139,3 +139,40 @@ class StockVolume(models.Model):
     zones = models.JSONField(default=dict, blank=True,
                              help_text="Per zone id: units, units in bins with a capacity, bins holding stock")
     taken_at = models.DateTimeField()
+
+
+# End of day ------------------------------------------------------------------------------------------------------
+
+
+class DayCloseStatus(models.TextChoices):
+    RUNNING = "running", "Closing"
+    DONE = "done", "Closed"
+    FAILED = "failed", "Failed (runs again)"
+
+
+class DayClose(models.Model):
+    """A warehouse's end-of-day close-out for one local date: run once (by beat after the cut-off, or by a manager
+    before it), with its report. `ops.services.day_close` owns the status (`ops.state.DAY_CLOSE`)."""
+
+    Status = DayCloseStatus
+
+    warehouse = models.ForeignKey("layout.Warehouse", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField(help_text="The warehouse's local date")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", help_text="The manager who ran it by hand; empty for the beat job")
+    report = models.JSONField(default=dict, blank=True)
+    problem = models.CharField(max_length=500, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-day", "warehouse_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "day"], name="day_close_once"),
+            models.CheckConstraint(condition=Q(status__in=DayCloseStatus.values), name="day_close_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.warehouse_id} {self.day}"

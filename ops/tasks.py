@@ -8,6 +8,7 @@ from ops.services.alerts import (
     parked_deliveries_announce,
     sla_risks_escalate,
 )
+from ops.services.day_close import day_closes_run_due
 from ops.services.notifications import notifications_email_pending
 
 
@@ -34,3 +35,9 @@ def raise_alerts() -> dict:
 def refresh_rollups() -> dict:
     """The dashboards' daily rollups: the last two closed days again, and any recent day not rolled up yet."""
     return rollups.refresh_rollups()
+
+
+@shared_task(name="ops.close_days", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def close_days() -> dict:
+    """End of day for every warehouse past its cut-off whose day is not closed yet (safe to run twice)."""
+    return day_closes_run_due()

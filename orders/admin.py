@@ -3,8 +3,11 @@ from django.contrib import admin, messages
 
 from core.admin import ReadOnlyHistoryAdmin
 from core.errors import DomainError
+from inventory.models import Merchant
+from inventory.tenancy import staff_scoped
 from orders.models import (
     Channel,
+    ChannelLocation,
     FulfillmentLine,
     FulfillmentOrder,
     IdempotencyKey,
@@ -27,6 +30,23 @@ def mask_secret(secret: str) -> str:
     return f"…{secret[-4:]}" if len(secret) >= 16 else ("set" if secret else "none")
 
 
+class MerchantScopedAdmin(admin.ModelAdmin):
+    """A staff member limited to some merchants (StaffScope) lists, opens and changes only their rows, and picks
+    only their merchants and channels in a form; `merchant_path` is the lookup to the row's merchant id."""
+
+    merchant_path = "merchant_id"
+
+    def get_queryset(self, request):
+        return staff_scoped(super().get_queryset(request), request.user, merchant=self.merchant_path)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Merchant:
+            kwargs["queryset"] = staff_scoped(Merchant.objects.all(), request.user, merchant="pk")
+        elif db_field.related_model is Channel:
+            kwargs["queryset"] = staff_scoped(Channel.objects.all(), request.user, merchant="merchant_id")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 class ChannelAdminForm(forms.ModelForm):
     """Secrets are written, never shown: a new webhook secret is entered here and rotated in by the service."""
 
@@ -41,14 +61,22 @@ class ChannelAdminForm(forms.ModelForm):
     class Meta:
         model = Channel
         fields = ["merchant", "kind", "name", "store_identity", "api_base_url", "api_credentials", "is_active", "push_stock",
-                  "min_shelf_life_days"]
+                  "is_fulfillment_service", "min_shelf_life_days"]
+
+
+class ChannelLocationInline(admin.TabularInline):
+    """Which storefront location shows each warehouse's stock (Shopify location gids)."""
+
+    model = ChannelLocation
+    extra = 0
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(MerchantScopedAdmin):
     form = ChannelAdminForm
+    inlines = [ChannelLocationInline]
     list_display = ["name", "merchant", "kind", "store_identity", "is_active", "push_stock", "pulled_at"]
-    list_filter = ["kind", "is_active", "merchant"]
+    list_filter = ["kind", "is_active", ("merchant", admin.RelatedOnlyFieldListFilter)]
     readonly_fields = ["pull_cursor", "pulled_at", "webhook_secret_masked", "previous_secret_valid_until"]
 
     @admin.display(description="Webhook secret")
@@ -77,7 +105,8 @@ class ChannelAdmin(admin.ModelAdmin):
 
 
 @admin.register(InboxDelivery)
-class InboxDeliveryAdmin(admin.ModelAdmin):
+class InboxDeliveryAdmin(MerchantScopedAdmin):
+    merchant_path = "channel__merchant_id"
     list_display = ["received_at", "channel", "source", "topic", "external_order_id", "status", "attempts", "duplicates", "order"]
     list_filter = ["status", "source", "channel__kind"]
     search_fields = ["dedup_key", "external_order_id"]
@@ -97,7 +126,8 @@ class InboxDeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(MerchantScopedAdmin):
+    merchant_path = "channel__merchant_id"
     list_display = ["created_at", "channel", "order", "sequence", "kind", "status", "attempts", "next_attempt_at", "sent_at"]
     list_filter = ["status", "kind", "channel__kind"]
     search_fields = ["order__order_number", "order__external_id"]
@@ -153,9 +183,9 @@ class EventInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(MerchantScopedAdmin):
     list_display = ["order_number", "merchant", "channel", "status", "payment_status", "service_level", "ship_by", "created_at"]
-    list_filter = ["status", "merchant", "channel__kind", "service_level"]
+    list_filter = ["status", ("merchant", admin.RelatedOnlyFieldListFilter), "channel__kind", "service_level"]
     search_fields = ["order_number", "external_id", "email"]
     readonly_fields = ["status"]
     inlines = [LineInline, HoldInline, EventInline]
@@ -195,9 +225,10 @@ class OrderEventAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(StockPush)
-class StockPushAdmin(admin.ModelAdmin):
+class StockPushAdmin(MerchantScopedAdmin):
+    merchant_path = "channel__merchant_id"
     list_display = ["changed_at", "channel", "product", "status", "attempts", "next_attempt_at", "sent_qty", "sent_at"]
-    list_filter = ["status", "channel__kind", "channel"]
+    list_filter = ["status", "channel__kind", ("channel", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["product__sku"]
     list_select_related = ["channel", "product"]
     readonly_fields = [f.name for f in StockPush._meta.fields]

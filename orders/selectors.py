@@ -14,6 +14,7 @@ from layout.models import Warehouse
 from orders.models import (
     STOREFRONT_KINDS,
     Channel,
+    ChannelLocation,
     FulfillmentOrder,
     HoldKind,
     Order,
@@ -364,3 +365,14 @@ def webhook_channel(channel_id: int, kind: str, *, fresh: bool = False) -> Chann
 
 def forget_webhook_channel(channel_id: int) -> None:
     _WEBHOOK_CHANNELS.pop(channel_id, None)
+
+
+def channel_locations(channel) -> dict[str, list[int]]:
+    """Storefront location id -> the warehouses whose stock shows there; empty when the channel has none
+    (one number per product, at its default location). Only Shopify sets stock per location."""
+    if channel.kind != Channel.Kind.SHOPIFY:
+        return {}
+    locations: dict[str, list[int]] = {}
+    for location_id, warehouse_id in ChannelLocation.objects.filter(channel=channel).values_list("location_id", "warehouse_id"):
+        locations.setdefault(location_id, []).append(warehouse_id)
+    return locations

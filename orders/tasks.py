@@ -56,6 +56,13 @@ def pull_all_channels() -> int:
     return len(ids)
 
 
+@shared_task(name="orders.poll_fulfillment_service", ignore_result=True)
+def poll_fulfillment_service() -> int:
+    from orders.services.fulfillment_service import fulfillment_service_poll
+
+    return len(fulfillment_service_poll())
+
+
 @shared_task(name="orders.pull_channel", ignore_result=True, autoretry_for=(Exception,), retry_backoff=5, max_retries=3)
 def pull_channel(channel_id: int) -> int:
     from orders.services.pull import channel_pull

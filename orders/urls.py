@@ -5,6 +5,8 @@ from orders.views import pages, webhooks
 app_name = "orders"
 urlpatterns = [
     path("webhooks/<str:kind>/<int:channel_id>/", webhooks.storefront_webhook, name="storefront-webhook"),
+    path("webhooks/shopify/<int:channel_id>/fulfillment_order_notification", webhooks.shopify_fulfillment_notification,
+         name="shopify-fulfillment-webhook"),
     path("orders/", pages.order_list, name="order_list"),
     path("orders/upload/", pages.order_upload, name="order_upload"),
     path("orders/inbox/", pages.inbox, name="inbox"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.views import actions, pages, recalls, serials
+from portal.views import actions, invoices, pages, recalls, serials, webhooks
 
 app_name = "portal"
 
@@ -21,4 +21,13 @@ urlpatterns = [
     path("recalls/<int:pk>/orders.csv", recalls.recall_orders_csv, name="recall_orders_csv"),
     path("serials/", serials.serial_trace, name="serial_trace"),
     path("service-levels/", pages.service_levels, name="service_levels"),
+    path("webhooks/", webhooks.webhook_list, name="webhook_list"),
+    path("webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook_detail"),
+    path("webhooks/<int:pk>/<slug:action>/", webhooks.webhook_action, name="webhook_action"),
+    path("webhooks/deliveries/<int:pk>/replay/", webhooks.webhook_delivery_replay, name="webhook_delivery_replay"),
+    path("invoices/", invoices.invoice_list, name="invoice_list"),
+    path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/invoice.pdf", invoices.invoice_pdf_view, name="invoice_pdf"),
+    path("invoices/<int:pk>/invoice.csv", invoices.invoice_csv, name="invoice_csv"),
+    path("invoice-lines/<int:pk>/", invoices.invoice_line, name="invoice_line"),
 ]

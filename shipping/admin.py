@@ -1,6 +1,7 @@
+from django import forms
 from django.contrib import admin
 
-from shipping.models import Manifest, Shipment, ShippingRule, TrackingEvent
+from shipping.models import CarrierWebhookAccount, Manifest, Shipment, ShippingRule, TrackingEvent
 
 
 @admin.register(ShippingRule)
@@ -44,3 +45,27 @@ class ManifestAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class CarrierWebhookAccountForm(forms.ModelForm):
+    """The secret is written, never shown: enter the one the carrier's webhook settings show (or keep the
+    generated one, entered there)."""
+
+    new_secret = forms.CharField(required=False, strip=True, widget=forms.PasswordInput(render_value=False),
+                                 help_text="Leave empty to keep the current secret.")
+
+    class Meta:
+        model = CarrierWebhookAccount
+        fields = ["code", "carrier", "is_active"]
+
+
+@admin.register(CarrierWebhookAccount)
+class CarrierWebhookAccountAdmin(admin.ModelAdmin):
+    form = CarrierWebhookAccountForm
+    list_display = ["code", "carrier", "is_active", "created_at"]
+    list_filter = ["carrier", "is_active"]
+
+    def save_model(self, request, obj, form, change):
+        if form.cleaned_data.get("new_secret"):
+            obj.secret = form.cleaned_data["new_secret"]
+        super().save_model(request, obj, form, change)

@@ -30,6 +30,8 @@ app.conf.beat_schedule = {
     "orders-backorder-sweep": {"task": "orders.sweep_backorders", "schedule": crontab(minute="*/5")},
     # Catch-up pull: a missed webhook (WooCommerce never retries) still becomes exactly one order.
     "orders-pull-storefronts": {"task": "orders.pull_all_channels", "schedule": crontab(minute="*/5")},
+    # Fulfillment service: fulfillment orders assigned to the warehouse whose callback ping never arrived.
+    "orders-fulfillment-service-poll": {"task": "orders.poll_fulfillment_service", "schedule": crontab(minute="*/5")},
     # Storefront sync-back: delivers outbox messages that are due and have no task queued.
     "orders-outbox-sweep": {"task": "orders.sweep_outbox", "schedule": 60.0},
     # Cancellation saga: fulfillment orders left waiting in cancel_requested get the warehouse's task again.
@@ -54,8 +56,16 @@ app.conf.beat_schedule = {
     "ops-raise-alerts": {"task": "ops.raise_alerts", "schedule": crontab(minute="*/10")},
     # The dashboards' daily rollups: closed days summed once (the last two again, so late events land).
     "ops-refresh-rollups": {"task": "ops.refresh_rollups", "schedule": crontab(minute="*/15")},
+    # End of day: each warehouse past its cut-off (its own time zone) closes its day once: manifests, reservations, report.
+    "ops-close-days": {"task": "ops.close_days", "schedule": crontab(minute="*/5")},
     # Pick faces under their minimum, or short of what waiting orders need, get a replenishment task.
     "warehouse-replenishment-sweep": {"task": "warehouse.sweep_replenishment", "schedule": 60.0},
+    # Outbound event webhooks: new domain events fanned out to subscriptions, due deliveries queued (retries and
+    # deliveries whose task was lost included).
+    "integrations-events-sweep": {"task": "integrations.sweep_events", "schedule": 10.0},
     # Expired sellable lots in storage go to quarantine through the ledger.
     "inventory-block-expired": {"task": "inventory.block_expired", "schedule": crontab(minute=5)},
+    # 3PL billing: domain events into billable events, and each day's storage (bins and cubic feet) near its end.
+    "billing-sweep-events": {"task": "billing.sweep_events", "schedule": 60.0},
+    "billing-snapshot-storage": {"task": "billing.snapshot_storage", "schedule": crontab(hour=23, minute=50)},
 }

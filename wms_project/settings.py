@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "orders",
     "shipping",
     "returns",
+    "billing",
+    "integrations",
     "ops",
     "demo",
     "portal",
@@ -154,6 +156,17 @@ ORDERS_OUTBOX_RETRY_MAX_SECONDS = float(os.environ.get("ORDERS_OUTBOX_RETRY_MAX_
 ORDERS_OUTBOX_MAX_ATTEMPTS = env_int("ORDERS_OUTBOX_MAX_ATTEMPTS", 8)
 # Longer than the slowest delivery (a few storefront calls of 10 s each); a crashed worker's claim expires.
 ORDERS_OUTBOX_LEASE_SECONDS = env_int("ORDERS_OUTBOX_LEASE_SECONDS", 300)
+# Outbound event webhooks (integrations): retries back off from BASE doubling to MAX; parked after MAX_ATTEMPTS.
+INTEGRATIONS_RETRY_BASE_SECONDS = float(os.environ.get("INTEGRATIONS_RETRY_BASE_SECONDS") or 30)
+INTEGRATIONS_RETRY_MAX_SECONDS = float(os.environ.get("INTEGRATIONS_RETRY_MAX_SECONDS") or 3600)
+INTEGRATIONS_DELIVERY_MAX_ATTEMPTS = env_int("INTEGRATIONS_DELIVERY_MAX_ATTEMPTS", 8)
+INTEGRATIONS_LEASE_SECONDS = env_int("INTEGRATIONS_LEASE_SECONDS", 60)
+INTEGRATIONS_TIMEOUT_SECONDS = float(os.environ.get("INTEGRATIONS_TIMEOUT_SECONDS") or 10)
+# How long an event may stay invisible (its transaction still open) after its id was taken: the fan-out reads
+# that window again instead of moving its cursor past it.
+INTEGRATIONS_FANOUT_SETTLE_SECONDS = float(os.environ.get("INTEGRATIONS_FANOUT_SETTLE_SECONDS") or 30)
+# Egress proxy for deliveries, if the deployment has one (environment proxies are not used).
+INTEGRATIONS_HTTP_PROXY = os.environ.get("INTEGRATIONS_HTTP_PROXY", "")
 # Stock pushes (orders.services.stock_push) use the outbox's retry, backoff, park and lease settings above.
 # A SKU whose stock keeps changing is pushed to a storefront at most once per this many seconds, always with
 # the latest quantity (storefront APIs rate-limit; a burst of changes must not become a burst of calls).
@@ -242,6 +255,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "orders.models.order.OrderStatus",
+        "EventKindEnum": "core.models.EventKind",
+        "EventDeliveryStatusEnum": "integrations.models.DeliveryStatus",
         "HoldKindEnum": "orders.models.HoldKind",
         "ManualHoldKindEnum": "orders.api.serializers.MANUAL_HOLD_CHOICES",
         "PurchaseOrderKindEnum": "warehouse.models.inbound.InboundKind",
@@ -261,6 +276,8 @@ SPECTACULAR_SETTINGS = {
         "ReturnDispositionEnum": "returns.models.Disposition",
         "CountTaskStatusEnum": "warehouse.models.counts.CountTask.Status",
         "CountTaskSourceEnum": "warehouse.models.counts.CountTask.Source",
+        "InvoiceStatusEnum": "billing.models.InvoiceStatus",
+        "ChargeKindEnum": "billing.models.ChargeKind",
     },
 }
 
@@ -303,4 +320,5 @@ OPS_DASHBOARD_REFRESH_SECONDS = env_int("OPS_DASHBOARD_REFRESH_SECONDS", 30)
 
 # --- Rate limits (counted in the cache, per minute) --------------------------------------
 WEBHOOK_RATE_PER_MINUTE = env_int("WMS_WEBHOOK_RATE_PER_MINUTE", 600)  # per storefront channel
+CARRIER_WEBHOOK_MAX_BYTES = env_int("WMS_CARRIER_WEBHOOK_MAX_BYTES", 256 * 1024)  # one tracker update
 API_RATE_PER_MINUTE = env_int("WMS_API_RATE_PER_MINUTE", 1200)  # per API token or signed-in user

@@ -13,6 +13,9 @@ api_v1 = [
     path("", include("warehouse.api.urls")),
     path("", include("orders.api.urls")),
     path("", include("returns.api.urls")),
+    path("", include("integrations.urls")),
+    path("", include("billing.api_urls")),
+    path("", include("ops.api.urls")),
     path("auth/", include("wms_project.auth_urls")),
 ]
 
@@ -30,7 +33,9 @@ urlpatterns = [
     path("warehouse/", include("warehouse.urls")),
     path("returns/", include("returns.urls")),
     path("ops/", include("ops.urls")),
+    path("billing/", include("billing.urls")),
     path("api/v1/", include(api_v1)),
+    path("", include("shipping.urls", namespace="shipping")),
     path("", include("orders.urls", namespace="orders")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

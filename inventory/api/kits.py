@@ -3,6 +3,7 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
@@ -13,6 +14,7 @@ from inventory.models import BundleComponent, KitWorkOrder
 from inventory.selectors import products_visible_to
 from inventory.services.kits import (
     KitComponent,
+    bundle_component_remove,
     bundle_component_set,
     kit_work_order_action,
     kit_work_order_create,
@@ -115,6 +117,22 @@ class BundleComponentList(GenericAPIView):
         component = _product(request.user, data.validated_data["sku"], merchant_id=bundle.merchant_id)
         bundle_component_set(bundle=bundle, component=component, quantity=data.validated_data["quantity"],
                              actor=request.user)
+        return Response(BundleComponentOutput(_components_of(bundle), many=True).data)
+
+    @extend_schema(
+        operation_id="v1_products_components_remove", responses=BundleComponentOutput(many=True),
+        parameters=[OpenApiParameter("sku", str, required=True, description="The component's SKU to take out")],
+        description="Take a component out of the bundle; the remaining components are answered. Orders already "
+                    "taken keep the components they were exploded into; orders taken after follow the new recipe.",
+    )
+    def delete(self, request, pk):
+        bundle = self.get_product()
+        sku = request.query_params.get("sku", "")
+        if not sku or len(sku) > 64 or "\x00" in sku:
+            raise ValidationError({"sku": ["give the component's SKU (at most 64 characters)"]})
+        component = _product(request.user, sku, merchant_id=bundle.merchant_id)
+        if not bundle_component_remove(bundle=bundle, component=component, actor=request.user):
+            raise NotFound(f"{component.sku} is not a component of {bundle.sku}")
         return Response(BundleComponentOutput(_components_of(bundle), many=True).data)
 
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from core.feed import CurrentTransactionId
 from inventory.models.product import Product
 from layout.models import Bin, Warehouse
 
@@ -117,6 +118,8 @@ class Movement(models.Model):
     operation = models.UUIDField(help_text="Rows written by one service call share it")
     bin_qty_after = models.IntegerField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The writing transaction: the ERP feed's commit-safe order (core.feed).
+    xact_id = models.BigIntegerField(db_default=CurrentTransactionId(), editable=False)
 
     objects = MovementQuerySet.as_manager()
 
@@ -126,7 +129,8 @@ class Movement(models.Model):
             models.CheckConstraint(condition=~Q(qty=0), name="movement_qty_not_zero"),
             models.CheckConstraint(condition=Q(kind__in=MovementKind.values), name="movement_kind_valid"),
         ]
-        indexes = [models.Index(fields=["product", "warehouse", "created_at"]), models.Index(fields=["bin", "created_at"])]
+        indexes = [models.Index(fields=["product", "warehouse", "created_at"]), models.Index(fields=["bin", "created_at"]),
+                   models.Index(fields=["xact_id", "id"], name="movement_feed")]
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -58,10 +58,10 @@ def bundle_component_set(*, bundle: Product, component: Product, quantity: int, 
     """`bundle` holds `quantity` units of `component` (added, or its quantity changed)."""
     check_merchant(bundle, merchant)
     _check_component(bundle, component, quantity)
-    # Bundles do not nest: a bundle is never a component, and a component never has components. The two
-    # products' bundle rows are checked after locking them, so two concurrent edits cannot build a nest.
-    list(BundleComponent.objects.select_for_update(of=("self",), no_key=True)
-         .filter(bundle_id__in=[bundle.pk, component.pk]).order_by("pk"))
+    # Bundles do not nest: a bundle is never a component, and a component never has components. The checks run
+    # under the merchant's bundle-catalogue lock, so two concurrent edits (B takes X while X takes Y) cannot
+    # each pass before the other commits and build a nest together.
+    locks.lock_bundle_catalogue(bundle.merchant_id)
     if BundleComponent.objects.filter(bundle=component).exists():
         raise NestedBundle(f"SKU {component.sku} is a bundle; bundles cannot contain bundles", sku=component.sku)
     if BundleComponent.objects.filter(component=bundle).exists():
@@ -78,6 +78,7 @@ def bundle_component_set(*, bundle: Product, component: Product, quantity: int, 
 @transaction.atomic
 def bundle_component_remove(*, bundle: Product, component: Product, actor, merchant=None) -> int:
     check_merchant(bundle, merchant)
+    locks.lock_bundle_catalogue(bundle.merchant_id)
     deleted, _ = BundleComponent.objects.filter(bundle=bundle, component=component).delete()
     if deleted:
         _mark_bundle_changed(bundle)

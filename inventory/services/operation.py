@@ -19,6 +19,7 @@ from inventory import locks
 from inventory.exceptions import InactiveBin, InsufficientStock, InvalidQuantity, WrongMerchant, WrongWarehouse
 from inventory.models import BinStock, Movement, StockLevel
 from inventory.services.availability import availability_mark
+from inventory.services.stock_events import stock_changed_record
 
 _BIN_STOCK_COLUMNS = "id, product_id, bin_id, warehouse_id, condition, lot, expiry, qty, is_flagged, updated_at"
 # Units arriving in a bin: the row is created (flagged when the bin has an open flag for the product, as
@@ -154,6 +155,9 @@ class StockOperation:
             self.level.unavailable += self._unavailable
         if self._on_hand - self._allocated - self._unavailable:
             self._availability_changed()
+        if self._on_hand or self._on_hand - self._allocated - self._unavailable:
+            stock_changed_record(product=self.product, warehouse_id=self.warehouse_id, level=self.level,
+                                 reference=self.reference)
         return self.level
 
     def _availability_changed(self) -> None:

@@ -2,6 +2,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from core.access import area_required
+from core.roles import may_use
 from inventory.selectors import (
     available_to_sell,
     low_stock_products,
@@ -37,6 +38,8 @@ def product_stock(request, pk):
             "movements": movement_history(product=product)[:50],
             "available_to_sell": available_to_sell(product),
             "components": product.components.select_related("component").order_by("component__sku"),
+            # Any product may become a bundle unless it is a component itself (bundles do not nest).
+            "may_edit_bundle": may_use(request.user, "catalog_edit") and not product.in_bundles.exists(),
         },
     )
 

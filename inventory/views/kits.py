@@ -11,7 +11,14 @@ from core.errors import DomainError
 from inventory.exceptions import InvalidProduct, InvalidQuantity, UnknownSku
 from inventory.models import KitWorkOrder, Movement
 from inventory.selectors import products_visible_to
-from inventory.services.kits import KIT_ACTIONS, KitComponent, kit_work_order_action, kit_work_order_create
+from inventory.services.kits import (
+    KIT_ACTIONS,
+    KitComponent,
+    bundle_component_remove,
+    bundle_component_set,
+    kit_work_order_action,
+    kit_work_order_create,
+)
 from inventory.tenancy import warehouses_visible_to
 
 MAX_INPUT = 2000
@@ -109,3 +116,28 @@ def kit_work_order_act(request, pk, action):
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("inventory:kit_work_order_detail", pk=order.pk)
+
+
+@require_POST
+@area_required("catalog_edit")
+def bundle_components_edit(request, pk):
+    """The product page's bundle form: `action` add (SKU and units per bundle; a SKU already in it gets the new
+    quantity) or remove (SKU). Orders already taken keep the components they were exploded into."""
+    bundle = get_object_or_404(products_visible_to(request.user), pk=pk)
+    try:
+        sku = _text(request, "sku", 64)
+        if not sku:
+            raise InvalidProduct("give the component's SKU")
+        component = _product(request.user, sku, bundle.merchant_id)
+        if request.POST.get("action") == "remove":
+            if bundle_component_remove(bundle=bundle, component=component, actor=request.user):
+                messages.success(request, f"{component.sku} taken out of {bundle.sku}")
+            else:
+                messages.error(request, f"{component.sku} is not a component of {bundle.sku}")
+        else:
+            quantity = _number(_text(request, "quantity", 9) or "1", "units per bundle")
+            bundle_component_set(bundle=bundle, component=component, quantity=quantity, actor=request.user)
+            messages.success(request, f"{bundle.sku} holds {quantity} x {component.sku}")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("inventory:product_stock", pk=bundle.pk)

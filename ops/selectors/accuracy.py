@@ -156,8 +156,11 @@ def pick_accuracy(*, warehouse=None, merchant=None, window: str | Window = DEFAU
 
 def counts_done(*, warehouse=None, merchant=None, window: str | Window = DEFAULT_WINDOW,
                 now: dt.datetime | None = None) -> QuerySet[CountTask]:
+    """Blind counts made in the window (approved or waiting for approval); rejected ones were judged miscounts
+    and recounted, so they do not count."""
     w = window_bounds(window, now=now)
-    rows = CountTask.objects.filter(status=CountTask.Status.DONE, counted_at__gte=w.start, counted_at__lt=w.end,
+    rows = CountTask.objects.filter(status__in=[CountTask.Status.DONE, CountTask.Status.REVIEW],
+                                    counted_at__gte=w.start, counted_at__lt=w.end,
                                     counted_qty__isnull=False, system_qty__isnull=False)
     if warehouse is not None:
         rows = rows.filter(warehouse=warehouse)

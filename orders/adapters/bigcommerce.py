@@ -269,6 +269,22 @@ class BigCommerceClient:
     def push_delivered(self, external_id: str, payload: Mapping[str, Any]) -> str:
         return self._set_status(external_id, COMPLETED)
 
+    def push_exception(self, external_id: str, payload: Mapping[str, Any]) -> str:
+        """BigCommerce has no delivery exception status: a staff note, once per scan."""
+        path = f"/v2/orders/{urllib.parse.quote(str(external_id), safe='')}"
+        order, _ = self.http.request("GET", path)
+        if not isinstance(order, dict):
+            raise PeerError(f"BigCommerce returned no order {external_id}", status=502)
+        what = "Returned to sender" if payload.get("status") == "return_to_sender" else "Delivery exception"
+        note = (f"{what} {payload.get('occurred_at') or ''}: {payload.get('carrier') or ''} "
+                f"{payload.get('tracking_number') or ''}: {payload.get('description') or ''}")
+        note = " ".join(note.split())
+        notes = order.get("staff_notes") or ""
+        if note in notes:
+            return "already noted"
+        self.http.request("PUT", path, body={"staff_notes": f"{notes}\n{note}".strip()})
+        return note
+
     def push_cancelled(self, external_id: str, payload: Mapping[str, Any]) -> str:
         return self._set_status(external_id, CANCELLED)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from orders.adapters.base import (
@@ -42,7 +43,15 @@ ADMIN = f"/admin/api/{API_VERSION}"
 TOPICS = {
     "orders/create": "order.created", "orders/updated": "order.updated", "orders/edited": "order.updated",
     "orders/paid": "order.paid", "orders/cancelled": "order.cancelled", "orders/delete": "order.cancelled",
+    # A fulfillment order assigned to the warehouse put on hold, or released, by the merchant on Shopify.
+    "fulfillment_orders/placed_on_hold": "fulfillment_order.hold",
+    "fulfillment_orders/hold_released": "fulfillment_order.release",
 }
+FULFILLMENT_ORDER_TOPICS = {"fulfillment_order.hold", "fulfillment_order.release"}
+# The fulfillment service callback (`<callback_url>/fulfillment_order_notification`): a ping to fetch the
+# fulfillment orders assigned to the warehouse; its body names the kind of request.
+NOTIFICATION_KINDS = {"FULFILLMENT_REQUEST": "fulfillment_service.request",
+                      "CANCELLATION_REQUEST": "fulfillment_service.cancellation"}
 # "authorized": the payment is captured when the order is fulfilled, so the warehouse may ship it.
 PAYMENT = {
     "paid": "paid", "authorized": "paid", "partially_refunded": "paid", "pending": "pending",
@@ -72,6 +81,8 @@ def parse_webhook(raw_body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         raise PayloadError("X-Shopify-Topic header is missing")
     payload = load_json(raw_body)
     kind = TOPICS.get(topic, "other")
+    if kind in FULFILLMENT_ORDER_TOPICS:
+        return _fulfillment_order_event(topic, kind, payload, headers)
     if kind != "other" and payload.get("id") in (None, ""):
         raise PayloadError(f"the {topic} payload has no order id")
     # X-Shopify-Event-Id is shared by every delivery of one event (retries, several subscriptions);
@@ -84,6 +95,31 @@ def parse_webhook(raw_body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         topic=kind, event_id=f"shopify:{topic}:{event_id}", external_order_id=identifier(payload.get("id")), payload=payload,
         triggered_at=iso_time(header(headers, "X-Shopify-Triggered-At"), naive_is_utc=True),
     )
+
+
+def _fulfillment_order_event(topic: str, kind: str, payload: dict[str, Any], headers: Mapping[str, str]) -> WebhookEvent:
+    """fulfillment_orders/placed_on_hold and hold_released: the fulfillment order's id is the event's subject."""
+    fulfillment_order = payload.get("fulfillment_order")
+    fo_id = identifier(fulfillment_order.get("id")) if isinstance(fulfillment_order, dict) else ""
+    if not fo_id or len(fo_id) > 64:
+        raise PayloadError(f"the {topic} payload has no fulfillment order id")
+    event_id = header(headers, "X-Shopify-Event-Id") or header(headers, "X-Shopify-Webhook-Id") or \
+        f"{fo_id}:{header(headers, 'X-Shopify-Triggered-At') or ''}"
+    return WebhookEvent(topic=kind, event_id=f"shopify:{topic}:{event_id}", external_order_id=fo_id, payload=payload,
+                        triggered_at=iso_time(header(headers, "X-Shopify-Triggered-At"), naive_is_utc=True))
+
+
+def parse_notification(raw_body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+    """The fulfillment service callback's body: `{"kind": "FULFILLMENT_REQUEST"}` or CANCELLATION_REQUEST."""
+    payload = load_json(raw_body)
+    kind = NOTIFICATION_KINDS.get(payload.get("kind") if isinstance(payload.get("kind"), str) else "")
+    if kind is None:
+        raise PayloadError(f"kind must be one of {', '.join(NOTIFICATION_KINDS)}")
+    # Shopify sends at most one such ping a minute; two in one minute ask for the same fetch.
+    delivery = header(headers, "X-Shopify-Webhook-Id") or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M")
+    return WebhookEvent(topic=kind, event_id=f"shopify:fulfillment_order_notification:{kind}:{delivery}",
+                        external_order_id="", payload=payload,
+                        triggered_at=iso_time(header(headers, "X-Shopify-Triggered-At"), naive_is_utc=True))
 
 
 def normalize(order: Mapping[str, Any]) -> NormalizedOrder:
@@ -201,11 +237,53 @@ ORDER_CANCEL = (
     "restock: $restock, notifyCustomer: $notifyCustomer, staffNote: $staffNote) { job { id } "
     "orderCancelUserErrors { field message code } } }"
 )
+# --- fulfillment service: fulfillment orders Shopify assigned to the warehouse's location ---
+_ASSIGNED_FIELDS = (
+    "id status requestStatus order { id legacyResourceId } "
+    "lineItems(first: 250) { nodes { id sku remainingQuantity lineItem { id } } }"
+)
+ASSIGNED_QUERY = (
+    "query($status: FulfillmentOrderAssignmentStatus, $after: String) { shop { assignedFulfillmentOrders("
+    "first: 50, after: $after, assignmentStatus: $status) { nodes { %s } pageInfo { hasNextPage endCursor } } } }"
+) % _ASSIGNED_FIELDS
+FULFILLMENT_ORDER_QUERY = "query($id: ID!) { fulfillmentOrder(id: $id) { id status requestStatus } }"
+ACCEPT_REQUEST = (
+    "mutation($id: ID!, $message: String) { fulfillmentOrderAcceptFulfillmentRequest(id: $id, message: $message) "
+    "{ fulfillmentOrder { id status requestStatus } userErrors { field message } } }"
+)
+REJECT_REQUEST = (
+    "mutation($id: ID!, $message: String, $reason: FulfillmentOrderRejectionReason) { "
+    "fulfillmentOrderRejectFulfillmentRequest(id: $id, message: $message, reason: $reason) "
+    "{ fulfillmentOrder { id status requestStatus } userErrors { field message } } }"
+)
+ACCEPT_CANCELLATION = (
+    "mutation($id: ID!, $message: String) { fulfillmentOrderAcceptCancellationRequest(id: $id, message: $message) "
+    "{ fulfillmentOrder { id status requestStatus } userErrors { field message } } }"
+)
+REJECT_CANCELLATION = (
+    "mutation($id: ID!, $message: String) { fulfillmentOrderRejectCancellationRequest(id: $id, message: $message) "
+    "{ fulfillmentOrder { id status requestStatus } userErrors { field message } } }"
+)
+# requestStatus values after which an answer was already given (an earlier delivery got through).
+ANSWERED = {
+    "fulfillmentOrderAcceptFulfillmentRequest": {"ACCEPTED", "CANCELLATION_REQUESTED", "CANCELLATION_ACCEPTED",
+                                                 "CANCELLATION_REJECTED", "CLOSED"},
+    "fulfillmentOrderRejectFulfillmentRequest": {"REJECTED", "CLOSED"},
+    "fulfillmentOrderAcceptCancellationRequest": {"CANCELLATION_ACCEPTED", "CLOSED"},
+    "fulfillmentOrderRejectCancellationRequest": {"CANCELLATION_REJECTED", "ACCEPTED"},
+}
 FULFILLABLE = {"OPEN", "IN_PROGRESS"}
 ORDER_REFUNDS = "query($id: ID!) { order(id: $id) { refunds { id note } } }"
 REFUND_CREATE = (
     "mutation($input: RefundInput!) { refundCreate(input: $input) { refund { id } userErrors { field message } } }"
 )
+
+
+def exception_status(payload: Mapping[str, Any]) -> str:
+    """The Shopify FulfillmentEventStatus for a delivery exception outbox message."""
+    if payload.get("status") != "return_to_sender" and "attempt" in str(payload.get("description") or "").lower():
+        return "ATTEMPTED_DELIVERY"
+    return "FAILURE"
 
 
 def _gid(kind: str, value: Any) -> str:
@@ -263,6 +341,47 @@ class ShopifyClient:
         raise PeerError(f"the stock of {sku_or_inventory_item} kept changing on Shopify; gave up after {attempts} tries",
                         status=409)
 
+    # --- fulfillment service ---------------------------------------------------------------------------
+    def assigned_fulfillment_orders(self, status: str) -> list[dict[str, Any]]:
+        """Fulfillment orders assigned to our location with an open request of this kind
+        (FULFILLMENT_REQUESTED or CANCELLATION_REQUESTED), every page."""
+        found: list[dict[str, Any]] = []
+        after = None
+        for _ in range(100):
+            page = self._graphql(ASSIGNED_QUERY, {"status": status, "after": after})["shop"]["assignedFulfillmentOrders"]
+            found.extend(page.get("nodes") or [])
+            if not (page.get("pageInfo") or {}).get("hasNextPage"):
+                break
+            after = page["pageInfo"]["endCursor"]
+        return found
+
+    def push_fulfillment_accepted(self, external_id: str, payload: Mapping[str, Any]) -> str:
+        return self._answer("fulfillmentOrderAcceptFulfillmentRequest", ACCEPT_REQUEST, payload)
+
+    def push_fulfillment_rejected(self, external_id: str, payload: Mapping[str, Any]) -> str:
+        return self._answer("fulfillmentOrderRejectFulfillmentRequest", REJECT_REQUEST, payload,
+                            reason=payload.get("reason") or "OTHER")
+
+    def push_cancel_accepted(self, external_id: str, payload: Mapping[str, Any]) -> str:
+        return self._answer("fulfillmentOrderAcceptCancellationRequest", ACCEPT_CANCELLATION, payload)
+
+    def push_cancel_rejected(self, external_id: str, payload: Mapping[str, Any]) -> str:
+        return self._answer("fulfillmentOrderRejectCancellationRequest", REJECT_CANCELLATION, payload)
+
+    def _answer(self, mutation: str, query: str, payload: Mapping[str, Any], **extra: str) -> str:
+        """Look, then answer: a fulfillment order already answered means an earlier delivery got through."""
+        fo_id = payload["fulfillment_order_id"]
+        current = self._graphql(FULFILLMENT_ORDER_QUERY, {"id": fo_id}).get("fulfillmentOrder")
+        if not current:
+            raise PeerError(f"Shopify has no fulfillment order {fo_id}", status=404)
+        if current.get("requestStatus") in ANSWERED[mutation]:
+            return f"{fo_id} already answered ({current['requestStatus'].lower()})"
+        result = self._graphql(query, {"id": fo_id, "message": (payload.get("message") or "")[:255] or None, **extra})
+        answer = result[mutation]
+        if answer["userErrors"]:
+            raise PeerError(f"Shopify refused {mutation}: {answer['userErrors'][0].get('message')}", status=422)
+        return f"{fo_id}: {(answer.get('fulfillmentOrder') or {}).get('requestStatus', 'answered').lower()}"
+
     # --- sync-back: what the warehouse did, told to the storefront (GraphQL; REST fulfillments are legacy) ---
     def push_allocated(self, external_id: str, payload: Mapping[str, Any]) -> str:
         """Shopify shows customers no "allocated" state, so there is nothing to send."""
@@ -310,6 +429,27 @@ class ShopifyClient:
                 raise PeerError(f"Shopify refused the delivery event: {result['userErrors'][0].get('message')}", status=422)
             told.append(fulfillment["id"])
         return f"delivered: {', '.join(told)}" if told else "every fulfillment was already delivered"
+
+    def push_exception(self, external_id: str, payload: Mapping[str, Any]) -> str:
+        """A fulfillment event on the fulfillment carrying the tracking number: ATTEMPTED_DELIVERY when the
+        carrier tried, else FAILURE (a return to sender too: Shopify has no status of its own for it; the
+        message says so). Shopify keeps every event it is sent: a delivery that ran twice adds the same event
+        twice to the fulfillment's history, which changes nothing the customer acts on."""
+        number = payload.get("tracking_number")
+        fulfillment = next((f for f in self._order_state(external_id)["fulfillments"]
+                            if any(info.get("number") == number for info in f.get("trackingInfo") or [])), None)
+        if fulfillment is None:
+            raise PeerError(f"Shopify has no fulfillment with tracking {number}", status=404)
+        status = exception_status(payload)
+        what = "Returned to sender" if payload.get("status") == "return_to_sender" else "Delivery exception"
+        result = self._graphql(FULFILLMENT_EVENT_CREATE, {"fulfillmentEvent": {
+            "fulfillmentId": fulfillment["id"], "status": status,
+            "message": f"{what}: {payload.get('description') or ''}".strip(": ")[:255],
+            **({"happenedAt": payload["occurred_at"]} if payload.get("occurred_at") else {}),
+        }})["fulfillmentEventCreate"]
+        if result["userErrors"]:
+            raise PeerError(f"Shopify refused the exception event: {result['userErrors'][0].get('message')}", status=422)
+        return f"{status.lower()} event on {fulfillment['id']}"
 
     def push_cancelled(self, external_id: str, payload: Mapping[str, Any]) -> str:
         """orderCancel without refund or restock: money is the merchant's call, and stock is ours (the

@@ -224,6 +224,13 @@ class WooCommerceClient:
         note = self._add_note(external_id, f"Delivered (tracking {numbers or 'n/a'}).", customer_note=False)
         return f"{note}; {self._set_status(external_id, 'completed')}"
 
+    def push_exception(self, external_id: str, payload: Mapping[str, Any]) -> str:
+        """WooCommerce has no delivery exception: a customer note names the parcel and what the carrier said."""
+        what = "returned to the sender" if payload.get("status") == "return_to_sender" else "held up by the carrier"
+        text = (f"Your parcel {payload.get('carrier') or ''} {payload.get('tracking_number') or ''} was {what}: "
+                f"{payload.get('description') or 'no details given'}.")
+        return self._add_note(external_id, " ".join(text.split()), customer_note=True)
+
     def push_cancelled(self, external_id: str, payload: Mapping[str, Any]) -> str:
         status = self._set_status(external_id, "cancelled")
         note = self._add_note(external_id, f"Cancelled by the warehouse: {payload.get('reason') or 'no reason given'}.",

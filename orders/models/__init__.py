@@ -1,5 +1,6 @@
-from orders.models.channel import STOREFRONT_KINDS, Channel, ChannelKind
+from orders.models.channel import STOREFRONT_KINDS, Channel, ChannelKind, ChannelLocation
 from orders.models.fulfillment import FulfillmentLine, FulfillmentOrder, FulfillmentStatus, RoutingPolicy, RoutingRule
+from orders.models.fulfillment_service import StorefrontFulfillmentRequest
 from orders.models.inbox import InboxDelivery
 from orders.models.order import (
     ChangeRequestKey,
@@ -22,6 +23,7 @@ __all__ = [
     "ChangeRequestKey",
     "Channel",
     "ChannelKind",
+    "ChannelLocation",
     "FulfillmentLine",
     "FulfillmentOrder",
     "FulfillmentStatus",
@@ -41,4 +43,5 @@ __all__ = [
     "RoutingRule",
     "ServiceLevel",
     "StockPush",
+    "StorefrontFulfillmentRequest",
 ]

@@ -41,6 +41,8 @@ class Channel(models.Model):
     api_credentials = models.JSONField(default=dict, blank=True, help_text="Access token or key/secret pair")
     is_active = models.BooleanField(default=True)
     push_stock = models.BooleanField(default=True, help_text="Push available-to-sell to this storefront")
+    is_fulfillment_service = models.BooleanField(
+        default=False, help_text="The shop assigns fulfillment orders to the warehouse (Shopify fulfillment service)")
     pull_cursor = models.CharField(max_length=64, blank=True, help_text="Catch-up pull: changed since")
     pulled_at = models.DateTimeField(null=True, blank=True)
     # Wholesale and marketplace channels often ask for more remaining life than the merchant's own shop.
@@ -74,3 +76,20 @@ class Channel(models.Model):
     @property
     def is_storefront(self) -> bool:
         return self.kind in STOREFRONT_KINDS
+
+
+class ChannelLocation(models.Model):
+    """Where a warehouse's stock shows on the storefront: a Shopify location (its gid). A location stocked by
+    several warehouses shows their sum. A storefront channel with no locations is told one number per product
+    (every warehouse's), at its default location."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="locations")
+    warehouse = models.ForeignKey("layout.Warehouse", on_delete=models.PROTECT, related_name="+")
+    location_id = models.CharField(max_length=255, help_text="The storefront's location id, e.g. gid://shopify/Location/1")
+
+    class Meta:
+        ordering = ["channel_id", "location_id", "warehouse_id"]
+        constraints = [models.UniqueConstraint(fields=["channel", "warehouse"], name="channel_location_one_per_warehouse")]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}: warehouse {self.warehouse_id} -> {self.location_id}"

@@ -169,6 +169,7 @@ class HoldKind(models.TextChoices):
     MANUAL = "manual", "Manual"
     UPDATE_AFTER_PICK = "update_after_pick", "Storefront update after pick"
     UPDATE_AFTER_SHIP = "update_after_ship", "Storefront update after shipping"
+    STOREFRONT_HOLD = "storefront_hold", "Held on the storefront"
 
 
 class OrderHold(models.Model):

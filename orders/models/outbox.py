@@ -12,8 +12,14 @@ class OutboxKind(models.TextChoices):
     ALLOCATED = "allocated", "Allocated"
     SHIPPED = "shipped", "Shipped"
     DELIVERED = "delivered", "Delivered"
+    EXCEPTION = "exception", "Delivery exception or return to sender"
     CANCELLED = "cancelled", "Cancelled"
     REFUNDED = "refunded", "Refunded (a return)"
+    # The answers of a fulfillment service (Shopify fulfillment orders assigned to the warehouse).
+    FULFILLMENT_ACCEPTED = "fulfillment_accepted", "Fulfillment request accepted"
+    FULFILLMENT_REJECTED = "fulfillment_rejected", "Fulfillment request rejected"
+    CANCEL_ACCEPTED = "cancel_accepted", "Cancellation request accepted"
+    CANCEL_REJECTED = "cancel_rejected", "Cancellation request refused"
 
 
 class OutboxMessage(models.Model):
@@ -36,7 +42,7 @@ class OutboxMessage(models.Model):
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="outbox")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="outbox")
     sequence = models.PositiveIntegerField()
-    kind = models.CharField(max_length=12, choices=OutboxKind.choices)
+    kind = models.CharField(max_length=24, choices=OutboxKind.choices)
     payload = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
+from core.models import EventKind
 from inventory.exceptions import InsufficientStock
 from inventory.models import Reservation, StockLevel
 from inventory.services.levels import stock_levels_lock
@@ -16,6 +17,7 @@ from orders.locks import lock_order
 from orders.models import FulfillmentLine, FulfillmentOrder, Order, OrderLine, OutboxKind, RoutingPolicy, ServiceLevel
 from orders.routing import candidates_for, plan
 from orders.selectors import policy_for, reserved_by_line, ship_by_for
+from orders.services.events import event_lines, order_event_record
 from orders.services.fulfillments import fulfillment_transition
 from orders.services.outbox import outbox_lines, outbox_record
 from orders.services.timeline import order_event, order_transition
@@ -163,6 +165,8 @@ def _settle_status(order: Order, policy: RoutingPolicy, actor) -> None:
         if target == Order.Status.ALLOCATED:
             outbox_record(order=order, kind=OutboxKind.ALLOCATED, payload={"lines": outbox_lines(
                 (line, line.open_qty) for line in lines)})
+        if target in (Order.Status.ALLOCATED, Order.Status.PARTIALLY_ALLOCATED):
+            _allocated_event(order, lines, reserved, target)
     fulfillments = list(order.fulfillment_orders.filter(status=FulfillmentOrder.Status.ALLOCATED))
     if fulfillments:
         order.ship_by = min(f.ship_by for f in fulfillments if f.ship_by) if any(f.ship_by for f in fulfillments) else None
@@ -171,6 +175,21 @@ def _settle_status(order: Order, policy: RoutingPolicy, actor) -> None:
     ready = target == Order.Status.ALLOCATED or (target == Order.Status.PARTIALLY_ALLOCATED and policy.allow_split)
     if ready and policy.release == RoutingPolicy.Release.AUTOMATIC:
         fulfillment_release(order=order, actor=actor)
+
+
+def _allocated_event(order: Order, lines: list[OrderLine], reserved: dict[int, int], status: str) -> None:
+    by_warehouse: dict[str, int] = {}
+    warehouse_ids = set()
+    for code, warehouse_id, qty in Reservation.objects.filter(order_line_id__in=[line.pk for line in lines], qty__gt=0).values_list(
+            "warehouse__code", "warehouse_id", "qty"):
+        by_warehouse[code] = by_warehouse.get(code, 0) + qty
+        warehouse_ids.add(warehouse_id)
+    order_event_record(
+        EventKind.ORDER_ALLOCATED, order=order, warehouse_id=next(iter(warehouse_ids)) if len(warehouse_ids) == 1 else None,
+        status=status, units=sum(min(reserved.get(line.pk, 0), line.open_qty) for line in lines),
+        warehouses=[{"warehouse": code, "units": n} for code, n in sorted(by_warehouse.items())],
+        lines=event_lines((line, min(reserved.get(line.pk, 0), line.open_qty)) for line in lines),
+    )
 
 
 def fulfillment_release(*, order: Order, actor) -> list[FulfillmentOrder]:
@@ -182,6 +201,11 @@ def fulfillment_release(*, order: Order, actor) -> list[FulfillmentOrder]:
     for fulfillment in sorted(released, key=lambda f: f.pk):
         fulfillment_transition(fulfillment=fulfillment, to=FulfillmentOrder.Status.RELEASED, actor=actor,
                                reason="released to the warehouse", extra={"released_at": now})
+        planned = list(fulfillment.lines.select_related("order_line").order_by("pk"))
+        order_event_record(
+            EventKind.ORDER_RELEASED, order=order, fulfillment=fulfillment, released_at=now.isoformat(),
+            units=sum(fl.qty for fl in planned), lines=event_lines((fl.order_line, fl.qty) for fl in planned),
+        )
     order_transition(
         order=order, to=Order.Status.RELEASED, actor=actor,
         reason=f"released to {', '.join(sorted(f.warehouse.code for f in released))}",

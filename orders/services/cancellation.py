@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from core.actors import Actor
 from core.audit import audit_record
-from core.models import AuditAction
+from core.models import AuditAction, EventKind
 from inventory.models import Reservation
 from inventory.services.reservations import stock_release
 from orders.exceptions import IllegalTransition
@@ -30,6 +30,7 @@ from orders.locks import lock_fulfillment, lock_order, lock_order_fulfillments
 from orders.models import FulfillmentOrder, Order, OutboxKind
 from orders.selectors import cancellable
 from orders.services.allocation import order_release_reservations
+from orders.services.events import order_event_record
 from orders.services.fulfillments import fulfillment_transition
 from orders.services.outbox import outbox_record
 from orders.services.timeline import order_event, order_transition
@@ -158,6 +159,9 @@ def _order_cancelled(order: Order, *, actor: Actor, reason: str, notify_storefro
     order_transition(order=order, to=Order.Status.CANCELLED, actor=actor, reason=reason)
     if notify_storefront:
         outbox_record(order=order, kind=OutboxKind.CANCELLED, payload={"reason": reason})
+    shipped_units = sum(n or 0 for n in shipped.values())
+    order_event_record(EventKind.ORDER_CANCELLED, order=order, reason=reason, shipped_units=shipped_units,
+                       cancelled_units=sum(line.cancelled_qty for line in order.lines.all() if line.cancelled_qty > 0))
     return order
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from core.models import EventKind
 from inventory.models import Reservation
 from inventory.services.reservations import stock_release
 from orders.locks import lock_fulfillment, lock_order
 from orders.models import FulfillmentLine, FulfillmentOrder, Order, OrderLine
+from orders.services.events import event_lines, order_event_record
 from orders.services.fulfillments import fulfillment_transition
 from orders.services.timeline import order_event, order_transition
 
@@ -32,6 +34,33 @@ def fulfillment_picking_started(*, fulfillment_order_id: int, actor) -> Fulfillm
         order_transition(order=order, to=Order.Status.IN_PROGRESS, actor=actor,
                          reason=f"picking started in {fulfillment.warehouse.code}")
     return fulfillment
+
+
+def fulfillment_picked(*, fulfillment_order_id: int, picked: dict[int, int], session: str) -> None:
+    """A pick session finished its part of the fulfillment order: `picked` is {order line id: units} picked in
+    it (a fulfillment order split over sessions reports once per session). Inside the session's transaction."""
+    picked = {line_id: qty for line_id, qty in picked.items() if qty > 0}
+    if not picked:
+        return
+    fulfillment = FulfillmentOrder.objects.select_related("order", "warehouse").get(pk=fulfillment_order_id)
+    lines = {line.pk: line for line in OrderLine.objects.filter(pk__in=list(picked))}
+    order_event_record(
+        EventKind.ORDER_PICKED, order=fulfillment.order, fulfillment=fulfillment, pick_session=session,
+        units=sum(picked.values()), lines=event_lines((lines[pk], qty) for pk, qty in sorted(picked.items())),
+    )
+
+
+def fulfillment_packed_report(*, fulfillment_order_id: int, cartons: list[dict], lines: dict[int, int]) -> None:
+    """The warehouse packed and labelled the fulfillment order: `cartons` as the order.packed event describes
+    them ({"carton", "tracking_number", "carrier", "service", "weight_g", "units"}), `lines` {order line id: units}.
+    Inside the pack's transaction, which holds the order's lock."""
+    fulfillment = FulfillmentOrder.objects.select_related("order", "warehouse").get(pk=fulfillment_order_id)
+    by_pk = {line.pk: line for line in OrderLine.objects.filter(pk__in=list(lines))}
+    order_event_record(
+        EventKind.ORDER_PACKED, order=fulfillment.order, fulfillment=fulfillment, cartons=len(cartons),
+        units=sum(lines.values()), parcels=cartons,
+        lines=event_lines((by_pk[pk], qty) for pk, qty in sorted(lines.items())),
+    )
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ from orders.channels import adapter_for, client_for
 from orders.exceptions import InvalidOrder
 from orders.models import Channel, InboxDelivery, Order
 from orders.services.cancellation import order_cancel
+from orders.services.fulfillment_service import fulfillment_hold_apply, fulfillment_service_sync
 from orders.services.intake import order_upsert
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,9 @@ SECRET_HEADERS = {"authorization", "x-wms-webhook-secret", "x-auth-token", "cook
 # States that wait on a processing task: each one is swept, shown on the inbox page and replayable.
 WAITING = (InboxDelivery.Status.RECEIVED, InboxDelivery.Status.PROCESSING, InboxDelivery.Status.FAILED)
 DONE = (InboxDelivery.Status.PROCESSED, InboxDelivery.Status.IGNORED)
+# Deliveries about the warehouse as the shop's fulfillment service (orders.services.fulfillment_service).
+FULFILLMENT_SERVICE_TOPICS = ("fulfillment_service.request", "fulfillment_service.cancellation",
+                              "fulfillment_order.hold", "fulfillment_order.release")
 
 
 class PermanentInboxError(Exception):
@@ -133,6 +137,8 @@ def inbox_process(*, delivery_id: int) -> str:
         payload = load_json(delivery.body) if delivery.body else {}
     except PayloadError as exc:
         raise PermanentInboxError(f"stored body cannot be read: {exc}") from exc
+    if delivery.topic in FULFILLMENT_SERVICE_TOPICS:
+        return _fulfillment_service(delivery, payload)
     if delivery.topic == "order.cancelled" and not _looks_like_full_order(channel.kind, payload):
         return _cancel_by_external_id(delivery)
     if channel.kind == Channel.Kind.BIGCOMMERCE and delivery.source == InboxDelivery.Source.WEBHOOK:
@@ -178,6 +184,33 @@ def _claim(delivery_id: int) -> InboxDelivery | str:
         delivery.attempts += 1
         delivery.save(update_fields=["status", "next_attempt_at", "attempts"])
     return delivery
+
+
+def _fulfillment_service(delivery: InboxDelivery, payload: dict) -> str:
+    """A callback ping fetches and answers what is assigned (network, no lock held); a hold placed or released
+    on a fulfillment order holds or releases our order."""
+    if delivery.topic.startswith("fulfillment_service."):
+        outcome = fulfillment_service_sync(channel_id=delivery.channel_id)
+        result = ", ".join(f"{n} {what}" for what, n in sorted(outcome.items())) or "nothing assigned"
+    else:
+        held = delivery.topic == "fulfillment_order.hold"
+        holds = payload.get("fulfillment_hold") or (payload.get("fulfillment_order") or {}).get("fulfillment_holds")
+        first = holds[0] if isinstance(holds, list) and holds else holds if isinstance(holds, dict) else {}
+        reason = " ".join(str(first.get(k) or "") for k in ("reason", "reason_notes")).strip() if isinstance(first, dict) else ""
+        result = None
+    with transaction.atomic():
+        locked = InboxDelivery.objects.select_for_update(of=("self",), no_key=True).get(pk=delivery.pk)
+        if locked.status in DONE:
+            return locked.status
+        if result is None:
+            result = fulfillment_hold_apply(channel=delivery.channel, fulfillment_order_ref=delivery.external_order_id,
+                                            held=held, reason=reason.replace("\x00", ""))
+        locked.status = InboxDelivery.Status.IGNORED if result == "unknown" else InboxDelivery.Status.PROCESSED
+        locked.processed_at = timezone.now()
+        locked.next_attempt_at = None
+        locked.last_error = ""
+        locked.save(update_fields=["status", "processed_at", "next_attempt_at", "last_error"])
+    return result
 
 
 def _looks_like_full_order(kind: str, payload: dict) -> bool:

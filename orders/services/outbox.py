@@ -52,11 +52,14 @@ def outbox_record(*, order: Order, kind: str, payload: dict[str, Any]) -> Outbox
     return message
 
 
-def outbox_lines(pairs) -> list[dict[str, Any]]:
+def outbox_lines(pairs, *, done_before: dict[int, int] | None = None) -> list[dict[str, Any]]:
     """(order line, qty) pairs as the storefronts need them: their own line id, the SKU, the quantity.
 
     Component lines of a bundle are reported as the bundle line the storefront sold: as many bundles as
-    every one of its components covers in these pairs (a bundle is fulfilled when all its components are)."""
+    every one of its components covers in these pairs (a bundle is fulfilled when all its components are).
+    With `done_before` (order line id -> units of it already done before these pairs, e.g. shipped in earlier
+    parcels), a bundle is reported by the pairs that complete it: the bundles whole now that were not whole
+    before, so a bundle whose components leave in separate parcels is reported once, with its last component."""
     pairs = [(line, qty) for line, qty in pairs if qty > 0]
     bundle_ids = {line.bundle_line_id for line, _ in pairs if line.bundle_line_id}
     shares: dict[int, dict[int, int]] = {}
@@ -77,7 +80,10 @@ def outbox_lines(pairs) -> list[dict[str, Any]]:
             out.append({"external_line_id": line.external_line_id, "sku": line.sku, "qty": qty})
         elif line.bundle_line_id in covered:
             got = covered.pop(line.bundle_line_id)
-            bundles = min((got.get(pk, 0) // per for pk, per in shares.get(line.bundle_line_id, {}).items()), default=0)
+            share = shares.get(line.bundle_line_id, {}).items()
+            before = done_before or {}
+            bundles = (min(((before.get(pk, 0) + got.get(pk, 0)) // per for pk, per in share), default=0)
+                       - min((before.get(pk, 0) // per for pk, per in share), default=0))
             if bundles > 0:
                 sold = line.bundle_line
                 out.append({"external_line_id": sold.external_line_id, "sku": sold.sku, "qty": bundles})

@@ -29,7 +29,7 @@ from orders.adapters.base import PeerError
 from orders.channels import client_for
 from orders.exceptions import OutboxError
 from orders.models import STOREFRONT_KINDS, Channel, StockPush
-from orders.selectors import backordered_product_ids_in_stock
+from orders.selectors import backordered_product_ids_in_stock, channel_locations
 from orders.services.outbox import RETRYABLE_CLIENT_ERRORS, backoff_seconds
 
 log = logging.getLogger(__name__)
@@ -127,8 +127,18 @@ def stock_push_deliver(*, push_id: int) -> str:
         return claim
     push, token, generation = claim
     try:
-        qty = available_to_sell(push.product)  # read after the claim: any later change wakes the row again
-        client_for(push.channel).set_available(push.product.sku, qty)
+        # Read after the claim: any later change wakes the row again.
+        locations = channel_locations(push.channel)
+        client = client_for(push.channel)
+        if locations:  # one number per storefront location, from the warehouses that stock it
+            qty = 0
+            for location_id, warehouse_ids in sorted(locations.items()):
+                here = available_to_sell(push.product, warehouse_ids=warehouse_ids)
+                client.set_available(push.product.sku, here, location_id=location_id)
+                qty += here
+        else:
+            qty = available_to_sell(push.product)
+            client.set_available(push.product.sku, qty)
     except PeerError as exc:
         return _record_failure(push.pk, token, str(exc), status=exc.status, retry_after=exc.retry_after)
     except Exception as exc:  # a bug or an unexpected answer: recorded and retried like any failure, never lost

@@ -126,3 +126,38 @@ def _over_rate_limit(request, kind: str, channel_id: int) -> JsonResponse | None
                             f"retry after {retry_after} seconds", channel_id=channel_id, kind=kind, request=request)
     response["Retry-After"] = str(retry_after)
     return response
+
+
+@csrf_exempt
+@require_POST
+def shopify_fulfillment_notification(request, channel_id: int):
+    """The fulfillment service callback (`<callback_url>/fulfillment_order_notification`): signed like Shopify's
+    webhooks, stored in the inbox first; the inbox task fetches the assigned fulfillment orders and answers."""
+    kind = "shopify"
+    channel = webhook_channel(channel_id, kind, fresh=True)
+    if channel is None or not channel.is_fulfillment_service:
+        # Answered like a bad signature: the URL does not tell which channels serve as a fulfillment service.
+        return _refuse(401, "authentication failed: not a fulfillment service channel", channel_id=channel_id,
+                       kind=kind, request=request)
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return _refuse(413, "body too large", channel_id=channel_id, kind=kind, request=request)
+    adapter = adapter_for(kind)
+    try:
+        _verify_with_current_or_previous_secret(adapter, channel, body, request.headers)
+        adapter.check_origin(channel.store_identity, request.headers)
+    except SignatureError as exc:
+        return _refuse(401, f"authentication failed: {exc}", channel_id=channel_id, kind=kind, request=request)
+    refused = _over_rate_limit(request, kind, channel_id)
+    if refused is not None:
+        return refused
+    try:
+        event = adapter.parse_notification(body, request.headers)
+    except PayloadError as exc:
+        return _refuse(400, f"malformed payload: {exc}", channel_id=channel_id, kind=kind, request=request)
+    if event.triggered_at and abs(timezone.now() - event.triggered_at) > REPLAY_WINDOW:
+        return _refuse(400, "delivery triggered outside the replay window", channel_id=channel_id, kind=kind,
+                       request=request)
+    delivery_id, created = inbox_accept(channel=channel, event=event, headers=dict(request.headers), body=body) or (0, False)
+    return JsonResponse({"status": "accepted" if created else "duplicate", "delivery": delivery_id}, status=200)

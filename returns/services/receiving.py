@@ -24,6 +24,7 @@ from returns.models import (
     RmaStatus,
     UnitStatus,
 )
+from returns.services.events import return_graded_event, return_received_event
 from returns.services.setup import returns_bins
 from returns.state import rma_transition
 from shipping.tracking_numbers import normalize
@@ -62,6 +63,7 @@ def parcel_receive(*, warehouse: Warehouse, raw: str, actor, note: str = "") -> 
                 holding_bin=bins.intake, received_by=actor_label(actor), note=note[:500],
             )
             rma_transition(rma=rma, to=RmaStatus.RECEIVED, actor=actor, reason=f"parcel {parcel.pk} on the bench")
+            return_received_event(rma=rma, parcel=parcel)
             return parcel
         why = ("no return has this label" if rma is None else
                f"return {rma.number} is {rma.get_status_display().lower()}" if rma.status not in RECEIVABLE else
@@ -89,11 +91,14 @@ def parcel_match(*, parcel: ReturnParcel, rma: ReturnAuthorization, actor) -> Re
     parcel.matched_by, parcel.matched_at = actor_label(actor), timezone.now()
     parcel.save(update_fields=["rma", "status", "holding_bin", "matched_by", "matched_at"])
     rma_transition(rma=rma, to=RmaStatus.RECEIVED, actor=actor, reason=f"unexpected parcel {parcel.pk} matched")
+    return_received_event(rma=rma, parcel=parcel)
     return parcel
 
 
 def product_for_scan(merchant_id: int, raw: str) -> tuple[Product | None, str]:
-    """(product, the barcode or SKU text). Another merchant's barcode is not this return's product."""
+    """(product, the barcode or SKU text); no product for a barcode nobody has (a wrong item the bench records).
+    Another merchant's barcode or SKU is refused as unknown for this return: that item is not this merchant's to
+    take in, grade or dispose of, and the refusal names no other merchant."""
     try:
         scan = parse_scan(raw)
     except ScanError as exc:
@@ -101,9 +106,16 @@ def product_for_scan(merchant_id: int, raw: str) -> tuple[Product | None, str]:
     if not scan.is_product:
         raise ReturnRefused("scan the item's barcode")
     if scan.gtin:
-        barcode = ProductBarcode.objects.filter(merchant_id=merchant_id, gtin=scan.gtin).select_related("product").first()
+        barcodes = ProductBarcode.objects.filter(gtin=scan.gtin)
+        barcode = barcodes.filter(merchant_id=merchant_id).select_related("product").first()
+        if barcode is None and barcodes.exists():
+            raise ReturnRefused(f"{scan.gtin} is unknown for this return: set the item aside for a manager")
         return (barcode.product if barcode else None), scan.gtin
-    return Product.objects.filter(merchant_id=merchant_id, sku=scan.code).first(), scan.code
+    products = Product.objects.filter(sku=scan.code)
+    product = products.filter(merchant_id=merchant_id).first()
+    if product is None and products.exists():
+        raise ReturnRefused(f"{(scan.code or '')[:64]} is unknown for this return: set the item aside for a manager")
+    return product, scan.code
 
 
 @transaction.atomic
@@ -163,3 +175,4 @@ def maybe_graded(rma: ReturnAuthorization, actor, *, force: bool = False) -> Non
             ReturnParcel.objects.filter(rma=rma, status=ParcelStatus.OPEN).update(status=ParcelStatus.DONE)
         rma_transition(rma=rma, to=RmaStatus.GRADED, actor=actor,
                        reason="every unit graded" if complete else "parcel finished, some units never came")
+        return_graded_event(rma=rma)

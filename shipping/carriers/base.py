@@ -88,6 +88,7 @@ class TrackingStatus(StrEnum):
     OUT_FOR_DELIVERY = "out_for_delivery"
     DELIVERED = "delivered"
     EXCEPTION = "exception"
+    RETURN_TO_SENDER = "return_to_sender"
     VOIDED = "voided"
 
 

@@ -56,7 +56,8 @@ STATUSES = {
     "out_for_delivery": TrackingStatus.OUT_FOR_DELIVERY,
     "delivered": TrackingStatus.DELIVERED,
     "cancelled": TrackingStatus.VOIDED,
-}  # anything else (return_to_sender, failure, error, unknown) is an exception
+    "return_to_sender": TrackingStatus.RETURN_TO_SENDER,
+}  # anything else (failure, error, unknown) is an exception
 
 
 class EasyPostLike(Carrier):
@@ -123,7 +124,7 @@ class EasyPostLike(Carrier):
         found = self._call("GET", f"/v2/trackers?{query}").get("trackers") or []
         tracker = found[0] if found else self._call(
             "POST", "/v2/trackers", {"tracker": {"tracking_code": tracking_number, "carrier": carrier}})
-        events = [_event(detail) for detail in tracker.get("tracking_details") or []]
+        events = [tracker_event(detail) for detail in tracker.get("tracking_details") or []]
         return sorted(events, key=lambda event: event.occurred_at)
 
     # --- requests --------------------------------------------------------------------------------------
@@ -221,7 +222,8 @@ def _rate(raw: dict[str, Any], ship_date: date) -> Rate:
                 estimated_delivery=arrives, rate_id=raw.get("id", ""), shipment_id=raw.get("shipment_id", ""))
 
 
-def _event(detail: dict[str, Any]) -> TrackingEvent:
+def tracker_event(detail: dict[str, Any]) -> TrackingEvent:
+    """One of a Tracker's `tracking_details`, as the API sends it in answers and in tracker.updated webhooks."""
     where = detail.get("tracking_location") or {}
     location = ", ".join(filter(None, [where.get("city"), where.get("state"), where.get("country")]))
     return TrackingEvent(status=STATUSES.get(detail.get("status", ""), TrackingStatus.EXCEPTION),

@@ -1,3 +1,4 @@
 from shipping.models.shipments import Manifest, Shipment, ShippingRule, TrackingEvent
+from shipping.models.webhooks import CarrierWebhookAccount
 
-__all__ = ["Manifest", "Shipment", "ShippingRule", "TrackingEvent"]
+__all__ = ["CarrierWebhookAccount", "Manifest", "Shipment", "ShippingRule", "TrackingEvent"]

@@ -98,6 +98,8 @@ class Shipment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     manifest = models.ForeignKey("shipping.Manifest", null=True, blank=True, on_delete=models.PROTECT, related_name="shipments")
     shipped_at = models.DateTimeField(null=True, blank=True)
+    shipped_xact_id = models.BigIntegerField(null=True, blank=True, editable=False,
+                                             help_text="The transaction that shipped it: the ERP feed's order")
     delivered_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True, help_text="Last status change: how long an intent has waited")
@@ -105,7 +107,9 @@ class Shipment(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["warehouse", "carrier", "status"], name="shipment_manifest_queue"),
-                   models.Index(fields=["status", "updated_at"], name="shipment_intents")]
+                   models.Index(fields=["status", "updated_at"], name="shipment_intents"),
+                   models.Index(fields=["shipped_xact_id", "id"], name="shipment_feed",
+                                condition=models.Q(shipped_xact_id__isnull=False))]
         constraints = [models.CheckConstraint(condition=models.Q(status__in=ShipmentStatus.values), name="shipment_status_valid")]
 
     def __str__(self) -> str:

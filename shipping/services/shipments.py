@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from core.actors import actor_label
 from core.errors import Conflict, DomainError
+from core.feed import current_transaction_id
 from core.reasons import clean_reason
 from inventory.models import Product, Reservation
 from inventory.services.reservations import stock_ship
@@ -233,11 +234,12 @@ def manifest_close(*, warehouse, carrier: str, actor) -> Manifest:
         raise Conflict(f"no {carrier} labels waiting at {warehouse.code}")
     manifest = Manifest.objects.create(warehouse=warehouse, carrier=carrier, closed_by=actor if getattr(actor, "pk", None) else None)
     now = timezone.now()
+    xact = current_transaction_id()
     by_fulfillment: dict[int, list[Shipment]] = defaultdict(list)
     for shipment in shipments:
         _ship_contents(shipment, actor)
         shipment_transition(shipment=shipment, to=S.SHIPPED, actor=actor, reason=f"manifest M-{manifest.pk}",
-                            extra={"shipped_at": now, "manifest": manifest})
+                            extra={"shipped_at": now, "manifest": manifest, "shipped_xact_id": xact})
         by_fulfillment[shipment.fulfillment_order_id].append(shipment)
     for fulfillment_id, collected in by_fulfillment.items():
         fulfillment = collected[0].fulfillment_order
@@ -247,10 +249,17 @@ def manifest_close(*, warehouse, carrier: str, actor) -> Manifest:
         lead = cartons[0]
         order_mark_shipped(order=fulfillment.order, fulfillment_order=fulfillment, carrier=lead.carrier, service=lead.service,
                            tracking_number=lead.tracking_number, tracking_url=lead.tracking_url,
-                           package_tracking_numbers=[s.tracking_number for s in cartons if s.tracking_number], actor=actor)
+                           package_tracking_numbers=[s.tracking_number for s in cartons if s.tracking_number], actor=actor,
+                           parcels=[_parcel_event(s) for s in cartons])
     manifest.pdf = render_manifest(manifest, shipments)
     manifest.save(update_fields=["pdf"])
     return manifest
+
+
+def _parcel_event(shipment: Shipment) -> dict:
+    """One carton as the order.shipped event describes it."""
+    return {"tracking_number": shipment.tracking_number, "carton": shipment.carton.number if shipment.carton_id else None,
+            "weight_g": shipment.weight_g, "units": sum(int(entry["qty"]) for entry in shipment.contents)}
 
 
 def _ship_contents(shipment: Shipment, actor) -> None:

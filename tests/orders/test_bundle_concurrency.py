@@ -55,3 +55,40 @@ def test_threads_ordering_a_bundle_and_its_components_never_reserve_more_than_st
     # Stock is all promised: 8 mugs could not have served every order (20 are wanted).
     assert Order.objects.filter(status__in=["backordered", "partially_allocated"]).exists()
     assert_stock_invariants()
+
+
+def test_after_a_race_for_the_last_units_a_bundle_ordered_alone_reserves_in_full():
+    """Component orders and bundle orders race for every unit; then exactly one bundle's worth arrives (1 MUG, 2 TEA)
+    while the losers wait for the backorder fill. A bundle ordered alone now gets both components in full: it does
+    not lose to the direct component orders that took the rest."""
+    channel = ChannelFactory(kind="shopify")
+    mug, tea = ProductFactory(merchant=channel.merchant, sku="MUG"), ProductFactory(merchant=channel.merchant, sku="TEA")
+    bundle = ProductFactory(merchant=channel.merchant, sku="BOX")
+    bundle_component_set(bundle=bundle, component=mug, quantity=1, actor="test")
+    bundle_component_set(bundle=bundle, component=tea, quantity=2, actor="test")
+    shelf = BinFactory()
+    stock_receive(product=mug, bin=shelf, qty=3, actor=None)
+    stock_receive(product=tea, bin=shelf, qty=5, actor=None)
+    wanted = {0: (("BOX", 1),), 1: (("TEA", 2),), 2: (("MUG", 1),), 3: (("MUG", 1), ("TEA", 1))}
+
+    def order(i):
+        lines = wanted[i % 4]
+        made = order_upsert(channel=channel, normalized=normalized(lines=lines, external_id=f"r-{i}", order_number=f"#r{i}"),
+                            source="webhook").order
+        return order_allocate(order_id=made.pk).status
+
+    results = run_in_threads(order, 8)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert Order.objects.filter(status__in=["backordered", "partially_allocated"]).exists()  # demand left unserved
+
+    stock_receive(product=mug, bin=shelf, qty=1, actor=None)
+    stock_receive(product=tea, bin=shelf, qty=2, actor=None)
+    assert StockLevel.objects.get(product=mug).available >= 1 and StockLevel.objects.get(product=tea).available >= 2
+    alone = order_upsert(channel=channel, normalized=normalized(lines=(("BOX", 1),), external_id="alone",
+                                                                order_number="#alone"), source="webhook").order
+    alone = order_allocate(order_id=alone.pk)
+    assert alone.status in ("allocated", "released"), alone.events.values_list("message", flat=True)
+    reserved = {line.sku: sum(Reservation.objects.filter(order_line_id=line.pk).values_list("qty", flat=True))
+                for line in alone.lines.all()}
+    assert reserved == {"MUG": 1, "TEA": 2}
+    assert_stock_invariants()

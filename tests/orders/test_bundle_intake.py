@@ -153,3 +153,43 @@ def test_an_edit_cannot_add_a_bundle_sku_or_change_one_component(roles_ready):
                            source="webhook").order
     with pytest.raises(EditRefused, match="part of a bundle"):
         order_edit_lines(order=bundled, changes=[LineChange(sku="MUG", qty=5)], actor=agent, reason="x")
+
+
+def test_a_bundle_shipped_in_separate_parcels_is_reported_once_with_its_last_component():
+    """The storefront sold one line (2 x BOX = 2 MUG + 4 TEA); the mugs leave from one building, the tea from
+    another. The first parcel reports no line of the bundle; the parcel with the last component reports both boxes;
+    a component line of its own is reported as it ships."""
+    from orders.models import FulfillmentLine, FulfillmentOrder, OutboxMessage
+    from orders.services.shipment_events import order_mark_shipped
+    from tests.factories import WarehouseFactory
+
+    channel = ChannelFactory(kind="shopify", api_base_url="http://127.0.0.1:9")  # a storefront to tell (never called)
+    ProductFactory(merchant=channel.merchant, sku="ACME-0001")
+    bundle_shop(channel.merchant, sku="BOX")
+    order = order_upsert(channel=channel, normalized=normalized(lines=(("BOX", 2), ("ACME-0001", 1))),
+                         source="webhook").order
+    lines = {line.sku: line for line in order.lines.all()}
+    east, west = WarehouseFactory(code="EAST"), WarehouseFactory(code="WEST")
+    parcels = []
+    for warehouse, skus in ((east, ("MUG", "ACME-0001")), (west, ("TEA",))):
+        fo = FulfillmentOrder.objects.create(order=order, warehouse=warehouse, status=FulfillmentOrder.Status.PACKED)
+        for sku in skus:
+            FulfillmentLine.objects.create(fulfillment_order=fo, order_line=lines[sku], qty=lines[sku].quantity)
+        parcels.append(fo)
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.IN_PROGRESS)
+
+    order_mark_shipped(order=order, fulfillment_order=parcels[0], carrier="ups", service="ground",
+                       tracking_number="1ZEAST", actor="test")
+    first = OutboxMessage.objects.filter(order=order, kind="shipped").latest("sequence")
+    assert [(row["sku"], row["qty"]) for row in first.payload["lines"]] == [("ACME-0001", 1)]
+    order.refresh_from_db()
+    assert order.status == Order.Status.PARTIALLY_SHIPPED
+
+    order_mark_shipped(order=order, fulfillment_order=parcels[1], carrier="ups", service="ground",
+                       tracking_number="1ZWEST", actor="test")
+    last = OutboxMessage.objects.filter(order=order, kind="shipped").latest("sequence")
+    assert [(row["sku"], row["qty"]) for row in last.payload["lines"]] == [("BOX", 2)]
+    sold = OrderBundleLine.objects.get(order=order)
+    assert last.payload["lines"][0]["external_line_id"] == sold.external_line_id
+    order.refresh_from_db()
+    assert order.status == Order.Status.SHIPPED

@@ -17,6 +17,11 @@ as {"order": id, "kind": ..., ...}: Shopify "fulfillment" (fulfillmentCreate), "
 (fulfillmentEventCreate) and "cancel" (orderCancel); WooCommerce "status" and "note"; BigCommerce
 "shipment" and "status". They are checked like the real APIs check them (unknown input fields, quantities
 beyond what is left, unknown ids are refused) and kept in `fulfillments`, `notes` and `shipments` by order.
+Shopify as a fulfillment service: `assign(order)` puts an order's lines on a fulfillment order assigned to our
+location with a fulfillment request submitted, `request_cancellation(fo_id)` asks to cancel it; the answers
+(accept/reject fulfillment and cancellation requests) are checked against the request status and recorded in
+`updates` as "fulfillment_request", their state in `assigned`. Stock per location: `locations` (the first is
+`stock`'s), `location_stock` and `location_pushes`.
 Listing filters behave like the real APIs: Shopify `updated_at_min` and BigCommerce `min_date_modified`
 are inclusive, WooCommerce `modified_after` is exclusive; pages hold `page_size` orders at most.
 """
@@ -59,6 +64,12 @@ class StorefrontPeer:
         self.refunds: dict[str, list[dict[str, Any]]] = {}  # WooCommerce and Shopify
         self.shipments: dict[str, list[dict[str, Any]]] = {}  # BigCommerce
         self.stale_compares = 0  # Shopify: answer the next N stock writes with COMPARE_QUANTITY_STALE
+        self.assigned: dict[str, dict[str, Any]] = {}  # Shopify fulfillment orders assigned to our location, by id
+        # Shopify locations: the first one's levels are `stock` (by SKU), the others' `location_stock` (by SKU and
+        # location); every accepted stock write is in `location_pushes` as (sku, location, qty).
+        self.locations: list[str] = ["gid://shopify/Location/1"]
+        self.location_stock: dict[tuple[str, str], int] = {}
+        self.location_pushes: list[tuple[str, str, int]] = []
         self.lock = threading.Lock()
         self._product_ids: dict[str, int] = {}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -102,6 +113,27 @@ class StorefrontPeer:
 
     def come_up(self) -> None:
         self.down = False
+
+    def assign(self, order: dict[str, Any]) -> str:
+        """Shopify: the order's shippable lines assigned to the fulfillment service's location, with a fulfillment
+        request submitted (as when the merchant requests fulfillment). Returns the fulfillment order id."""
+        self.add_order(order)
+        fo_id = f"gid://shopify/FulfillmentOrder/{order['id']}"
+        with self.lock:
+            self.assigned[fo_id] = {"id": fo_id, "order_id": str(order["id"]), "status": "OPEN", "requestStatus": "SUBMITTED"}
+        return fo_id
+
+    def _shopify_level(self, sku: str, location: str) -> int | None:
+        if location == self.locations[0]:
+            return self.stock.get(sku)
+        return self.location_stock.get((sku, location), 0 if sku in self.stock else None)
+
+    def request_cancellation(self, fo_id: str) -> None:
+        """Shopify: the merchant asks us to cancel an accepted fulfillment order."""
+        with self.lock:
+            if self.assigned[fo_id]["requestStatus"] != "ACCEPTED":
+                raise ValueError("only an accepted fulfillment order can be asked to cancel")
+            self.assigned[fo_id]["requestStatus"] = "CANCELLATION_REQUESTED"
 
     def updates_for(self, order_id: Any) -> list[dict[str, Any]]:
         with self.lock:
@@ -170,6 +202,9 @@ class StorefrontPeer:
         return 404, {"errors": "Not Found"}, {}
 
     def _shopify_graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        if "assignedFulfillmentOrders(" in query or "fulfillmentOrder(id:" in query or "fulfillmentOrderAccept" in query \
+                or "fulfillmentOrderReject" in query:
+            return self._shopify_fulfillment_service(query, variables)
         if "fulfillmentCreate(" in query:
             return self._shopify_fulfillment_create(query, variables)
         if "fulfillmentEventCreate(" in query:
@@ -185,9 +220,10 @@ class StorefrontPeer:
 
     def _shopify_stock_graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         def item(sku: str) -> dict[str, Any]:
-            level = {"location": {"id": "gid://shopify/Location/1"},
-                     "quantities": [{"name": "available", "quantity": self.stock[sku]}]}
-            return {"id": f"gid://shopify/InventoryItem/{sku}", "inventoryLevels": {"nodes": [level]}}
+            levels = [{"location": {"id": location},
+                       "quantities": [{"name": "available", "quantity": self._shopify_level(sku, location)}]}
+                      for location in self.locations]
+            return {"id": f"gid://shopify/InventoryItem/{sku}", "inventoryLevels": {"nodes": levels}}
 
         if "productVariants" in query:
             sku = variables["q"].removeprefix("sku:").strip('"')
@@ -196,18 +232,86 @@ class StorefrontPeer:
         if "inventorySetQuantities" in query:
             change = variables["input"]["quantities"][0]
             sku = change["inventoryItemId"].rsplit("/", 1)[1]
-            if self.stale_compares or change.get("compareQuantity") != self.stock.get(sku):
+            location = change.get("locationId")
+            if location not in self.locations:
+                errors = [{"field": ["input", "quantities", "0", "locationId"], "code": "INVALID_LOCATION",
+                           "message": "The specified location could not be found."}]
+                return {"data": {"inventorySetQuantities": {"userErrors": errors}}}
+            if self.stale_compares or change.get("compareQuantity") != self._shopify_level(sku, location):
                 self.stale_compares = max(0, self.stale_compares - 1)
                 errors = [{"field": ["input", "quantities", "0", "compareQuantity"], "code": "COMPARE_QUANTITY_STALE",
                            "message": "The compareQuantity argument no longer matches the persisted quantity."}]
                 return {"data": {"inventorySetQuantities": {"userErrors": errors}}}
-            self.stock[sku] = change["quantity"]
-            self.pushes.append((sku, change["quantity"]))
+            if location == self.locations[0]:
+                self.stock[sku] = change["quantity"]
+                self.pushes.append((sku, change["quantity"]))
+            else:
+                self.location_stock[(sku, location)] = change["quantity"]
+            self.location_pushes.append((sku, location, change["quantity"]))
             return {"data": {"inventorySetQuantities": {"userErrors": []}}}
         if "inventoryItem(" in query:
             sku = variables["id"].rsplit("/", 1)[1]
             return {"data": {"inventoryItem": item(sku) if sku in self.stock else None}}
         return {"errors": [{"message": "unsupported query", "extensions": {"code": "BAD_REQUEST"}}]}
+
+    # --- Shopify fulfillment service: assigned fulfillment orders and the answers to their requests ----------
+    ASSIGNMENT = {"FULFILLMENT_REQUESTED": "SUBMITTED", "FULFILLMENT_ACCEPTED": "ACCEPTED",
+                  "CANCELLATION_REQUESTED": "CANCELLATION_REQUESTED"}
+    REJECTION_REASONS = {"INCORRECT_ADDRESS", "INELIGIBLE_PRODUCT", "INVENTORY_OUT_OF_STOCK", "OTHER",
+                         "UNDELIVERABLE_DESTINATION"}
+    # mutation: (requestStatus it needs, requestStatus after, status after)
+    ANSWERS = {
+        "fulfillmentOrderAcceptFulfillmentRequest": ("SUBMITTED", "ACCEPTED", "IN_PROGRESS"),
+        "fulfillmentOrderRejectFulfillmentRequest": ("SUBMITTED", "REJECTED", "CLOSED"),
+        "fulfillmentOrderAcceptCancellationRequest": ("CANCELLATION_REQUESTED", "CANCELLATION_ACCEPTED", "CANCELLED"),
+        "fulfillmentOrderRejectCancellationRequest": ("CANCELLATION_REQUESTED", "CANCELLATION_REJECTED", "IN_PROGRESS"),
+    }
+
+    def _shopify_assigned_node(self, fo: dict[str, Any]) -> dict[str, Any]:
+        order = self.orders[fo["order_id"]]
+        done = self._shopify_fulfilled(fo["order_id"])
+        items = [{"id": f"gid://shopify/FulfillmentOrderLineItem/{item['id']}", "sku": item.get("sku"),
+                  "remainingQuantity": item["quantity"] - done.get(str(item["id"]), 0),
+                  "lineItem": {"id": f"gid://shopify/LineItem/{item['id']}"}}
+                 for item in order["line_items"] if item.get("requires_shipping", True)]
+        return {"id": fo["id"], "status": fo["status"], "requestStatus": fo["requestStatus"],
+                "order": {"id": f"gid://shopify/Order/{order['id']}", "legacyResourceId": str(order["id"])},
+                "lineItems": {"nodes": items}}
+
+    def _shopify_fulfillment_service(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        if "assignedFulfillmentOrders(" in query:
+            wanted = self.ASSIGNMENT.get(variables.get("status") or "")
+            if wanted is None or "$status: FulfillmentOrderAssignmentStatus" not in query:
+                return {"errors": [{"message": "assignmentStatus is not a FulfillmentOrderAssignmentStatus",
+                                    "extensions": {"code": "INVALID_VARIABLE"}}]}
+            found = [self._shopify_assigned_node(fo) for fo in self.assigned.values() if fo["requestStatus"] == wanted]
+            offset = int(variables.get("after") or 0)
+            page = found[offset: offset + self.page_size]
+            more = offset + self.page_size < len(found)
+            return {"data": {"shop": {"assignedFulfillmentOrders": {
+                "nodes": page, "pageInfo": {"hasNextPage": more, "endCursor": str(offset + self.page_size) if more else None}}}}}
+        fo = self.assigned.get(str(variables.get("id")))
+        if "fulfillmentOrder(id:" in query:
+            found_fo = {k: fo[k] for k in ("id", "status", "requestStatus")} if fo else None
+            return {"data": {"fulfillmentOrder": found_fo}}
+        mutation = next(name for name in self.ANSWERS if f"{name}(" in query)
+        needs, request_status, status = self.ANSWERS[mutation]
+
+        def refuse(message: str) -> dict[str, Any]:
+            return {"data": {mutation: {"fulfillmentOrder": None, "userErrors": [{"field": ["id"], "message": message}]}}}
+
+        if fo is None:
+            return refuse("Fulfillment order does not exist.")
+        if fo["requestStatus"] != needs:
+            return refuse(f"Fulfillment order request status is {fo['requestStatus'].lower()}, not {needs.lower()}.")
+        if mutation == "fulfillmentOrderRejectFulfillmentRequest" and variables.get("reason") not in self.REJECTION_REASONS:
+            return {"errors": [{"message": "reason is not a FulfillmentOrderRejectionReason",
+                                "extensions": {"code": "INVALID_VARIABLE"}}]}
+        fo["requestStatus"], fo["status"] = request_status, status
+        self._update(fo["order_id"], "fulfillment_request", fulfillment_order=fo["id"], answer=mutation,
+                     request_status=request_status, message=variables.get("message"), reason=variables.get("reason"))
+        return {"data": {mutation: {"fulfillmentOrder": {k: fo[k] for k in ("id", "status", "requestStatus")},
+                                    "userErrors": []}}}
 
     # --- Shopify sync-back: one fulfillment order per order, fulfilled by fulfillmentCreate ------------------
     def _shopify_fulfilled(self, order_id: str) -> dict[str, int]:

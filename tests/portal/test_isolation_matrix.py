@@ -15,6 +15,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
+from core.models import DomainEvent
+from integrations.models import EventDelivery, EventSubscription
 from inventory.models import Product
 from orders.models import Order
 from returns.models import ReasonCode, ReturnAuthorization
@@ -57,6 +59,8 @@ def _resolve(world: World, path: str):
 MERCHANT_RESOURCES = [
     # pages
     Probe("inventory:product_stock", {"pk": "b.product.pk"}),
+    Probe("inventory:bundle_components_edit", {"pk": "b.product.pk"}, method="post", data={"sku": "X", "action": "add"}),
+    Probe("api-product-components", {"pk": "b.product.pk"}, method="delete", query="sku=X", api=True),
     Probe("warehouse:po_detail", {"pk": "b.po.pk"}),
     Probe("orders:order_detail", {"pk": "b.order.pk"}),
     Probe("returns:rma_detail", {"pk": "b.rma.pk"}),
@@ -78,8 +82,22 @@ MERCHANT_RESOURCES = [
     Probe("portal:recall_orders_csv", {"pk": "b.recall.pk"}),
     Probe("warehouse:recall_detail", {"pk": "b.recall.pk"}),
     Probe("warehouse:recall_orders_csv", {"pk": "b.recall.pk"}),
+    Probe("portal:invoice_detail", {"pk": "b.invoice.pk"}),
+    Probe("portal:invoice_pdf", {"pk": "b.invoice.pk"}),
+    Probe("portal:invoice_csv", {"pk": "b.invoice.pk"}),
+    Probe("portal:invoice_line", {"pk": "b.invoice_line.pk"}),
+    Probe("api-invoice-detail", {"pk": "b.invoice.pk"}, api=True),
     Probe("returns:order_serials", {"pk": "b.order.pk"}),
+    Probe("portal:webhook_detail", {"pk": "b.subscription.pk"}),
+    Probe("portal:webhook_action", {"pk": "b.subscription.pk", "action": "rotate"}, method="post"),
+    Probe("portal:webhook_action", {"pk": "b.subscription.pk", "action": "disable"}, method="post"),
+    Probe("portal:webhook_action", {"pk": "b.subscription.pk", "action": "replay"}, method="post"),
+    Probe("portal:webhook_delivery_replay", {"pk": "b.delivery.pk"}, method="post"),
     # API
+    Probe("api-event-subscription-detail", {"pk": "b.subscription.pk"}, api=True),
+    Probe("api-event-subscription-detail", {"pk": "b.subscription.pk"}, method="patch", data={"active": False}, api=True),
+    Probe("api-event-subscription-rotate-secret", {"pk": "b.subscription.pk"}, method="post", api=True),
+    Probe("api-event-delivery-replay", {"pk": "b.delivery.pk"}, method="post", api=True),
     Probe("api-product-detail", {"pk": "b.product.pk"}, api=True),
     Probe("api-product-detail", {"pk": "b.product.pk"}, method="patch", data={"name": "renamed by A"}, api=True),
     Probe("api-product-components", {"pk": "b.product.pk"}, api=True),
@@ -174,6 +192,11 @@ STAFF_ONLY = [
     Probe("api-return-parcel-units", {"pk": "b.rma.pk"}, method="post", api=True),
     Probe("api-return-parcel-finish", {"pk": "b.rma.pk"}, method="post", api=True),
     Probe("api-return-unit-grade", {"pk": "b.rma.pk"}, method="post", api=True),
+    Probe("billing:invoice_detail", {"pk": "b.invoice.pk"}),
+    Probe("billing:invoice_issue", {"pk": "b.invoice.pk"}, method="post"),
+    Probe("billing:invoice_pdf", {"pk": "b.invoice.pk"}),
+    Probe("billing:invoice_csv", {"pk": "b.invoice.pk"}),
+    Probe("billing:line_detail", {"pk": "b.invoice_line.pk"}),
     Probe("api-flush-batch-detail", {"pk": "b.rma.pk"}, api=True),
     Probe("api-flush-batch-approve", {"pk": "b.rma.pk"}, method="post", api=True),
     Probe("api-flush-batch-execute", {"pk": "b.rma.pk"}, method="post", api=True),
@@ -183,7 +206,8 @@ STAFF_ONLY = [
 
 # URLs with an id that are not about merchant data: the admin (staff only, Django's own checks) and storefront
 # webhooks (a channel's signature, not a user, authenticates them).
-NOT_TENANT_URLS = {"webhooks/<str:kind>/<int:channel_id>/"}
+NOT_TENANT_URLS = {"webhooks/<str:kind>/<int:channel_id>/",
+                   "webhooks/shopify/<int:channel_id>/fulfillment_order_notification"}
 
 
 @pytest.fixture
@@ -227,6 +251,9 @@ def b_state(world: World) -> dict:
         "orders": Order.objects.filter(merchant=b.merchant).count(),
         "products": Product.objects.filter(merchant=b.merchant).count(),
         "reasons": ReasonCode.objects.filter(merchant=b.merchant).count(),
+        "subscription": EventSubscription.objects.filter(pk=b.subscription.pk).values("secret", "active", "url").get(),
+        "subscriptions": EventSubscription.objects.filter(merchant=b.merchant).count(),
+        "delivery": EventDelivery.objects.filter(pk=b.delivery.pk).values("status", "attempts").get(),
     }
 
 
@@ -295,13 +322,21 @@ def _api_lists(world: World) -> list[tuple[str, int]]:
         ("/api/v1/returns/rmas/", 1), ("/api/v1/returns/rmas/?status=authorized", 1),
         ("/api/v1/recalls/", 1), (f"/api/v1/recalls/?sku={b.product.sku}", 0), (f"/api/v1/recalls/?q={b.recall.lot}", 0),
         (f"/api/v1/recalls/?merchant={b.merchant.code}", 0),
+        ("/api/v1/event-subscriptions/", 1), ("/api/v1/event-deliveries/", 1),
+        (f"/api/v1/event-deliveries/?subscription={b.subscription.pk}", 0),
+        ("/api/v1/event-deliveries/?status=parked", 1),
+        ("/api/v1/events/?kind=order.shipped", DomainEvent.objects.filter(merchant=world.a.merchant, kind="order.shipped").count()),
+        (f"/api/v1/events/?after={DomainEvent.objects.filter(merchant=b.merchant).order_by('pk').first().pk - 1}",
+         DomainEvent.objects.filter(merchant=world.a.merchant, pk__gte=DomainEvent.objects.filter(merchant=b.merchant).order_by("pk").first().pk).count()),
+        ("/api/v1/billing/invoices/", 1),
     ]
 
 
 @pytest.mark.parametrize("principal", PRINCIPALS)
 def test_api_lists_filters_and_counts_show_none_of_another_merchant(world, principal):
     client, b, seen = PRINCIPALS[principal](world), world.b, []
-    markers = (b.product.sku, b.po.number, b.order.order_number, b.rma.number, b.merchant.code, b.reason.code)
+    markers = (b.product.sku, b.po.number, b.order.order_number, b.rma.number, b.merchant.code, b.reason.code,
+               b.subscription.url, b.subscription.secret)
     for url, _count in _api_lists(world):
         response = client.get(url)
         body = response.content.decode()
@@ -321,7 +356,9 @@ def _page_searches(world: World) -> list[str]:
         "/portal/", "/portal/orders/", f"/portal/orders/?q={b.fulfillment.tracking_number}",
         f"/portal/orders/?q={b.order.external_id}", "/portal/stock/", f"/portal/stock/?q={b.product.sku}",
         "/portal/inbound/", f"/portal/inbound/?q={b.po.number}", "/portal/returns/", f"/portal/returns/?q={b.rma.number}",
-        "/portal/recalls/", f"/portal/recalls/?q={b.product.sku}", "/warehouse/recalls/", f"/warehouse/recalls/?q={b.recall.lot}",
+        "/portal/recalls/", f"/portal/recalls/?q={b.product.sku}", "/portal/webhooks/",
+        f"/portal/webhooks/{world.a.subscription.pk}/", "/warehouse/recalls/", f"/warehouse/recalls/?q={b.recall.lot}",
+        "/portal/invoices/",
     ]
 
 
@@ -330,8 +367,9 @@ def test_pages_lists_and_search_show_none_of_another_merchant(world):
     their_links = [reverse("inventory:product_stock", args=[b.product.pk]), reverse("warehouse:po_detail", args=[b.po.pk]),
                    reverse("orders:order_detail", args=[b.order.pk]), reverse("returns:rma_detail", args=[b.rma.pk]),
                    reverse("portal:order_detail", args=[b.order.pk]), reverse("portal:inbound_detail", args=[b.po.pk]),
-                   reverse("portal:return_detail", args=[b.rma.pk])]
-    their_words = [b.product.name, b.po.supplier, b.order.order_number, b.merchant.name]
+                   reverse("portal:return_detail", args=[b.rma.pk]), reverse("portal:webhook_detail", args=[b.subscription.pk])]
+    their_words = [b.product.name, b.po.supplier, b.order.order_number, b.merchant.name, b.subscription.url,
+                   b.subscription.secret]
     found = []
     for url in _page_searches(world):
         response = client.get(url)

@@ -5,14 +5,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from billing.models import Invoice, InvoiceLine
+from billing.services.invoicing import invoice_generate, invoice_issue
+from core.events import event_record
+from core.models import EventKind
+from integrations.models import EventDelivery, EventSubscription
+from integrations.services.subscriptions import subscription_create
 from inventory.models import Merchant, Product
 from inventory.services.stock import stock_receive
 from layout.models import Bin, Zone
 from orders.models import FulfillmentOrder, Order, OrderEvent
 from returns.models import ReasonCode, ReturnAuthorization
 from shipping.models import Manifest
+from tests.billing.factories import card_for
 from tests.factories import BinFactory, ProductFactory, ZoneFactory, merchant_user
 from tests.orders.factories import ChannelFactory
 from tests.returns.factories import ReturnSite, build_return_site, open_rma, shipped_order
@@ -34,6 +42,10 @@ class Tenant:
     rma: ReturnAuthorization
     reason: ReasonCode
     recall: LotRecall
+    subscription: EventSubscription
+    delivery: EventDelivery
+    invoice: Invoice  # issued, for this month (the minimum charge)
+    invoice_line: InvoiceLine
 
 
 @dataclass
@@ -78,7 +90,18 @@ def _tenant(site: ReturnSite, label: str) -> Tenant:
     reason = ReasonCode.objects.create(merchant=merchant, code=f"{label}_only", label=f"{label} only reason")
     user = merchant_user(merchant, username=f"{label}-portal")
     token = Token.objects.create(user=merchant_user(merchant, username=f"{label}-api")).key
+    subscription = subscription_create(merchant=merchant, url=f"https://hooks.{label}.test/wms", kinds=["order.shipped"],
+                                       description=f"{label} ERP", actor=user)
+    event = event_record(EventKind.ORDER_SHIPPED, merchant_id=merchant.pk, resource_type="order", resource_id=order.pk,
+                         warehouse_id=site.warehouse.pk, payload={"order_number": order.order_number, "units": 2})
+    delivery = EventDelivery.objects.create(subscription=subscription, event=event, merchant=merchant, kind=event.kind,
+                                            resource_key=f"order:{event.resource_id}", status="parked", attempts=8,
+                                            last_error=f"HTTP 500 at hooks.{label}.test")
+    month = timezone.localdate().replace(day=1)
+    card_for(merchant, minimum="100.00", start=month)
+    invoice = invoice_issue(invoice=invoice_generate(merchant=merchant, month=month, actor="finance"), actor="finance")
     return Tenant(merchant=merchant, user=user, token=token, product=product, order=order, fulfillment=fulfillment,
-                  po=po, receipt=receipt, rma=rma, reason=reason,
+                  po=po, receipt=receipt, rma=rma, reason=reason, invoice=invoice, invoice_line=invoice.lines.first(),
                   recall=LotRecall.objects.create(merchant=merchant, product=product, lot=f"{label.upper()}-LOT",
-                                                  reason=f"{label} supplier notice"))
+                                                  reason=f"{label} supplier notice"),
+                  subscription=subscription, delivery=delivery)

@@ -27,6 +27,7 @@ from returns.services.receiving import (
 from returns.services.resolutions import rma_resolve
 from returns.services.rmas import RequestedLine, rma_cancel, rma_create
 from returns.services.setup import returns_bins
+from tests.factories import MerchantFactory, ProductFactory
 from tests.inventory.invariants import assert_stock_invariants
 from tests.orders.factories import ChannelFactory
 from tests.returns.factories import build_return_site, gtin_of, open_rma, shipped_order
@@ -214,6 +215,12 @@ def test_wrong_item_is_recorded_and_a_short_parcel_finishes_graded():
     assert rma.events.filter(kind="wrong_item").exists()
     unknown = unit_receive(parcel=parcel, raw="NOT-OUR-SKU", actor=site.processor)
     assert unknown.wrong_item and unknown.product is None and unknown.barcode == "NOT-OUR-SKU"
+    stranger = ProductFactory(merchant=MerchantFactory(), sku="STRANGER-1")  # another merchant's item: refused
+    ledger = Movement.objects.count()
+    for code in (gtin_of(stranger), stranger.sku):
+        with pytest.raises(ReturnRefused, match="unknown for this return"):
+            unit_receive(parcel=parcel, raw=code, actor=site.processor)
+    assert parcel.units.count() == 2 and Movement.objects.count() == ledger
     shirt_unit = unit_receive(parcel=parcel, raw=shirt.sku, actor=site.processor)
     with pytest.raises(ReturnRefused):
         parcel_finish(parcel=parcel, actor=site.processor)  # units still wait for grading

@@ -11,7 +11,8 @@ from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error, response_schema_conformance, status_code_conformance
 
 from core import roles
-from tests.factories import MerchantFactory, UserFactory, merchant_user
+from tests.factories import UserFactory
+from tests.security.fuzz_world import seed_stocked_world
 from wms_project.wsgi import application
 
 # The reads: every list filter and lookup, where hostile values once answered 500. The writes are proven by the
@@ -27,9 +28,10 @@ def tokens(roles_ready):
 
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
+    world = seed_stocked_world()
     yield {
         "admin": Token.objects.create(user=UserFactory(role=roles.ADMIN)).key,
-        "merchant": Token.objects.create(user=merchant_user(MerchantFactory())).key,
+        "merchant": world.a.token,
     }
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)

@@ -152,7 +152,9 @@ def expected_allowed(url: Url, principal: str, user, *, safe: bool) -> bool | No
         needed = _admin_permission_needed(url)
         return needed is None or any(user.has_perm(permission) for permission in needed)
     user_roles = {roles.MERCHANT} if principal in (MERCHANT_USER, MERCHANT_TOKEN) else {principal}
-    return roles.ADMIN in user_roles or any(user_roles & roles.AREAS[area] for area in areas)
+    # An admin has every area but those for merchant users only (the portal).
+    return any((roles.ADMIN in user_roles and area not in roles.MERCHANT_ONLY_AREAS) or user_roles & roles.AREAS[area]
+               for area in areas)
 
 
 # --- what actually happens ----------------------------------------------------------------------------------

@@ -105,7 +105,7 @@ def _b(path: str) -> Callable[[Floor], dict]:
 ORDER = _b("order.pk")
 RMA = _b("rma.pk")
 BOTH = (MERCHANT, WAREHOUSE)  # merchant B's work in the shared warehouse: out of reach of either scoped staff member
-PORTAL = (200, 403, 404)  # merchant pages: staff get the page saying the portal is not theirs; nothing is read
+PORTAL = (403,)  # merchant pages: staff are refused the portal (it is for merchant users); nothing is read
 
 DECLARED: dict[str, Declared] = {
     # portal (merchant users only)
@@ -115,8 +115,21 @@ DECLARED: dict[str, Declared] = {
     "portal:return_detail": Declared(RMA, expect=PORTAL),
     "portal:recall_detail": Declared(_b("recall.pk"), methods=("get",), expect=PORTAL),
     "portal:recall_orders_csv": Declared(_b("recall.pk"), methods=("get",), expect=PORTAL),
+    "portal:webhook_detail": Declared(_b("subscription.pk"), methods=("get",), expect=PORTAL),
+    "portal:webhook_action": Declared(lambda f: {"pk": f.world.b.subscription.pk, "action": "rotate"}, methods=("post",),
+                                      expect=PORTAL),
+    "portal:webhook_delivery_replay": Declared(_b("delivery.pk"), methods=("post",), expect=PORTAL),
+    "api-event-subscription-detail": Declared(_b("subscription.pk"), methods=("get", "patch"), data={"active": False}),
+    "api-event-subscription-rotate-secret": Declared(_b("subscription.pk"), methods=("post",)),
+    "api-event-delivery-replay": Declared(_b("delivery.pk"), methods=("post",)),
+    "portal:invoice_detail": Declared(_b("invoice.pk"), methods=("get",), expect=PORTAL),
+    "portal:invoice_pdf": Declared(_b("invoice.pk"), methods=("get",), expect=PORTAL),
+    "portal:invoice_csv": Declared(_b("invoice.pk"), methods=("get",), expect=PORTAL),
+    "portal:invoice_line": Declared(_b("invoice_line.pk"), methods=("get",), expect=PORTAL),
     # catalog, orders, inbox and outbox
     "inventory:product_stock": Declared(_b("product.pk")),
+    "inventory:bundle_components_edit": Declared(_b("product.pk"), methods=("post",),
+                                                 data=lambda f: {"sku": f.world.b.product.sku, "action": "remove"}),
     "orders:order_detail": Declared(ORDER),
     "orders:order_action": Declared(ORDER, data={"action": "cancel", "reason": "scope"}),
     "orders:inbox_replay": Declared(_pk("delivery.pk")),
@@ -155,6 +168,8 @@ DECLARED: dict[str, Declared] = {
     "api-receiving-exception-resolve": Declared(_pk("exception.pk"), data={"resolution": "accepted"}),
     # picking and waves
     "warehouse:pick_station": Declared(_code, scope=WAREHOUSE),
+    # end of day (a warehouse's close-out and its report)
+    "ops:day_close_detail": Declared(_code, scope=WAREHOUSE, data={"confirm": "yes"}),
     "warehouse:pick_submit": Declared(_code, scope=WAREHOUSE, data={"scan": "x"}),
     "warehouse:wave_create": Declared(_code, scope=WAREHOUSE),
     "warehouse:release_batch": Declared(_code, scope=WAREHOUSE),
@@ -251,12 +266,19 @@ DECLARED: dict[str, Declared] = {
     "api-flush-batch-execute": Declared(_pk("batch.pk"), scope=WAREHOUSE),
     "api-flush-batch-cancel": Declared(_pk("batch.pk"), scope=WAREHOUSE),
     "api-flush-batch-csv": Declared(_pk("batch.pk"), scope=WAREHOUSE, methods=("get",)),
+    # billing (a merchant's invoices: out of reach of staff limited to other merchants)
+    "billing:invoice_detail": Declared(_b("invoice.pk"), methods=("get",)),
+    "billing:invoice_issue": Declared(_b("invoice.pk"), methods=("post",)),
+    "billing:invoice_pdf": Declared(_b("invoice.pk"), methods=("get",)),
+    "billing:invoice_csv": Declared(_b("invoice.pk"), methods=("get",)),
+    "billing:line_detail": Declared(_b("invoice_line.pk"), methods=("get",)),
+    "api-invoice-detail": Declared(_b("invoice.pk"), methods=("get",)),
     # a notice about a warehouse outside the scope is not the staff member's to read
     "ops:notification_read": Declared(_pk("notification.pk"), scope=WAREHOUSE),
 }
 
 # URLs with an object id that no staff user acts on: storefront webhooks (a channel's signature authenticates them).
-NOT_STAFF_ACTIONS = {"orders:storefront-webhook"}
+NOT_STAFF_ACTIONS = {"orders:storefront-webhook", "orders:shopify-fulfillment-webhook"}
 
 
 def _routes(resolver=None, prefix: str = "", namespace: str = ""):
@@ -355,7 +377,8 @@ def scoped_staff(world: World, scope: str):
 def _state() -> dict:
     state = {}
     for model in apps.get_models():
-        if model._meta.app_label not in ("inventory", "orders", "warehouse", "shipping", "returns", "layout", "ops"):
+        if model._meta.app_label not in ("inventory", "orders", "warehouse", "shipping", "returns", "layout", "ops",
+                                         "billing"):
             continue
         names = {f.attname for f in model._meta.concrete_fields}
         kept = [n for n in ("status", "label_status", "claimed_by_id", "picker_id", "resolved_at", "attempts", "name",

@@ -16,12 +16,13 @@ from core.lifecycle import IllegalTransition
 from inventory.models import Movement, StockFlag
 from inventory.services.flags import stock_flag
 from inventory.services.stock import stock_move
+from ops.selectors import inventory_accuracy
 from tests.factories import UserFactory
 from tests.inventory.invariants import assert_stock_invariants
 from tests.warehouse.counting import build_count_site, count_moves, held, ledger_state, scan
 from tests.warehouse.inbound import gtin_of
 from tests.warehouse.picking import product, put
-from warehouse.control.selectors import count_policy_for, inventory_accuracy, velocity_classes
+from warehouse.control.selectors import count_policy_for, velocity_classes
 from warehouse.control.services.count_plans import CountRequestRefused, count_request, count_schedule_due
 from warehouse.control.services.counting import CountRefused, count_approve, count_reject
 from warehouse.control.services.discrepancies import discrepancy_resolve
@@ -386,13 +387,12 @@ def test_inventory_accuracy_from_counts_on_a_known_dataset():
         CountTask.objects.create(warehouse=ps.warehouse, bin=ps.shelves[n], product=item, status=status,
                                  system_qty=system, counted_qty=counted_qty,
                                  counted_at=None if status == "open" else now)
-    figure = inventory_accuracy(warehouse_id=ps.warehouse.pk)
-    # Counted and not rejected: 10/10, 20/18, 5/5, 8/12 -> 2 exact of 4; |off| = 0+2+0+4 = 6 of 43 expected.
-    assert (figure.counts, figure.exact_counts, figure.expected_units, figure.variance_units) == (4, 2, 43, 6)
-    assert figure.count_accuracy_pct == Decimal("50.00")
-    assert figure.unit_variance_pct == Decimal("13.95")
-    assert inventory_accuracy(warehouse_id=ps.warehouse.pk, since=now + dt.timedelta(seconds=1)).counts == 0
-    assert inventory_accuracy(warehouse_id=ps.warehouse.pk + 999).count_accuracy_pct is None
+    figure = inventory_accuracy(warehouse=ps.warehouse, window="7d")
+    # Counted and not rejected (approved or waiting for approval): 10/10, 20/18, 5/5, 8/12 -> 2 exact of 4;
+    # 4 units over (8 -> 12), 2 short (20 -> 18).
+    assert figure == {"counts": 4, "matched": 2, "accuracy": 0.5, "units_over": 4, "units_short": 2}
+    later = now + dt.timedelta(days=8)
+    assert inventory_accuracy(warehouse=ps.warehouse, window="7d", now=later)["counts"] == 0
 
 
 def test_the_daily_beat_job_raises_due_counts_in_every_warehouse_once():

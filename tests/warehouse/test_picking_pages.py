@@ -194,6 +194,36 @@ def test_a_manager_is_not_offered_nor_handed_a_session_and_the_board_asks_for_a_
     assert session.status == PickSession.Status.OPEN and session.picker is None
 
 
+def test_a_session_is_not_handed_to_a_picker_outside_its_warehouse_or_merchants(client):
+    from inventory.models import StaffScope
+    from tests.factories import WarehouseFactory
+    from warehouse.outbound.services.waves import wave_plan
+
+    ps = build_pick_site()
+    shirt = product(ps)
+    put(shirt, ps.shelves[0], 5)
+    released(ps, [(shirt, 1)])
+    session = wave_plan(warehouse=ps.warehouse, actor=ps.manager).sessions.get()
+    elsewhere = UserFactory(role=roles.PICKER)
+    StaffScope.objects.create(user=elsewhere).warehouses.add(WarehouseFactory())
+    other_brand = UserFactory(role=roles.PICKER)
+    StaffScope.objects.create(user=other_brand).merchants.add(MerchantFactory())
+    here = UserFactory(role=roles.PICKER)
+    StaffScope.objects.create(user=here).warehouses.add(ps.warehouse)
+    client.force_login(ps.manager)
+    board = client.get(reverse("warehouse:wave_board"), {"warehouse": ps.warehouse.code}).content.decode()
+    assert f'<option value="{here.pk}">' in board and f'<option value="{elsewhere.pk}">' not in board
+    for picker, refusal in ((elsewhere, "does not work in warehouse"), (other_brand, "may not pick orders of")):
+        page = client.post(reverse("warehouse:pick_session_action", args=[session.pk]),
+                           {"action": "assign", "picker": picker.pk}, follow=True).content.decode()
+        assert refusal in page
+        session.refresh_from_db()
+        assert session.status == PickSession.Status.OPEN and session.picker is None
+    client.post(reverse("warehouse:pick_session_action", args=[session.pk]), {"action": "assign", "picker": here.pk})
+    session.refresh_from_db()
+    assert session.status == PickSession.Status.CLAIMED and session.picker == here
+
+
 @pytest.mark.parametrize("field, value", [("orders_per_session", "abc"), ("orders_per_session", "0"), ("max_orders", "lots")])
 def test_a_wave_with_a_number_that_is_not_one_is_refused_and_plans_nothing(client, field, value):
     ps = build_pick_site()

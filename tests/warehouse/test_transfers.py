@@ -225,3 +225,46 @@ def test_staff_limited_to_one_warehouse_cannot_move_stock_into_or_out_of_the_oth
     with pytest.raises(PermissionDenied):
         transfer_create(merchant=pair.merchant, from_warehouse=pair.a, to_warehouse=third, actor=limited,
                         lines=[TransferLineInput(product=product, qty=1)])
+
+
+def test_received_transfer_units_leave_the_dock_through_the_putaway_station(client):
+    """Each receipt of transfer units makes a putaway task at the destination; the putaway station takes them from
+    the dock into storage by scan, the ledger naming the transfer, and a PO receipt's tasks are untouched."""
+    import uuid
+
+    from django.urls import reverse
+
+    from core import roles
+    from inventory.models import BinStock
+    from warehouse.models import PutawayTask
+
+    pair = build_pair()
+    product = ProductFactory(merchant=pair.merchant)
+    stocked(pair, product, 5)
+    transfer = draft(pair, [(product, 5)])
+    transfer_release(transfer=transfer, actor=pair.manager)
+    transfer_pick(transfer=transfer, product=product, from_bin=pair.shelf, to_bin=pair.source.pack, qty=5, actor=pair.manager)
+    transfer_ship(transfer=transfer, actor=pair.manager)
+    transfer_receive(transfer=transfer, product=product, qty=3, dock_bin=pair.dest.dock, actor=pair.manager)
+    transfer_receive(transfer=transfer, product=product, qty=2, dock_bin=pair.dest.dock, actor=pair.manager)
+    tasks = PutawayTask.objects.filter(transfer=transfer).order_by("pk")
+    assert [(t.warehouse_id, t.from_bin_id, t.qty, t.receipt_id, t.status) for t in tasks] == [
+        (pair.b.pk, pair.dest.dock.pk, 3, None, "open"), (pair.b.pk, pair.dest.dock.pk, 2, None, "open")]
+
+    operator = UserFactory(role=roles.RECEIVER)
+    client.force_login(operator)
+    url = reverse("warehouse:putaway_submit", args=[pair.b.code])
+    for _ in range(2):
+        page = client.post(url, {"code": "", "scan_id": str(uuid.uuid4())}).content.decode()
+        assert 'data-scan-result="ok"' in page, page
+        task = PutawayTask.objects.get(warehouse=pair.b, claimed_by=operator, status="claimed")
+        target = task.suggested_bin or pair.dest.shelves[0]
+        page = client.post(url, {"code": f"BIN:{target.code}", "scan_id": str(uuid.uuid4())}).content.decode()
+        assert 'data-scan-result="ok"' in page, page
+    assert set(PutawayTask.objects.filter(transfer=transfer).values_list("status", flat=True)) == {"done"}
+    assert not BinStock.objects.filter(bin=pair.dest.dock, qty__gt=0).exists()
+    assert sum(BinStock.objects.filter(bin__warehouse=pair.b, product=product, bin__zone__kind="storage")
+               .values_list("qty", flat=True)) == 5
+    putaways = Movement.objects.filter(product=product, kind=MovementKind.PUTAWAY, warehouse=pair.b)
+    assert {m.reference for m in putaways} == {f"transfer:{transfer.number}"} and sum(m.qty for m in putaways) == 0
+    assert_transfer_invariants()

@@ -1,9 +1,18 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from layout.models import Bin, Warehouse
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "example": "14:00:00"})
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time in the warehouse's own time zone ("14:00:00"): no offset, so not an RFC 3339 `time`."""
+
+
 class WarehouseOutput(serializers.ModelSerializer):
+    order_cutoff = LocalTimeField(read_only=True, help_text="Local time (the warehouse's time zone) orders must be "
+                                                            "released by")
+
     class Meta:
         model = Warehouse
         fields = [

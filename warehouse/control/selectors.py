@@ -12,7 +12,7 @@ from functools import reduce
 from operator import or_
 
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
-from django.db.models.functions import Abs, RowNumber
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from inventory.models import BinStock, Condition, Movement, MovementKind
@@ -126,46 +126,6 @@ def count_review_queue(*, warehouse_id: int | None = None) -> list[dict]:
         rows.append({"task": task, "variance": variance,
                      "value": (task.product.unit_cost or Decimal("0")) * variance})
     return rows
-
-
-@dataclass(frozen=True)
-class InventoryAccuracy:
-    counts: int
-    exact_counts: int
-    expected_units: int
-    variance_units: int  # absolute
-
-    @property
-    def count_accuracy_pct(self) -> Decimal | None:
-        """Counts that found exactly what the system held, per hundred counts."""
-        return None if not self.counts else (Decimal(self.exact_counts) * 100 / self.counts).quantize(Decimal("0.01"))
-
-    @property
-    def unit_variance_pct(self) -> Decimal | None:
-        """Absolute units off, per hundred units expected."""
-        if not self.expected_units:
-            return None
-        return (Decimal(self.variance_units) * 100 / self.expected_units).quantize(Decimal("0.01"))
-
-
-def inventory_accuracy(*, warehouse_id: int | None = None, since: dt.datetime | None = None,
-                       until: dt.datetime | None = None) -> InventoryAccuracy:
-    """Inventory accuracy from counts, in one query: every blind count made in the window (counted, waiting
-    for approval or approved), without the rejected ones, which were judged miscounts and recounted."""
-    tasks = CountTask.objects.filter(counted_at__isnull=False, system_qty__isnull=False, counted_qty__isnull=False,
-                                     status__in=[CountTask.Status.DONE, CountTask.Status.REVIEW])
-    if warehouse_id is not None:
-        tasks = tasks.filter(warehouse_id=warehouse_id)
-    if since is not None:
-        tasks = tasks.filter(counted_at__gte=since)
-    if until is not None:
-        tasks = tasks.filter(counted_at__lt=until)
-    figures = tasks.aggregate(
-        counts=Count("id"), exact=Count("id", filter=Q(counted_qty=F("system_qty"))),
-        expected=Sum("system_qty"), off=Sum(Abs(F("counted_qty") - F("system_qty"))),
-    )
-    return InventoryAccuracy(counts=figures["counts"], exact_counts=figures["exact"],
-                             expected_units=figures["expected"] or 0, variance_units=figures["off"] or 0)
 
 
 def count_moved_since(task: CountTask) -> int:

@@ -186,11 +186,14 @@ class PutawayStatus(models.TextChoices):
 
 
 class PutawayTask(models.Model):
-    """A group of received units (product, condition, lot) to move from the dock into storage."""
+    """A group of received units (product, condition, lot) to move from the dock into storage: units of a PO
+    receipt, or units of a transfer received from another warehouse (exactly one of the two)."""
 
     Status = PutawayStatus
 
-    receipt = models.ForeignKey(Receipt, on_delete=models.CASCADE, related_name="putaway_tasks")
+    receipt = models.ForeignKey(Receipt, null=True, blank=True, on_delete=models.CASCADE, related_name="putaway_tasks")
+    transfer = models.ForeignKey("warehouse.TransferOrder", null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="putaway_tasks")
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
     product = models.ForeignKey("inventory.Product", on_delete=models.PROTECT, related_name="+")
     from_bin = models.ForeignKey(Bin, on_delete=models.PROTECT, related_name="+")
@@ -218,6 +221,10 @@ class PutawayTask(models.Model):
             models.CheckConstraint(condition=Q(put_qty__lte=F("qty")), name="putaway_not_over_put"),
             models.CheckConstraint(condition=Q(qty__gt=0), name="putaway_qty_positive"),
             models.CheckConstraint(condition=Q(status__in=PutawayStatus.values), name="putaway_task_status_valid"),
+            models.CheckConstraint(
+                condition=Q(receipt__isnull=False, transfer__isnull=True) | Q(receipt__isnull=True, transfer__isnull=False),
+                name="putaway_task_one_source",
+            ),
         ]
         indexes = [models.Index(fields=["warehouse", "status", "created_at"], name="putaway_queue")]
 
@@ -227,6 +234,11 @@ class PutawayTask(models.Model):
     @property
     def remaining(self) -> int:
         return self.qty - self.put_qty
+
+    @property
+    def reference(self) -> str:
+        """The document the units came in on, as the ledger names it."""
+        return f"receipt:{self.receipt_id}" if self.receipt_id else f"transfer:{self.transfer.number}"
 
 
 class PutawayOverrideReason(models.TextChoices):

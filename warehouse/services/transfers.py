@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from core.errors import Conflict, DomainError, PermissionDenied
 from core.lifecycle import Lifecycle
-from inventory.models import Merchant, Product
+from inventory.models import Condition, Merchant, Product
 from inventory.services.reservations import stock_pick
 from inventory.services.transfers import (
     stock_transfer_receive,
@@ -30,7 +30,7 @@ from inventory.services.transfers import (
 from inventory.tenancy import staff_scoped
 from layout.models import Bin, Warehouse
 from warehouse import locks
-from warehouse.models import TransferLine, TransferOrder, TransferStatus
+from warehouse.models import PutawayTask, TransferLine, TransferOrder, TransferStatus
 
 MAX_LINE_QTY = 1_000_000
 MAX_LINES = 500
@@ -222,6 +222,9 @@ def transfer_receive(*, transfer: TransferOrder, product: Product, qty: int, doc
         )
     stock_transfer_receive(product=product, from_warehouse=transfer.from_warehouse, to_bin=dock_bin, qty=qty,
                            actor=actor, reference=f"transfer:{transfer.number}", merchant=transfer.merchant)
+    # The units wait at the dock like a PO's: a putaway task takes them into storage through the putaway station.
+    PutawayTask.objects.create(transfer=transfer, warehouse_id=transfer.to_warehouse_id, product=product,
+                               from_bin=dock_bin, condition=Condition.SELLABLE, qty=qty)
     line.received_qty += qty
     line.save(update_fields=["received_qty"])
     done = all(each.in_transit == 0 for each in lines)

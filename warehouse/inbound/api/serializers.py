@@ -71,7 +71,7 @@ class PutawayTaskOutput(serializers.ModelSerializer):
 
     class Meta:
         model = PutawayTask
-        fields = ["id", "receipt", "sku", "from_bin", "condition", "lot", "expiry", "qty", "put_qty", "remaining",
+        fields = ["id", "receipt", "transfer", "sku", "from_bin", "condition", "lot", "expiry", "qty", "put_qty", "remaining",
                   "suggested_bin", "suggestion_reason", "status", "claimed_at", "completed_at"]
 
 

@@ -1,7 +1,8 @@
 """Putaway: claim a task (never two operators on one), confirm by scanning the bin, override with a reason.
 
 Units move dock to bin through `inventory.services.stock.stock_move` (kind PUTAWAY), lot and expiry
-kept. When a receipt's last task is done its dock-to-stock time is recorded.
+kept. When a receipt's last task is done its dock-to-stock time is recorded. Units of a transfer received from
+another warehouse come through the same tasks (`PutawayTask.transfer`), referenced by the transfer's number.
 """
 
 from __future__ import annotations
@@ -117,11 +118,11 @@ def putaway_confirm(*, task: PutawayTask, to_bin: Bin, qty: int, actor, override
     lock_bin_for_putaway(to_bin.pk)  # one putaway at a time per bin keeps capacity honest
     finishing = qty == task.remaining
     # The receipt is stocked by its last task: lock it now, before any stock row (the house lock order).
-    receipt = lock_receipt(task.receipt_id) if finishing else None
+    receipt = lock_receipt(task.receipt_id) if finishing and task.receipt_id else None
     check_putaway_bin(task, to_bin, qty)
     stock_move(
         product=task.product, from_bin=task.from_bin, to_bin=to_bin, qty=qty, actor=actor, kind=MovementKind.PUTAWAY,
-        condition=task.condition, lot=task.lot, reference=f"receipt:{task.receipt_id}",
+        condition=task.condition, lot=task.lot, reference=task.reference,
         reason="Putaway" + (f" (override: {PutawayOverrideReason(override_reason).label})" if overriding else ""),
     )
     PutawayStep.objects.create(
@@ -133,7 +134,8 @@ def putaway_confirm(*, task: PutawayTask, to_bin: Bin, qty: int, actor, override
     task.save(update_fields=["put_qty", "pending_qty", "override_bin"])
     if finishing:
         putaway_task_transition(task=task, to=PutawayTask.Status.DONE, actor=actor, extra={"completed_at": timezone.now()})
-        _maybe_stocked(receipt, actor)
+        if receipt is not None:
+            _maybe_stocked(receipt, actor)
     return task
 
 
@@ -173,7 +175,7 @@ def _confirmed(task_before: PutawayTask, task: PutawayTask) -> StationReply:
 
 
 def _locked_own_task(task: PutawayTask, actor) -> PutawayTask:
-    task = lock_putaway_task(task.pk, related=("product", "from_bin", "suggested_bin", "override_bin"))
+    task = lock_putaway_task(task.pk, related=("product", "from_bin", "suggested_bin", "override_bin", "transfer"))
     if task.status != PutawayTask.Status.CLAIMED:
         raise PutawayRefused(f"putaway task {task.pk} is {task.get_status_display().lower()}: claim a task first")
     if task.claimed_by_id != getattr(actor, "pk", None):

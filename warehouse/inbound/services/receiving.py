@@ -11,6 +11,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError, NotFound
+from core.events import event_record
+from core.models import EventKind
 from inventory.gtin import InvalidBarcode, gtin_normalize
 from inventory.models import Condition, Movement, MovementKind, Product, ProductBarcode
 from inventory.services.products import product_update
@@ -247,10 +249,32 @@ def receipt_close(*, receipt: Receipt, actor, complete: bool = True) -> Receipt:
             condition=group["condition"], lot=group["lot"], expiry=expiry, qty=group["qty"],
         )
     closed_at = timezone.now()
-    return receipt_transition(
+    receipt = receipt_transition(
         receipt=receipt, to=Receipt.Status.PUTAWAY if groups else Receipt.Status.STOCKED, actor=actor,
         extra={"closed_at": closed_at, "stocked_at": None if groups else closed_at, "pending_qty": None,
                "pending_damaged": False},
+    )
+    _closed_event(receipt, po, complete=complete)
+    return receipt
+
+
+def _closed_event(receipt: Receipt, po: PurchaseOrder, *, complete: bool) -> None:
+    """receipt.closed: what this receipt brought in (units by SKU and condition, ASN cartons), under its lock."""
+    received = (
+        Movement.objects.filter(reference=f"receipt:{receipt.pk}", kind=MovementKind.RECEIVE)
+        .values("product__sku", "condition").annotate(qty=Sum("qty")).order_by("product__sku", "condition")
+    )
+    lines = [{"sku": row["product__sku"], "condition": row["condition"], "qty": row["qty"]} for row in received if row["qty"]]
+    cartons = (
+        AsnCarton.objects.filter(purchase_order=po, received_at__isnull=False, received_at__gte=receipt.opened_at)
+        .values("sscc").distinct().count()
+    )
+    event_record(
+        EventKind.RECEIPT_CLOSED, merchant_id=po.merchant_id, warehouse_id=receipt.warehouse_id,
+        resource_type="receipt", resource_id=receipt.pk,
+        payload={"receipt_id": receipt.pk, "reference": po.number, "purchase_order_id": po.pk, "kind": po.kind,
+                 "warehouse": receipt.warehouse.code, "complete": complete, "units": sum(line["qty"] for line in lines),
+                 "cartons": cartons, "lines": lines, "closed_at": receipt.closed_at.isoformat() if receipt.closed_at else None},
     )
 
 

@@ -28,6 +28,7 @@ from core.lifecycle import IllegalTransition
 from core.reasons import REASON_MAX_LENGTH
 from orders.locks import lock_for_fulfillments
 from orders.models import FulfillmentOrder
+from orders.services.fulfillment_progress import fulfillment_packed_report
 from orders.services.fulfillments import fulfillment_transition
 from orders.services.holds import order_hold_for_address
 from shipping.addresses import verify
@@ -130,7 +131,7 @@ def pack_close_finish(*, pack: Pack, actor) -> StationReply:
     """Step 3: every carton is labelled, so the units go to the pack station and the pack is labelled."""
     lock_for_fulfillments([Pack.objects.values_list("fulfillment_order_id", flat=True).get(pk=pack.pk)])
     pack = _locked(pack.pk)
-    shipments = list(Shipment.objects.filter(carton__pack=pack, status__in=LIVE_SHIPMENT)
+    shipments = list(Shipment.objects.select_related("carton").filter(carton__pack=pack, status__in=LIVE_SHIPMENT)
                      .exclude(status=Shipment.Status.VOIDING).order_by("carton__number", "id"))
     if pack.status == Pack.Status.LABELLED:
         return _packed(pack, shipments)
@@ -147,7 +148,24 @@ def pack_close_finish(*, pack: Pack, actor) -> StationReply:
     if fulfillment.status == FulfillmentOrder.Status.PICKING:
         fulfillment_transition(fulfillment=fulfillment, to=FulfillmentOrder.Status.PACKED, actor=actor,
                                reason=f"packed and labelled at {pack.pack_bin.code}")
+    _report_packed(pack, shipments)
     return _packed(pack, shipments)
+
+
+def _report_packed(pack: Pack, shipments: list[Shipment]) -> None:
+    """The order.packed event: every labelled carton with its units."""
+    lines: dict[int, int] = {}
+    units_by_carton: dict[int, int] = {}
+    for carton_id, order_line_id, qty in CartonItem.objects.filter(carton__pack=pack).values_list(
+            "carton_id", "order_line_id", "qty"):
+        lines[order_line_id] = lines.get(order_line_id, 0) + qty
+        units_by_carton[carton_id] = units_by_carton.get(carton_id, 0) + qty
+    cartons = [
+        {"carton": s.carton.number, "tracking_number": s.tracking_number, "carrier": s.carrier, "service": s.service,
+         "weight_g": s.weight_g, "units": units_by_carton.get(s.carton_id, 0)}
+        for s in shipments
+    ]
+    fulfillment_packed_report(fulfillment_order_id=pack.fulfillment_order_id, cartons=cartons, lines=lines)
 
 
 def _packed(pack: Pack, shipments: list[Shipment]) -> StationReply:

@@ -20,9 +20,10 @@ from core.roles import PICKER, may_use, roles_of
 from core.transactions import service_atomic
 from inventory.models import BinStock
 from inventory.services.reservations import stock_pick
+from inventory.tenancy import actor_in_scope
 from layout.models import Bin, Warehouse
 from orders.locks import lock_for_fulfillments, try_lock_for_fulfillments
-from orders.services.fulfillment_progress import fulfillment_picking_started
+from orders.services.fulfillment_progress import fulfillment_picked, fulfillment_picking_started
 from warehouse.models import PickLine, PickSession, PickSlot, Wave
 from warehouse.outbound.selectors import current_line
 from warehouse.outbound.services.lifecycles import pick_line_transition, pick_session_transition, wave_transition
@@ -137,6 +138,7 @@ def pick_session_assign(*, session: PickSession, picker, actor) -> PickSession:
         raise PickRefused(f"{picker.get_username()} may not pick: their role has no picking")
     if PICKER not in roles_of(picker):  # a manager may open the station, but a session is handed to a picker
         raise PickRefused(f"{picker.get_username()} is not a picker: only pickers are handed a session")
+    _check_picker_in_scope(session, picker)
     if PickSession.objects.filter(warehouse_id=session.warehouse_id, status=PickSession.Status.CLAIMED, picker=picker).exclude(pk=session.pk).exists():
         raise Conflict(f"{picker.get_username()} is already picking another session")
     if session.status == PickSession.Status.OPEN:
@@ -154,6 +156,17 @@ def pick_session_assign(*, session: PickSession, picker, actor) -> PickSession:
     for slot in session.slots.all():
         fulfillment_picking_started(fulfillment_order_id=slot.fulfillment_order_id, actor=actor)
     return session
+
+
+def _check_picker_in_scope(session: PickSession, picker) -> None:
+    """A picker limited to some warehouses or merchants is handed only a session of their warehouse whose orders
+    are all of their merchants: a manager cannot send work outside the picker's scope."""
+    if not actor_in_scope(picker, warehouse_id=session.warehouse_id):
+        raise PickRefused(f"{picker.get_username()} does not work in warehouse {session.warehouse.code}")
+    merchant_ids = set(PickSlot.objects.filter(session_id=session.pk)
+                       .values_list("fulfillment_order__order__merchant_id", flat=True))
+    if any(not actor_in_scope(picker, merchant_id=merchant_id) for merchant_id in sorted(merchant_ids)):
+        raise PickRefused(f"{picker.get_username()} may not pick orders of every merchant in {session}")
 
 
 @service_atomic
@@ -318,11 +331,23 @@ def pick_session_finish_if_done(session: PickSession) -> bool:
         return False
     pick_session_transition(session=session, to=PickSession.Status.DONE, actor=None, reason="nothing left to pick",
                             extra={"completed_at": timezone.now(), "pending_qty": None})
+    _report_picked(session)
     wave = Wave.objects.select_for_update(of=("self",), no_key=True).get(pk=session.wave_id)
     if not wave.sessions.filter(status__in=LIVE_SESSION).exists() and wave.status == Wave.Status.OPEN:
         wave_transition(wave=wave, to=Wave.Status.DONE, actor=None, reason="every session picked",
                         extra={"completed_at": timezone.now()})
     return True
+
+
+def _report_picked(session: PickSession) -> None:
+    """Tell the OMS what the finished session picked, per fulfillment order (the order.picked events)."""
+    picked: dict[int, dict[int, int]] = {}
+    rows = session.lines.filter(picked_qty__gt=0).values_list("slot__fulfillment_order_id", "order_line_id", "picked_qty")
+    for fulfillment_id, order_line_id, qty in rows.order_by("slot__fulfillment_order_id", "order_line_id"):
+        per_line = picked.setdefault(fulfillment_id, {})
+        per_line[order_line_id] = per_line.get(order_line_id, 0) + qty
+    for fulfillment_id, lines in picked.items():
+        fulfillment_picked(fulfillment_order_id=fulfillment_id, picked=lines, session=str(session))
 
 
 def _is_failure_command(raw: str) -> bool:

@@ -51,7 +51,9 @@ def wave_board(request):
         .order_by("wave_id", "-priority", "ship_by", "id")[:300]
     )
     awaiting_release = orders_awaiting_release(warehouse).count()
-    pickers = get_user_model().objects.filter(is_active=True, groups__name=PICKER).distinct().order_by("username")
+    pickers = (get_user_model().objects.filter(is_active=True, groups__name=PICKER)  # those who work here
+               .filter(Q(staff_scope__warehouses__isnull=True) | Q(staff_scope__warehouses=warehouse))
+               .distinct().order_by("username"))
     return render(request, "warehouse/waves.html", {
         "warehouses": warehouses, "warehouse": warehouse, "candidates": candidates, "sessions": sessions,
         "strategies": PickStrategy.choices, "pickers": pickers, "awaiting_release": awaiting_release,
