@@ -103,9 +103,11 @@ def run_floor(base_url: str, world, *, max_orders: int, fail_rate: float, seed: 
             _threads([(_packer, (base_url, token, warehouse, station, result, lock, totes))
                       for token, station in zip(world.tokens["packer"], stations)])
         for carrier in CARRIERS:
-            status, _ = manager.call("POST", f"/api/v1/warehouses/{warehouse}/manifests/", {"carrier": carrier},
-                                     kind="manifest close")
+            status, reply = manager.call("POST", f"/api/v1/warehouses/{warehouse}/manifests/", {"carrier": carrier},
+                                         kind="manifest close")
             result.manifests += status == 201
+            if status == 409 and "labels waiting" not in str(reply):  # refused for another reason than none waiting
+                result.refused.append(f"manifest {carrier} at {warehouse}: {reply}")
     result.seconds = time.monotonic() - began
     return result
 

