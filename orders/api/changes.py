@@ -43,11 +43,10 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 
 def _errors(success: dict):
+    """The 400, 404 and 409 refusals are documented with the house's error bodies by `core.openapi` (a 404
+    carries only `detail`, field errors carry the fields); the key reuse is this API's own."""
     return {
         **success,
-        400: OpenApiResponse(ErrorOutput, description="Bad input: field errors, or the service's reason"),
-        404: OpenApiResponse(ErrorOutput, description="No such order for this token"),
-        409: OpenApiResponse(ErrorOutput, description="Not allowed at the order's stage; the reason in words"),
         422: OpenApiResponse(ErrorOutput, description="Idempotency-Key already used for another request"),
     }
 

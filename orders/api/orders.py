@@ -1,6 +1,7 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -11,7 +12,6 @@ from core.filters import filters_apply, integer, timestamp
 from core.openapi import csv_upload_request
 from inventory.tenancy import merchant_for_actor
 from orders.api.serializers import OrderDetailOutput, OrderInput, OrderOutput
-from orders.exceptions import InvalidOrder
 from orders.selectors import order_detail_queryset, orders_visible_to
 from orders.services.api_intake import order_create_via_api
 from orders.services.csv_intake import orders_import_csv
@@ -78,7 +78,7 @@ class OrderCsvUpload(GenericAPIView):
     def post(self, request):
         upload = request.FILES.get("file")
         if upload is None:
-            raise InvalidOrder("attach the CSV as the multipart field 'file'")
+            raise ValidationError({"file": ["attach the CSV as the multipart field 'file'"]})
         merchant = merchant_for_actor(request.user, request.data.get("merchant"))
         try:
             created = orders_import_csv(merchant=merchant, source=upload.file, actor=request.user)
