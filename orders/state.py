@@ -8,8 +8,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.PENDING: frozenset({S.ON_HOLD, S.ALLOCATED, S.PARTIALLY_ALLOCATED, S.BACKORDERED, S.CANCELLED}),
     # -> IN_PROGRESS: a hold placed at pack-out (address check) is released; the picked units wait there.
     S.ON_HOLD: frozenset({S.PENDING, S.CANCELLED, S.IN_PROGRESS}),
-    S.BACKORDERED: frozenset({S.ON_HOLD, S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.CANCELLED, S.PENDING}),
-    S.PARTIALLY_ALLOCATED: frozenset({S.ON_HOLD, S.ALLOCATED, S.RELEASED, S.BACKORDERED, S.CANCELLED, S.PENDING}),
+    S.BACKORDERED: frozenset({S.ON_HOLD, S.PARTIALLY_ALLOCATED, S.ALLOCATED, S.CANCELLED, S.PENDING, S.SHIPPED}),
+    # -> SHIPPED (here and from BACKORDERED): the part released earlier shipped while the order kept its
+    # allocation status, and the rest was cancelled or edited away.
+    S.PARTIALLY_ALLOCATED: frozenset({S.ON_HOLD, S.ALLOCATED, S.RELEASED, S.BACKORDERED, S.CANCELLED, S.PENDING,
+                                      S.SHIPPED}),
     S.ALLOCATED: frozenset({S.ON_HOLD, S.RELEASED, S.PENDING, S.CANCELLED, S.PARTIALLY_ALLOCATED}),
     # -> PARTIALLY_ALLOCATED: a pick failure gave units back and routing is looking for them elsewhere.
     S.RELEASED: frozenset({S.IN_PROGRESS, S.ON_HOLD, S.PENDING, S.CANCELLED, S.PARTIALLY_SHIPPED, S.SHIPPED, S.PARTIALLY_ALLOCATED}),
@@ -20,6 +23,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.CANCELLED: frozenset(),
 }
 
+# Part of the order shipped while the rest is still being allocated: the order keeps its allocation status.
+STILL_ALLOCATING = frozenset({S.PARTIALLY_ALLOCATED, S.BACKORDERED, S.PENDING})
 # Statuses after which the warehouse has physically started or finished the work.
 PICKING_STARTED = frozenset({S.IN_PROGRESS, S.PARTIALLY_SHIPPED})
 SHIPPED_OR_LATER = frozenset({S.SHIPPED, S.DELIVERED})

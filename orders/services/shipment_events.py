@@ -18,6 +18,7 @@ from orders.services.events import event_lines, order_event_record
 from orders.services.fulfillments import fulfillment_transition
 from orders.services.outbox import outbox_lines, outbox_record
 from orders.services.timeline import order_event, order_transition
+from orders.state import STILL_ALLOCATING
 
 # CANCEL_REQUESTED: the carrier collected it before the warehouse could stop it; the cancel will be refused.
 SHIPPABLE = (FulfillmentOrder.Status.RELEASED, FulfillmentOrder.Status.IN_WAVE, FulfillmentOrder.Status.PICKING,
@@ -63,8 +64,11 @@ def order_mark_shipped(
     for line, qty in parcel:
         FulfillmentLine.objects.filter(fulfillment_order=fulfillment, order_line=line).update(shipped_qty=F("shipped_qty") + qty)
     target = Order.Status.SHIPPED if _everything_shipped(order) else Order.Status.PARTIALLY_SHIPPED
-    order_transition(order=order, to=target, actor=actor,
-                     reason=f"FO-{fulfillment.pk} left {fulfillment.warehouse.code} via {fulfillment.carrier}")
+    if target == Order.Status.SHIPPED or order.status not in STILL_ALLOCATING:
+        order_transition(order=order, to=target, actor=actor,
+                         reason=f"FO-{fulfillment.pk} left {fulfillment.warehouse.code} via {fulfillment.carrier}")
+    # else: part of the order is still looking for stock; it keeps the status allocation works from, and the
+    # storefront hears "partially shipped" from the outbox below.
     order_event(
         order=order, kind="shipped", actor=actor,
         message=f"Shipped from {fulfillment.warehouse.code} via {fulfillment.carrier} {fulfillment.service}".rstrip()

@@ -2,12 +2,14 @@
 order, the timeline, and exactly one storefront update per real change."""
 
 import pytest
+from django.db import transaction
 
 from inventory.services.stock import stock_receive
 from orders.exceptions import IllegalTransition, ShipmentError
 from orders.models import FulfillmentLine, Order, OrderEvent, OutboxMessage, RoutingPolicy
 from orders.services.allocation import order_allocate
 from orders.services.shipment_events import order_mark_delivered, order_mark_shipped
+from orders.services.timeline import order_transition
 from tests.concurrency import run_in_threads
 from tests.factories import BinFactory, ProductFactory, WarehouseFactory, ZoneFactory
 from tests.orders.factories import ChannelFactory, order_with_lines
@@ -138,3 +140,21 @@ def test_parcels_of_one_order_shipped_at_once_end_shipped_with_one_update_each()
     assert sorted(m.payload["tracking_number"] for m in shipped) == ["1Z0", "1Z1"]
     assert [m.sequence for m in outbox(order)] == [1, 2, 3]
     assert [m.payload["order_status"] for m in shipped] == ["partially_shipped", "shipped"]
+
+
+@pytest.mark.django_db
+def test_a_parcel_ships_while_a_failed_pick_sends_the_rest_of_the_order_back_to_allocation():
+    order = split_order()
+    first, second = order.fulfillment_orders.order_by("pk")
+    # The second warehouse's pick failed: routing looks for those units again (as order_line_resource does).
+    with transaction.atomic():
+        order_transition(order=Order.objects.get(pk=order.pk), to=Order.Status.PARTIALLY_ALLOCATED, actor="picker",
+                         reason="pick failed")
+
+    order = ship(order, first, "1Z1")
+    assert order.status == Order.Status.PARTIALLY_ALLOCATED  # allocation still works from it
+    (parcel,) = [m for m in outbox(order) if m.kind == "shipped"]
+    assert parcel.payload["order_status"] == "partially_shipped"
+    assert OrderEvent.objects.filter(order=order, kind="shipped").count() == 1
+
+    assert ship(order, second, "1Z2").status == Order.Status.SHIPPED  # the rest found and shipped
