@@ -51,15 +51,18 @@ def test_every_form_that_posts_carries_the_csrf_token():
 
 def test_only_signed_webhooks_skip_the_csrf_check():
     """Pages are CSRF-checked by the middleware; DRF views check it themselves for session callers; only the
-    storefront webhooks, authenticated by their signature, skip it."""
+    webhooks authenticated by their signature (storefronts, carriers) skip it."""
     from django.conf import settings
 
+    from core.access import SIGNED_REQUEST, URL_RULES
     from tests.security.test_authorization_matrix import all_urls
 
     assert "django.middleware.csrf.CsrfViewMiddleware" in settings.MIDDLEWARE
     exempt = {url.name for url in all_urls() if getattr(url.callback, "csrf_exempt", False)
               and not hasattr(url.callback, "cls") and not url.name.startswith("admin:")}
-    assert exempt == {"orders:storefront-webhook"}, exempt
+    signed = {name for name, rule in URL_RULES.items() if rule == SIGNED_REQUEST}
+    assert "orders:storefront-webhook" in signed
+    assert exempt == signed, exempt
 
 
 def test_a_page_form_posted_without_the_token_is_refused(db):
