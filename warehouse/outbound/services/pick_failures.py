@@ -53,6 +53,9 @@ def pick_fail(*, line: PickLine, kind: str, actor, found_qty: int = 0) -> PickFa
         raise PickRefused(f"found quantity must be a whole number, 0 or more, got {found_qty!r}")
     if kind == DiscrepancyKind.SHORT and found_qty >= line.remaining:
         raise PickRefused(f"{found_qty} found covers the {line.remaining} needed: scan the items instead")
+    # Every open line at the bin (other pickers' too) is locked now, before any stock row: a picker scanning one
+    # of them holds its line and then takes the stock lock, so taking stock first here would deadlock with them.
+    _open_lines_at(line)
     if kind == DiscrepancyKind.SHORT and found_qty:
         if not line.bin_confirmed:
             raise PickRefused(f"scan bin {line.bin.code} first")
