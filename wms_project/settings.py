@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.audit.AuditActorMiddleware",
+    "core.contention.LockContentionMiddleware",
 ]
 
 ROOT_URLCONF = "wms_project.urls"
