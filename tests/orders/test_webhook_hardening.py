@@ -141,6 +141,10 @@ def test_the_admin_masks_the_secret_and_rotates_with_a_grace_period(client):
     form = page.context["adminform"].form
     data = {name: form.initial.get(name) for name in form.fields if form.initial.get(name) is not None}
     data.update({"merchant": channel.merchant_id, "new_webhook_secret": "whsec-rotated-0123456789", "grace_hours": "12"})
+    for formset in page.context["inline_admin_formsets"]:  # the Shopify locations inline, left empty
+        management = formset.formset.management_form
+        data.update({management.add_prefix(name): value for name, value in
+                     {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0, "MIN_NUM_FORMS": 0, "MAX_NUM_FORMS": 1000}.items()})
     saved = client.post(f"/admin/orders/channel/{channel.pk}/change/", data)
     assert saved.status_code == 302, saved.content.decode()[:2000]
     channel.refresh_from_db()
