@@ -10,6 +10,7 @@ Exits non-zero when the end-of-day invariant check fails.
 from __future__ import annotations
 
 import json
+import re
 import time
 from contextlib import contextmanager
 
@@ -147,9 +148,10 @@ def _use_database(name: str) -> None:
 
 
 def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    """The configured server's own URL (a host and port, or the embedded server's socket) naming the database
+    in use: rebuilding it from the connection settings would lose a socket directory."""
+    name = settings.DATABASES["default"]["NAME"]
+    return re.sub(r"/[^/?]+(\?|$)", rf"/{name}\1", settings.DATABASE_URL, count=1)
 
 
 def _settle(channel_id: int, sent: int, timeout: float) -> bool:
