@@ -65,6 +65,8 @@ def _queue_length() -> int | None:
     from django.conf import settings
 
     url = settings.CELERY_BROKER_URL
+    if url.startswith("redis+socket://"):  # kombu's spelling of the embedded Redis socket
+        url = "unix://" + url.removeprefix("redis+socket://")
     if not url.startswith(("redis://", "rediss://", "unix://")):
         return None
     if _CLIENT is None:
