@@ -41,6 +41,7 @@ from core.errors import Conflict
 from core.models import DomainEvent
 from integrations.models import DeliveryStatus, EventCursor, EventDelivery, EventSubscription
 from integrations.services.subscriptions import check_url
+from integrations.state import DELIVERY
 
 log = logging.getLogger(__name__)
 CURSOR = "webhooks"
@@ -255,12 +256,14 @@ def _record(claim: Claimed, answer: Answer) -> str:
         delivery.last_error = answer.error[:1000]
         delivery.lease_token, delivery.leased_until = "", None
         if ok:
+            DELIVERY.check(delivery.status, DeliveryStatus.DELIVERED, label=str(delivery.pk))
             delivery.status = DeliveryStatus.DELIVERED
             delivery.delivered_at = now
             transaction.on_commit(partial(_send_next_of_resource, delivery.subscription_id, delivery.resource_key,
                                           delivery.event_id), robust=True)
             outcome = "delivered"
         elif delivery.attempts >= _setting("INTEGRATIONS_DELIVERY_MAX_ATTEMPTS", 8):
+            DELIVERY.check(delivery.status, DeliveryStatus.PARKED, label=str(delivery.pk))
             delivery.status = DeliveryStatus.PARKED
             delivery.parked_at = now
             outcome = "parked"
@@ -314,6 +317,7 @@ def _reopen(delivery: EventDelivery, actor) -> None:
     if delivery.status == DeliveryStatus.PARKED:
         delivery.attempts = 0
         delivery.last_error = f"replayed by {actor_label(actor)} after: {delivery.last_error}"[:1000]
+    DELIVERY.check(delivery.status, DeliveryStatus.PENDING, label=str(delivery.pk))
     delivery.status = DeliveryStatus.PENDING
     delivery.parked_at = None
     delivery.next_attempt_at = timezone.now()
