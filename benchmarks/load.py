@@ -21,6 +21,7 @@ from benchmarks.common import ROOT, median
 from wms_project.runner import web_command
 
 PORT = "8765"
+SERVER_LOG = Path(tempfile.gettempdir()) / "wms-bench-server.log"
 CONNECTIONS = 16
 WRK_THREADS = 2
 
@@ -32,6 +33,16 @@ class WrkResult:
     p99: float
     requests: int
     errors: int  # non-2xx answers and socket errors
+    p95: float = float("nan")  # ms, when the script prints it (P95_LUA)
+    failure: str = ""  # the first failed answer, when the script prints it (FIRST_FAILURE_LUA)
+
+
+# Appended to a script, wrk prints the 95th percentile too (its --latency table stops at 90 and 99).
+P95_LUA = """
+function done(summary, latency, requests)
+  io.write(string.format("P95_US %d\\n", latency:percentile(95)))
+end
+"""
 
 
 def require(tool: str) -> str:
@@ -47,13 +58,14 @@ def served(database_url: str, redis_url: str, **extra_env: str):
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
            "DJANGO_SETTINGS_MODULE": "benchmarks.settings", "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING", **extra_env}
     command = web_command(sys.executable, "127.0.0.1", PORT, env)
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_ready()
-        yield f"http://127.0.0.1:{PORT}"
-    finally:
-        server.terminate()
-        server.wait(15)
+    with open(SERVER_LOG, "w") as log:  # the server's own log: what a failed answer was
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_ready()
+            yield f"http://127.0.0.1:{PORT}"
+        finally:
+            server.terminate()
+            server.wait(15)
 
 
 def server_shape() -> str:
@@ -73,13 +85,26 @@ def _wait_ready() -> None:
     raise RuntimeError("the benchmark server did not start")
 
 
-def wrk(url: str, script: str, *, seconds: int = 10, connections: int = CONNECTIONS, env: dict | None = None) -> WrkResult:
+# Appended to a script, wrk prints the first failed answer (status and the start of its body) for the report.
+FIRST_FAILURE_LUA = """
+local failure_shown = false
+function response(status, headers, body)
+  if status >= 400 and not failure_shown then
+    failure_shown = true
+    io.write("FAILED " .. status .. " " .. string.sub(body or "", 1, 400) .. "\\n")
+  end
+end
+"""
+
+
+def wrk(url: str, script: str, *, seconds: int = 10, connections: int = CONNECTIONS, env: dict | None = None,
+        threads: int = WRK_THREADS) -> WrkResult:
     """One wrk run with a Lua script (request shape, and optionally a per-connection pace)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     try:
         out = subprocess.run(
-            [require("wrk"), "-t", str(WRK_THREADS), "-c", str(connections), "-d", f"{seconds}s", "--latency",
+            [require("wrk"), "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency",
              "--timeout", "10s", "-s", handle.name, url],
             capture_output=True, text=True, check=True, env={**os.environ, **(env or {})},
         ).stdout
@@ -103,7 +128,12 @@ def parse_wrk(out: str) -> WrkResult:
         errors += int(match.group(1))
     if match := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
         errors += sum(int(n) for n in match.groups())
-    return WrkResult(rate=rate, p50=ms("50%"), p99=ms("99%"), requests=requests, errors=errors)
+    p95 = float(match.group(1)) / 1000 if (match := re.search(r"^P95_US (\d+)$", out, re.M)) else float("nan")
+    failure = match.group(1) if (match := re.search(r"^FAILED (.*)$", out, re.M)) else ""
+    if not failure and (match := re.search(r"Socket errors: .*", out)):
+        failure = match.group(0)
+    return WrkResult(rate=rate, p50=ms("50%"), p99=ms("99%"), requests=requests, errors=errors, p95=p95,
+                     failure=failure)
 
 
 def pgbench_hot_row(database_url: str, *, clients: int = 8, jobs: int = 2, seconds: int = 15) -> float:

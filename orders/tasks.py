@@ -30,6 +30,15 @@ def process_delivery(self, delivery_id: int) -> str | None:
     return None
 
 
+@shared_task(name="orders.process_deliveries", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def process_deliveries(delivery_ids: list[int]) -> dict[str, int]:
+    """A dispatcher batch: each delivery processed and its order allocated, one after the other."""
+    from orders.services.intake_batch import deliveries_process
+
+    result = deliveries_process(delivery_ids=[int(pk) for pk in delivery_ids])
+    return {"deliveries": len(result.outcomes), "allocated": len(result.allocated)}
+
+
 @shared_task(name="orders.sweep_inbox", ignore_result=True)
 def sweep_inbox() -> int:
     """Queues again the deliveries still waiting after their task should have run."""

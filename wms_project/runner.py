@@ -132,6 +132,9 @@ def web_command(python: str, host: str, port: str, env: dict, *, access_log: boo
         os.path.join(os.path.dirname(python), "gunicorn"), "wms_project.wsgi:application",
         "--bind", f"{host}:{port}", "--workers", env.get("WEB_WORKERS", "2"), "--threads", env.get("WEB_THREADS", "4"),
         *(["--access-logfile", "-"] if access_log else []), "--graceful-timeout", "5",
+        # Scan stations and handhelds post every few seconds: gunicorn's default 2 s would close their
+        # connection between two scans (an idle kept-alive connection holds no thread under gthread).
+        "--keep-alive", env.get("WEB_KEEPALIVE", "15"),
     ]
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from wms_project import embedded
 
@@ -149,6 +150,14 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
+# Intake (a webhook's processing and its order's allocation) has its own queue, so a flood of storefront sync,
+# event deliveries or reports never makes a new order wait. A worker started without -Q consumes both, as
+# `make run`'s does; at scale, dedicated workers take `-Q intake` (docs/SCALING.md).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("intake"))
+CELERY_TASK_ROUTES = {name: {"queue": "intake"} for name in (
+    "orders.process_deliveries", "orders.process_delivery", "orders.allocate_order",
+)}
 
 # Storefront sync-back (orders outbox): a failed delivery is retried after base x 2^(attempt-1) seconds,
 # at most max (a storefront's Retry-After counts, within max), and parked for an operator after N attempts.
@@ -187,6 +196,8 @@ WMS_SWEEP_INTERVAL_SECONDS = float(os.environ.get("WMS_SWEEP_INTERVAL_SECONDS") 
 ORDERS_INBOX_REQUEUE_SECONDS = float(os.environ.get("ORDERS_INBOX_REQUEUE_SECONDS") or 120)
 ORDERS_INBOX_LEASE_SECONDS = float(os.environ.get("ORDERS_INBOX_LEASE_SECONDS") or 300)
 ORDERS_INBOX_MAX_ATTEMPTS = env_int("ORDERS_INBOX_MAX_ATTEMPTS", 10)
+# Deliveries the dispatcher hands one task at a time (each processed and its order allocated in turn).
+ORDERS_INTAKE_BATCH_SIZE = env_int("ORDERS_INTAKE_BATCH_SIZE", 10)
 ORDERS_ALLOCATION_SWEEP_AFTER_SECONDS = float(os.environ.get("ORDERS_ALLOCATION_SWEEP_AFTER_SECONDS") or 120)
 WMS_STUCK_AFTER_SECONDS = float(os.environ.get("WMS_STUCK_AFTER_SECONDS") or 900)
 # Publishing to a broker that is down gives up within a second: the request that committed answers at once

@@ -102,11 +102,14 @@ def inbox_dispatch_new(*, delivery_ids: list[int]) -> list[int]:
             InboxDelivery.objects.select_for_update(of=("self",), no_key=True)
             .filter(pk__in=delivery_ids, status=InboxDelivery.Status.RECEIVED)
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()))
-            .values_list("pk", flat=True)
+            .order_by("pk").values_list("pk", flat=True)
         )
         InboxDelivery.objects.filter(pk__in=queued).update(next_attempt_at=_requeue_time())
-        for pk in queued:
-            _queue_processing(pk)
+        # Batches of at most the configured size, as even as can be so the worker slots share a burst, each
+        # in arrival order.
+        batches = -(-len(queued) // max(1, settings.ORDERS_INTAKE_BATCH_SIZE))
+        for first in range(batches):
+            _queue_batch(queued[first::batches])
     return queued
 
 
@@ -122,6 +125,17 @@ def _queue_processing(delivery_id: int) -> Dispatch:
         InboxDelivery.objects.filter(pk=delivery_id, status__in=WAITING).update(next_attempt_at=timezone.now())
 
     return enqueue_after_commit(process_delivery, delivery_id, on_broker_error=due_now)
+
+
+def _queue_batch(delivery_ids: list[int]) -> Dispatch:
+    """Process a batch in one task (orders.services.intake_batch); if the broker is down, every delivery of
+    the batch is due for the next sweep at once."""
+    from orders.tasks import process_deliveries
+
+    def due_now() -> None:
+        InboxDelivery.objects.filter(pk__in=delivery_ids, status__in=WAITING).update(next_attempt_at=timezone.now())
+
+    return enqueue_after_commit(process_deliveries, delivery_ids, on_broker_error=due_now)
 
 
 def inbox_process(*, delivery_id: int) -> str:

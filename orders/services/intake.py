@@ -6,6 +6,9 @@ An order that cannot proceed is kept ON HOLD with a typed reason, never dropped.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -335,12 +338,32 @@ def arrival_problems(n: NormalizedOrder) -> str:
     return reason if len(reason) <= limit else reason[: limit - 1] + "…"
 
 
+# Set while an intake batch runs (orders.services.intake_batch): orders that become pending are allocated by
+# the batch itself right after their processing commits, instead of each waiting behind the queue in a task.
+_ALLOCATE_IN_BATCH: ContextVar[list[int] | None] = ContextVar("allocate_in_batch", default=None)
+
+
 def order_queue_allocation(order: Order) -> None:
     """A pending order with no holds goes to allocation after commit. With the broker down the commit
     stands and the order stays pending: the allocation sweep finds it."""
     from core.dispatch import enqueue_after_commit
     from orders.tasks import allocate_order
 
+    batch = _ALLOCATE_IN_BATCH.get()
+    if batch is not None:
+        order_id = order.pk
+        transaction.on_commit(lambda: batch.append(order_id), robust=True)
+        return
     enqueue_after_commit(allocate_order, order.pk)
 
 
+@contextmanager
+def allocations_collected() -> Iterator[list[int]]:
+    """Within the block, orders queued for allocation are collected (once committed) instead of sent to
+    the broker; the caller allocates them. An order whose transaction rolls back is not collected."""
+    collected: list[int] = []
+    token = _ALLOCATE_IN_BATCH.set(collected)
+    try:
+        yield collected
+    finally:
+        _ALLOCATE_IN_BATCH.reset(token)
