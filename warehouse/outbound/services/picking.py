@@ -25,7 +25,7 @@ from layout.models import Bin, Warehouse
 from orders.locks import lock_for_fulfillments, try_lock_for_fulfillments
 from orders.services.fulfillment_progress import fulfillment_picked, fulfillment_picking_started
 from warehouse.models import PickLine, PickSession, PickSlot, Wave
-from warehouse.outbound.selectors import current_line
+from warehouse.outbound.selectors import current_line, slot_order_number
 from warehouse.outbound.services.lifecycles import pick_line_transition, pick_session_transition, wave_transition
 from warehouse.scanning import ScanKind, parse_scan
 from warehouse.services.scan_match import scan_units
@@ -360,8 +360,8 @@ def _current_line_locked(session: PickSession) -> PickLine | None:
     as the station shows it (`progress_total` lines not cancelled, `progress_done` picked or failed)."""
     return (
         session.lines.filter(status=PickLine.Status.OPEN).select_for_update(of=("self",), no_key=True)
-        .select_related("reservation", "bin", "product", "slot__tote", "slot__fulfillment_order__order")
-        .annotate(progress_total=_session_lines(~Q(status=PickLine.Status.CANCELLED)),
+        .select_related("reservation", "bin", "product", "slot__tote")
+        .annotate(slot_order_number=slot_order_number(), progress_total=_session_lines(~Q(status=PickLine.Status.CANCELLED)),
                   progress_done=_session_lines(Q(status__in=[PickLine.Status.PICKED, PickLine.Status.FAILED])))
         .order_by("sequence", "id").first()
     )
