@@ -3,7 +3,7 @@ release the work to the warehouse. Backorders fill automatically when stock arri
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
@@ -14,7 +14,7 @@ from inventory.services.levels import stock_levels_lock
 from inventory.services.reservations import stock_release, stock_reserve
 from layout.models import Warehouse
 from orders.locks import lock_order
-from orders.models import FulfillmentLine, FulfillmentOrder, Order, OrderLine, OutboxKind, RoutingPolicy, ServiceLevel
+from orders.models import FulfillmentOrder, Order, OrderLine, OutboxKind, RoutingPolicy, ServiceLevel
 from orders.routing import candidates_for, plan
 from orders.selectors import policy_for, reserved_by_line, ship_by_for
 from orders.services.events import event_lines, order_event_record
@@ -76,6 +76,7 @@ def _reserve_by_plan(order: Order, policy: RoutingPolicy, lines: list[OrderLine]
     # before the first reservation, so two allocations (or an allocation and a pick) never wait in a circle.
     stock_levels_lock(keys=((product_id, wh_id) for product_id, wh_id, _, _ in work))
     bundles: dict[int, list[tuple[int, int, int]]] = {}
+    reserved: Reserved = {}
     for _product_id, wh_id, line_id, qty in work:
         line = by_id[line_id]
         if line.bundle_line_id:  # a bundle's components: all of them or none, below
@@ -86,14 +87,15 @@ def _reserve_by_plan(order: Order, policy: RoutingPolicy, lines: list[OrderLine]
             merchant=order.merchant, allow_partial=True, reference=f"order:{order.pk}",
         ).qty
         if granted:
-            _fulfillment_add(order, warehouses_by_id[wh_id], line, granted)
+            _reserved_add(reserved, wh_id, line.pk, granted)
             granted_total += granted
         if granted < qty:
             result.backordered[line_id] = result.backordered.get(line_id, 0) + qty - granted
             result.reasons.append(f"{line.sku}: only {granted} of {qty} could be reserved in {warehouses_by_id[wh_id].code}")
     for bundle_line_id, parts in sorted(bundles.items()):
         granted_total += _reserve_bundle(order, [line for line in lines if line.bundle_line_id == bundle_line_id], parts,
-                                         needs, warehouses_by_id, result, actor)
+                                         needs, warehouses_by_id, result, actor, reserved)
+    _fulfillments_add(order, warehouses_by_id, reserved)
     order_event(
         order=order, kind="routing", actor=actor,
         message=f"Allocated {granted_total} unit(s). " + " ".join(f"{reason}." for reason in result.reasons),
@@ -103,7 +105,7 @@ def _reserve_by_plan(order: Order, policy: RoutingPolicy, lines: list[OrderLine]
 
 
 def _reserve_bundle(order: Order, components: list[OrderLine], parts: list[tuple[int, int, int]], needs,
-                    warehouses_by_id, result, actor) -> int:
+                    warehouses_by_id, result, actor, reserved: Reserved) -> int:
     """Every component line of one storefront bundle line is reserved in full, or none is: a bundle is never
     half promised. Returns the units reserved."""
     planned: dict[int, int] = {}
@@ -121,10 +123,12 @@ def _reserve_bundle(order: Order, components: list[OrderLine], parts: list[tuple
                         product=line.product, warehouse=warehouses_by_id[wh_id], qty=qty, order_line_id=line.pk,
                         actor=actor, merchant=order.merchant, reference=f"order:{order.pk}",
                     )
-                    _fulfillment_add(order, warehouses_by_id[wh_id], line, qty)
                     granted += qty
         except InsufficientStock:
             granted, complete = 0, False
+        else:  # every component reserved: only now do they join the fulfillment orders
+            for wh_id, line_id, qty in parts:
+                _reserved_add(reserved, wh_id, line_id, qty)
     if not complete:
         for _, line_id, qty in parts:
             result.backordered[line_id] = result.backordered.get(line_id, 0) + qty
@@ -132,10 +136,28 @@ def _reserve_bundle(order: Order, components: list[OrderLine], parts: list[tuple
     return granted
 
 
-def _fulfillment_add(order: Order, warehouse: Warehouse, line: OrderLine, qty: int) -> None:
-    fulfillment = _open_fulfillment(order, warehouse)
-    FulfillmentLine.objects.get_or_create(fulfillment_order=fulfillment, order_line=line, defaults={"qty": 0})
-    FulfillmentLine.objects.filter(fulfillment_order=fulfillment, order_line=line).update(qty=F("qty") + qty)
+Reserved = dict[int, dict[int, int]]  # warehouse id -> order line id -> units reserved by this allocation
+
+# What this allocation reserved joins the warehouse's open fulfillment order in one statement: a line already
+# on it (a re-allocation after a short pick) grows, a new one is added.
+_FULFILLMENT_LINES_ADD = """
+INSERT INTO orders_fulfillmentline (fulfillment_order_id, order_line_id, qty, shipped_qty)
+SELECT %s, line_id, qty, 0 FROM UNNEST(%s::bigint[], %s::integer[]) AS added(line_id, qty)
+ON CONFLICT (fulfillment_order_id, order_line_id) DO UPDATE SET qty = orders_fulfillmentline.qty + EXCLUDED.qty
+"""
+
+
+def _reserved_add(reserved: Reserved, warehouse_id: int, line_id: int, qty: int) -> None:
+    per_line = reserved.setdefault(warehouse_id, {})
+    per_line[line_id] = per_line.get(line_id, 0) + qty
+
+
+def _fulfillments_add(order: Order, warehouses_by_id: dict[int, Warehouse], reserved: Reserved) -> None:
+    for warehouse_id, per_line in sorted(reserved.items()):
+        fulfillment = _open_fulfillment(order, warehouses_by_id[warehouse_id])
+        line_ids = sorted(per_line)
+        with connection.cursor() as cursor:
+            cursor.execute(_FULFILLMENT_LINES_ADD, [fulfillment.pk, line_ids, [per_line[pk] for pk in line_ids]])
 
 
 def _open_fulfillment(order: Order, warehouse: Warehouse) -> FulfillmentOrder:
