@@ -3,10 +3,9 @@ from webhook to released fulfillment order in turn, without the queue in between
 
 import json
 import time
+from contextlib import contextmanager
 
 import pytest
-import redis
-from django.conf import settings
 from django.test import Client
 
 from inventory.models import StockLevel
@@ -42,24 +41,33 @@ def post_order(channel, n: int, *, body: bytes | None = None) -> int:
 
 
 def queued_intake_messages() -> list[tuple[str, list]]:
-    """What waits in the broker's intake queue: (task name, args) of each message, oldest first."""
-    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    messages = [json.loads(raw) for raw in reversed(broker.lrange("intake", 0, -1))]
-    return [(m["headers"]["task"], json.loads(_body(m))[0]) for m in messages]
+    """What waits in the broker's intake queue, taken off it: (task name, args) of each message, oldest first.
+    Through kombu, so it reads Redis and RabbitMQ alike (`make test-rabbitmq`)."""
+    found = []
+    with _intake_channel() as channel:
+        while (raw := channel.basic_get("intake", no_ack=True)) is not None:
+            message = raw if hasattr(raw, "decode") else channel.message_to_python(raw)  # py-amqp hands a raw frame
+            found.append((message.headers["task"], message.decode()[0]))
+    return found
 
 
-def _body(message: dict) -> str:
-    import base64
+@contextmanager
+def _intake_channel():
+    from wms_project.celery import app
 
-    return base64.b64decode(message["body"]).decode()
+    with app.connection_for_write() as connection:
+        channel = connection.default_channel
+        app.amqp.queues["intake"].bind(channel).declare()
+        yield channel
 
 
 @pytest.fixture
 def empty_intake_queue():
-    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    broker.delete("intake")
+    with _intake_channel() as channel:
+        channel.queue_purge("intake")
     yield
-    broker.delete("intake")
+    with _intake_channel() as channel:
+        channel.queue_purge("intake")
 
 
 @pytest.mark.django_db(transaction=True)
