@@ -2,6 +2,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wms_project.settings")
 
@@ -10,6 +11,17 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # The composition root's own task (beat heartbeat for /healthz); wms_project is not an installed app.
 app.conf.include = ["wms_project.tasks"]
+
+
+@worker_init.connect
+def _warm_postal_codes(**_) -> None:
+    """Routing's ZIP table (~42,000 codes) is read once in the worker's main process, before it forks its
+    pool: the first allocation of each pool process then does not wait 1-3 s for it."""
+    from shipping.zip_codes import lookup
+
+    lookup("10001")
+
+
 # Every worker can dispatch newly stored webhook deliveries (one at a time per database; see orders.inbox_dispatch).
 app.steps["worker"].add("orders.inbox_dispatch.InboxDispatchStep")
 
