@@ -60,13 +60,17 @@ class PickFailure:
 
 @dataclass
 class FailureScope:
-    """What one failure may change, locked: the reporter's session (checked to be theirs) and line, and the
-    ids of every fulfillment order and session locked for it."""
+    """What one failure may change, locked: the reporter's session (checked to be theirs) and line, every
+    session locked for it (the reporter's among them) and the ids of the fulfillment orders locked for it."""
 
     session: PickSession
     line: PickLine
+    sessions: dict[int, PickSession] = field(default_factory=dict)
     fulfillment_ids: set[int] = field(default_factory=set)
-    session_ids: set[int] = field(default_factory=set)
+
+    @property
+    def session_ids(self) -> set[int]:
+        return set(self.sessions)
 
 
 @transaction.atomic
@@ -100,11 +104,17 @@ def pick_fail(*, line: PickLine, kind: str, actor, found_qty: int = 0, _scope: F
     stock_flag(product=line.product, bin=line.bin, actor=actor, reason=f"{what} (D-{discrepancy.pk})",
                reference=f"discrepancy:{discrepancy.pk}")
     outcomes = {}
-    for affected in _open_lines_at(line, scope):
+    affected_lines = _open_lines_at(line, scope)
+    for affected in affected_lines:
         outcomes[affected.pk] = _fail_and_resource(affected, actor=actor, reason=f"{what}, discrepancy D-{discrepancy.pk}")
     session.pending_qty = None
     session.save(update_fields=["pending_qty"])
-    pick_session_finish_if_done(session)
+    # A session whose last open lines failed here (given back, nothing re-sourced into it) has nothing left to
+    # pick, whoever holds it: it is done now, or its picker would be sent back to it forever. Waves are locked
+    # in pk order as each session finishes.
+    touched = {scope.sessions[pk] for pk in {session.pk} | {affected.session_id for affected in affected_lines}}
+    for finished in sorted(touched, key=lambda s: (s.wave_id, s.pk)):
+        pick_session_finish_if_done(finished)
     return PickFailure(discrepancy, f"{what}: discrepancy D-{discrepancy.pk} raised, bin flagged. {outcomes.get(line.pk, '')}".strip())
 
 
@@ -142,7 +152,7 @@ def pick_fail_lock(*, line: PickLine, actor) -> FailureScope:
     if session.picker_id != getattr(actor, "pk", None):
         holder = session.picker.get_username() if session.picker else "another picker"
         raise PickRefused(f"pick session {session} belongs to {holder}")
-    return FailureScope(session=session, line=line, fulfillment_ids=fulfillment_ids, session_ids=session_ids)
+    return FailureScope(session=session, line=line, sessions=sessions, fulfillment_ids=fulfillment_ids)
 
 
 def _failure_reach(line: PickLine) -> tuple[set[int], set[int]]:
