@@ -2,9 +2,10 @@
 
 import pytest
 
+from core import roles
 from inventory.models import BinStock, Movement, Reservation, StockFlag, StockLevel
 from orders.models import FulfillmentOrder, Order, OrderEvent
-from tests.factories import BinFactory, WarehouseFactory, ZoneFactory
+from tests.factories import BinFactory, UserFactory, WarehouseFactory, ZoneFactory
 from tests.inventory.invariants import assert_stock_invariants
 from tests.warehouse.picking import build_pick_site, planned_and_claimed, product, put, released
 from warehouse.control.selectors import discrepancy_history
@@ -13,9 +14,9 @@ from warehouse.control.services.discrepancies import (
     count_task_complete,
     discrepancy_resolve,
 )
-from warehouse.models import CountTask, Discrepancy, PickLine
+from warehouse.models import CountTask, Discrepancy, PickLine, PickSession
 from warehouse.outbound.selectors import current_line
-from warehouse.outbound.services.picking import PickRefused, pick_scan
+from warehouse.outbound.services.picking import PickRefused, pick_claim_next, pick_scan
 
 pytestmark = pytest.mark.django_db
 
@@ -131,6 +132,32 @@ def test_one_failure_fails_every_open_line_sent_to_that_bin():
     assert set(session.lines.filter(status="open").values_list("bin__code", flat=True)) == {"A-01-07-A"}
     for order in (first, second):
         assert OrderEvent.objects.filter(order=order, kind="pick_failure").exists()
+    assert_stock_invariants()
+
+
+def test_a_failure_that_leaves_another_pickers_session_with_nothing_to_pick_finishes_it():
+    """The other picker's only line was at the failed bin and no stock is left to re-source it: their session is
+    done (not left claimed with nothing in it, sending its picker back to it at every claim)."""
+    ps = build_pick_site()
+    vase = product(ps)
+    put(vase, ps.shelves[2], 2)
+    other_picker = UserFactory(role=roles.PICKER)
+    released(ps, [(vase, 1)])
+    mine = planned_and_claimed(ps)
+    theirs_order = released(ps, [(vase, 1)])
+    theirs = planned_and_claimed(ps, picker=other_picker)
+    assert theirs.lines.get().bin == ps.shelves[2]
+    scan(mine, "BIN:A-01-03-A", ps)
+
+    reply = scan(mine, "CMD:EMPTY", ps)
+
+    assert reply.data.get("done") is True
+    theirs.refresh_from_db()
+    assert theirs.status == PickSession.Status.DONE
+    assert theirs.lines.get().status == PickLine.Status.FAILED
+    theirs_order.refresh_from_db()
+    assert theirs_order.status == Order.Status.BACKORDERED
+    assert pick_claim_next(warehouse=ps.warehouse, actor=other_picker) is None  # nothing left to send them to
     assert_stock_invariants()
 
 

@@ -6,7 +6,7 @@ Pick failures (bin empty, short, damaged) live in `warehouse.outbound.services.p
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -27,9 +27,12 @@ from orders.services.fulfillment_progress import fulfillment_picked, fulfillment
 from warehouse.models import PickLine, PickSession, PickSlot, Wave
 from warehouse.outbound.selectors import current_line, slot_order_number
 from warehouse.outbound.services.lifecycles import pick_line_transition, pick_session_transition, wave_transition
-from warehouse.scanning import ScanKind, parse_scan
+from warehouse.scanning import ScanError, ScanKind, parse_scan
 from warehouse.services.scan_match import scan_units
 from warehouse.services.station_scans import StationReply
+
+if TYPE_CHECKING:
+    from warehouse.outbound.services.pick_failures import FailureScope
 
 LIVE_SESSION = (PickSession.Status.OPEN, PickSession.Status.CLAIMED)
 FAILURE_COMMANDS = {"EMPTY": "bin_empty", "SHORT": "short", "DAMAGED": "damaged"}
@@ -177,11 +180,15 @@ def pick_scan(*, session: PickSession, raw: str, actor, _locked_session: bool = 
 
     An item scan is a handful of statements: the session's and the line's locks (the line read with what the
     panel shows and its reservation), `stock_pick`, the line's and the session's UPDATE."""
-    from warehouse.outbound.services.pick_failures import pick_fail, pick_fail_lock_orders
+    from warehouse.outbound.services.pick_failures import pick_fail, pick_fail_lock
 
-    if not _locked_session:
-        if _is_failure_command(raw) and (pending := current_line(session)):
-            pick_fail_lock_orders(pending)  # a failure reports to the OMS: orders are locked before the session
+    scope: FailureScope | None = None
+    if not _locked_session and _is_failure_command(raw) and (pending := current_line(session)):
+        # A failure changes other pickers' sessions and reports to the OMS: it locks the orders, then every
+        # session and line it may change (this one among them), in the global order, before anything else.
+        scope = pick_fail_lock(line=pending, actor=actor)
+        session = scope.session
+    elif not _locked_session:
         session = _locked_own_session(session, actor)
     line = _current_line_locked(session)
     if line is None:
@@ -196,8 +203,13 @@ def pick_scan(*, session: PickSession, raw: str, actor, _locked_session: bool = 
         pick_session_release(session=session, actor=actor)
         return StationReply(True, "Session given back to the queue", {"released": True})
     if scan.kind == ScanKind.COMMAND and scan.code in FAILURE_COMMANDS:
+        if scope is None or scope.line.pk != line.pk:
+            # The line to pick changed between the first look and the locks (another picker's report re-sourced
+            # into this session): the failure's locks were taken for another line.
+            raise PickRefused(f"the pick list just changed: now {line.remaining} x {line.product.sku} at {line.bin.code}; "
+                              "scan the bin and report again")
         found = session.pending_qty or 0
-        outcome = pick_fail(line=line, kind=FAILURE_COMMANDS[scan.code], found_qty=found, actor=actor)
+        outcome = pick_fail(line=line, kind=FAILURE_COMMANDS[scan.code], found_qty=found, actor=actor, _scope=scope)
         return _after(session, StationReply(True, outcome.message, {"discrepancy_id": outcome.discrepancy.pk, "failure": True}))
     if scan.kind == ScanKind.QTY:
         if scan.qty > line.remaining:
@@ -351,8 +363,12 @@ def _report_picked(session: PickSession) -> None:
 
 
 def _is_failure_command(raw: str) -> bool:
-    command = (raw or "").strip().upper()
-    return command.startswith("CMD:") and command[4:] in FAILURE_COMMANDS
+    """As `pick_scan` will read it (the one parser), so a failure always takes its locks first."""
+    try:
+        scan = parse_scan(raw)
+    except ScanError:
+        return False
+    return scan.kind == ScanKind.COMMAND and scan.code in FAILURE_COMMANDS
 
 
 def _current_line_locked(session: PickSession) -> PickLine | None:
