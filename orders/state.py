@@ -13,7 +13,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     # allocation status, and the rest was cancelled or edited away.
     S.PARTIALLY_ALLOCATED: frozenset({S.ON_HOLD, S.ALLOCATED, S.RELEASED, S.BACKORDERED, S.CANCELLED, S.PENDING,
                                       S.SHIPPED}),
-    S.ALLOCATED: frozenset({S.ON_HOLD, S.RELEASED, S.PENDING, S.CANCELLED, S.PARTIALLY_ALLOCATED}),
+    # -> SHIPPED: as from PARTIALLY_ALLOCATED, once the rest (re-allocated after a failed pick, waiting for its
+    # release) ships too or is cancelled away.
+    S.ALLOCATED: frozenset({S.ON_HOLD, S.RELEASED, S.PENDING, S.CANCELLED, S.PARTIALLY_ALLOCATED, S.SHIPPED}),
     # -> PARTIALLY_ALLOCATED: a pick failure gave units back and routing is looking for them elsewhere.
     S.RELEASED: frozenset({S.IN_PROGRESS, S.ON_HOLD, S.PENDING, S.CANCELLED, S.PARTIALLY_SHIPPED, S.SHIPPED, S.PARTIALLY_ALLOCATED}),
     S.IN_PROGRESS: frozenset({S.PARTIALLY_SHIPPED, S.SHIPPED, S.ON_HOLD, S.CANCELLED, S.RELEASED, S.PARTIALLY_ALLOCATED}),
@@ -23,8 +25,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.CANCELLED: frozenset(),
 }
 
-# Part of the order shipped while the rest is still being allocated: the order keeps its allocation status.
-STILL_ALLOCATING = frozenset({S.PARTIALLY_ALLOCATED, S.BACKORDERED, S.PENDING})
+# Part of the order shipped while the rest is still being allocated (or is allocated again after a failed pick
+# and waits for its release): the order keeps its allocation status.
+STILL_ALLOCATING = frozenset({S.PARTIALLY_ALLOCATED, S.BACKORDERED, S.PENDING, S.ALLOCATED})
 # Statuses after which the warehouse has physically started or finished the work.
 PICKING_STARTED = frozenset({S.IN_PROGRESS, S.PARTIALLY_SHIPPED})
 SHIPPED_OR_LATER = frozenset({S.SHIPPED, S.DELIVERED})

@@ -158,3 +158,22 @@ def test_a_parcel_ships_while_a_failed_pick_sends_the_rest_of_the_order_back_to_
     assert OrderEvent.objects.filter(order=order, kind="shipped").count() == 1
 
     assert ship(order, second, "1Z2").status == Order.Status.SHIPPED  # the rest found and shipped
+
+
+@pytest.mark.django_db
+def test_a_parcel_ships_while_the_rest_is_allocated_again_and_waits_for_its_release():
+    order = split_order()
+    first, second = order.fulfillment_orders.order_by("pk")
+    # The second warehouse's pick failed, routing found the units again, and they wait for a manager's release.
+    with transaction.atomic():
+        order_transition(order=Order.objects.get(pk=order.pk), to=Order.Status.PARTIALLY_ALLOCATED, actor="picker",
+                         reason="pick failed")
+        order_transition(order=Order.objects.get(pk=order.pk), to=Order.Status.ALLOCATED, actor="routing",
+                         reason="found again")
+
+    order = ship(order, first, "1Z1")  # refused before: allocated -> partially shipped is no edge
+    assert order.status == Order.Status.ALLOCATED
+    (parcel,) = [m for m in outbox(order) if m.kind == "shipped"]
+    assert parcel.payload["order_status"] == "partially_shipped"
+
+    assert ship(order, second, "1Z2").status == Order.Status.SHIPPED
