@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
+
+if TYPE_CHECKING:
+    from orders.models import FulfillmentOrder
 
 
 class ShippingRule(models.Model):
@@ -147,14 +152,25 @@ class Shipment(models.Model):
         return self.purpose == ShipmentPurpose.TRANSFER
 
     @property
+    def order_fulfillment(self) -> FulfillmentOrder:
+        """An order shipment's fulfillment order (a transfer parcel has none: `shipment_purpose_documents`)."""
+        if self.fulfillment_order is None:
+            raise ValueError(f"shipment {self.pk} is a transfer parcel: it has no fulfillment order")
+        return self.fulfillment_order
+
+    @property
+    def carton_number(self) -> int | None:
+        return self.carton.number if self.carton is not None else None
+
+    @property
     def owner_merchant(self):
         """Whose carrier accounts and rules the label uses: the order's merchant, or the transfer's."""
-        return self.merchant if self.is_transfer else self.fulfillment_order.order.merchant
+        return self.merchant if self.is_transfer else self.order_fulfillment.order.merchant
 
     @property
     def document_label(self) -> str:
         """What the manifest and the day's reports print for it: the order number, or the transfer number."""
-        return self.document if self.is_transfer else self.fulfillment_order.order.order_number
+        return self.document if self.is_transfer else self.order_fulfillment.order.order_number
 
 
 class TrackingEvent(models.Model):

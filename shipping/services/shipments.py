@@ -121,7 +121,7 @@ def shipment_label_buy(*, shipment: Shipment, actor) -> Shipment:
 
 
 def _buy(shipment: Shipment, carriers) -> tuple[Choice, Label]:
-    fulfillment = shipment.fulfillment_order
+    fulfillment = shipment.order_fulfillment
     order = fulfillment.order
     origin, destination = ship_from(fulfillment.warehouse), ship_to(order)
     length, width, height = shipment.dimensions_mm
@@ -216,7 +216,7 @@ def _void_begin(shipment_id: int, actor, reason: str) -> Shipment:
     if shipment.status not in (S.LABELLED, S.VOIDING):
         raise VoidRefused(f"{shipment} is {shipment.get_status_display().lower()}: only a label not yet collected can be voided")
     if shipment.status == S.LABELLED and not shipment.is_transfer:
-        order_event(order=shipment.fulfillment_order.order, kind="label_void", actor=actor,
+        order_event(order=shipment.order_fulfillment.order, kind="label_void", actor=actor,
                     message=f"Label {shipment.carrier} {shipment.tracking_number} void asked: {reason}",
                     shipment=shipment.pk, reason=reason)
     shipment_transition(shipment=shipment, to=S.VOIDING, actor=actor, reason=f"void asked: {reason}")
@@ -294,7 +294,7 @@ def manifest_close(*, warehouse, carrier: str, actor, transfer_shipment_ids: Col
         if shipment.fulfillment_order_id is not None:
             by_fulfillment[shipment.fulfillment_order_id].append(shipment)
     for fulfillment_id, collected in by_fulfillment.items():
-        fulfillment = collected[0].fulfillment_order
+        fulfillment = collected[0].order_fulfillment
         if Shipment.objects.filter(fulfillment_order_id=fulfillment_id, status=S.LABELLED).exists():
             continue  # another carrier still has to collect a carton of it
         cartons = list(Shipment.objects.filter(fulfillment_order_id=fulfillment_id, status=S.SHIPPED).order_by("id"))
@@ -310,7 +310,7 @@ def manifest_close(*, warehouse, carrier: str, actor, transfer_shipment_ids: Col
 
 def _parcel_event(shipment: Shipment) -> dict:
     """One carton as the order.shipped event describes it."""
-    return {"tracking_number": shipment.tracking_number, "carton": shipment.carton.number if shipment.carton_id else None,
+    return {"tracking_number": shipment.tracking_number, "carton": shipment.carton_number,
             "weight_g": shipment.weight_g, "units": sum(int(entry["qty"]) for entry in shipment.contents)}
 
 

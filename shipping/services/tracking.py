@@ -71,7 +71,7 @@ def tracking_record(*, shipment_id: int, events: Sequence[Scan]) -> str:
         elif last.status in TROUBLE and shipment.status != Shipment.Status.EXCEPTION:
             shipment_transition(shipment=shipment, to=Shipment.Status.EXCEPTION, actor=ACTOR, reason=last.description)
         return shipment.status
-    order = shipment.fulfillment_order.order
+    order = shipment.order_fulfillment.order
     if last.status == TrackingStatus.DELIVERED:
         shipment_transition(shipment=shipment, to=Shipment.Status.DELIVERED, actor=ACTOR, reason=last.description,
                             extra={"delivered_at": last.occurred_at})
