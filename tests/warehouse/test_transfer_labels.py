@@ -12,6 +12,7 @@ from inventory.models import InTransitStock, Movement, MovementKind, StaffScope,
 from layout.models import Warehouse
 from ops.selectors.capacity import awaiting_manifest
 from ops.selectors.erp import erp_feed_page
+from ops.services.day_close import day_close_run
 from shipping.carriers.base import TrackingEvent, TrackingStatus
 from shipping.models import Manifest, Shipment
 from shipping.services.tracking import tracking_record
@@ -240,6 +241,28 @@ def test_a_transfer_parcel_is_tracked_without_an_order_and_stays_out_of_the_erp_
     finance = UserFactory(role=roles.OPS_MANAGER)
     page = erp_feed_page(feed_name="shipments", user=finance, cursor=None)
     assert all(row["id"] != parcel.pk for row in page.rows)
+
+
+def test_the_end_of_day_close_out_ships_a_labelled_transfer_and_reports_a_stuck_one(pair, boxes):
+    transfer, product = picked_transfer(pair)
+    [parcel] = transfer_label(transfer=transfer, warehouse=pair.a, parcels=[ParcelInput(weight_g=1000, carton_type=boxes["M"])],
+                              actor=pair.manager).shipments
+    stuck, _ = picked_transfer(pair)
+    [waiting] = transfer_label(transfer=stuck, warehouse=pair.a, parcels=[ParcelInput(weight_g=1000, carton_type=boxes["M"])],
+                               actor=pair.manager).shipments
+    # As a crash between the purchase and its record leaves it: awaiting its label, the carrier's words kept.
+    Shipment.objects.filter(pk=waiting.pk).update(status=S.AWAITING_LABEL, problem="label not bought: carrier down")
+
+    close = day_close_run(warehouse=pair.a, actor=pair.manager)
+
+    parcel.refresh_from_db()
+    transfer.refresh_from_db()
+    assert parcel.status == S.SHIPPED and transfer.status == TransferStatus.SHIPPED
+    assert close.report["manifests"] == [{"carrier": parcel.carrier, "manifest": parcel.manifest_id, "cartons": 1, "problem": ""}]
+    assert [(row["shipment"], row["order"]) for row in close.report["exceptions"]] == [(waiting.pk, stuck.number)]
+    assert TransferOrder.objects.get(pk=stuck.pk).status == TransferStatus.PICKING
+    assert InTransitStock.objects.get(product=product).qty == 6
+    assert_transfer_invariants()
 
 
 # --- REST and pages ---------------------------------------------------------------------------------------------------
