@@ -339,6 +339,13 @@ def test_the_station_page_labels_and_the_pages_show_the_label_path_first(client,
     refused = client.post(reverse("warehouse:transfer_label_submit", args=[pair.a.code]),
                           {"code": transfer.number, "parcels": "M"})
     assert refused.status_code == 400 and 'data-scan-result="error"' in refused.content.decode()
+    before = world_picture()
+    for garbage in ({}, {"code": "\x00"}, {"code": transfer.number, "parcels": "\x00"}, {"code": "x" * 5000, "parcels": "M 1kg"},
+                    {"code": transfer.number, "parcels": "M 99999999kg"}, {"code": transfer.number, "parcels": "0x0x0 1kg"},
+                    {"code": transfer.number, "parcels": "M 1kg\n" * 500}, {"code": "BIN:", "parcels": "M 1kg"}):
+        answer = client.post(reverse("warehouse:transfer_label_submit", args=[pair.a.code]), garbage)
+        assert 400 <= answer.status_code < 500, (garbage, answer.status_code)
+    assert world_picture() == before
     answer = client.post(reverse("warehouse:transfer_label_submit", args=[pair.a.code]),
                          {"code": transfer.number, "parcels": "M 1.2kg"})
 
