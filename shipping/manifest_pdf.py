@@ -23,7 +23,7 @@ def render_manifest(manifest, shipments) -> bytes:
                                    f"· {manifest.closed_at:%Y-%m-%d %H:%M}")
         y -= 0.35 * inch
         canvas.setFont("Helvetica-Bold", 9)
-        for x, text in ((1.0, "Tracking number"), (3.4, "Service"), (5.0, "Order"), (6.4, "Weight")):
+        for x, text in ((1.0, "Tracking number"), (3.4, "Service"), (5.0, "Order / transfer"), (6.4, "Weight")):
             canvas.drawString(x * inch, y, text)
         y -= 0.2 * inch
         canvas.setFont("Helvetica", 9)
@@ -37,7 +37,7 @@ def render_manifest(manifest, shipments) -> bytes:
             header()
         canvas.drawString(inch, y, shipment.tracking_number)
         canvas.drawString(3.4 * inch, y, shipment.service[:28])
-        canvas.drawString(5.0 * inch, y, shipment.fulfillment_order.order.order_number[:20])
+        canvas.drawString(5.0 * inch, y, shipment.document_label[:20])
         canvas.drawRightString(7.2 * inch, y, f"{shipment.weight_g / 1000:.2f} kg")
         total += shipment.weight_g
         y -= 0.18 * inch

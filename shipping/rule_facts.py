@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from orders.models import ServiceLevel
 from orders.services.allocation import PROMISED_DAYS
-from shipping.carriers.base import Parcel, Rate
+from shipping.carriers.base import Address, Parcel, Rate
 from shipping.models import ShippingRule
 from shipping.rules import Choice, Conditions, RateShop, Rule, ShipmentFacts, UseService, choose_rate
 
@@ -49,6 +49,15 @@ def choose_for(*, order, items: Sequence, parcel: Parcel, rates: Sequence[Rate],
         sku_tags=tags, deliver_by=promised_delivery(order, ship_date),
     )
     return choose_rate(rules_for(order.merchant), facts, rates)
+
+
+def choose_for_transfer(*, merchant, products: Sequence, parcel: Parcel, rates: Sequence[Rate],
+                        destination: Address) -> Choice:
+    """A parcel to another of our warehouses: the merchant's rules decide as for an order, with no order value
+    and no promised date (the cheapest rate of the lane unless a rule says otherwise)."""
+    tags = frozenset(t.strip().lower() for product in products for t in (product.tags or "").split(",") if t.strip())
+    facts = ShipmentFacts.of(parcels=[parcel], ship_to=destination, service_level=ServiceLevel.STANDARD, sku_tags=tags)
+    return choose_rate(rules_for(merchant), facts, rates)
 
 
 def _to(order):

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from django.db import connection
 from django.db.models import Model, QuerySet
 
+from shipping.models import Shipment
 from warehouse.models import (
     CountTask,
     Discrepancy,
@@ -96,3 +97,15 @@ def lock_transfer(transfer_id: int, *, related: Iterable[str] = ()) -> TransferO
 
 def lock_transfer_lines(transfer_id: int) -> list[TransferLine]:
     return list(_for_update(TransferLine.objects.filter(transfer_id=transfer_id).order_by("pk"), ("product",)))
+
+
+def lock_transfers(transfer_ids: Iterable[int], *, related: Iterable[str] = ()) -> list[TransferOrder]:
+    """Several transfers (a manifest's), by pk, before any of their lines, parcels' shipments or stock rows."""
+    return list(_for_update(TransferOrder.objects.filter(pk__in=sorted(set(transfer_ids))).order_by("pk"), related))
+
+
+def lock_transfer_parcel_shipments(transfer_id: int, *, statuses: Iterable[str]) -> list[Shipment]:
+    """The labels of a transfer's parcels in `statuses` (by pk), after the transfer's lock: the order a manifest
+    closing takes them in."""
+    rows = Shipment.objects.filter(transfer_parcel__transfer_id=transfer_id, status__in=list(statuses)).order_by("pk")
+    return list(_for_update(rows, ("merchant", "warehouse", "destination")))

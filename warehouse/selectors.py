@@ -1,5 +1,6 @@
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
+from inventory.models.tenancy import staff_scope_q
 from inventory.tenancy import staff_scoped
 from layout.models import Bin, Warehouse
 from orders.models import FulfillmentOrder
@@ -43,8 +44,11 @@ def dock_to_stock_summary(*, warehouse=None, days: int = 7) -> dict:
 # --- documents of the floor, within a staff user's scope (StaffScope: merchants and warehouses) -----------------
 
 def shipments_visible_to(user) -> QuerySet[Shipment]:
-    return staff_scoped(Shipment.objects.all(), user, merchant="fulfillment_order__order__merchant_id",
-                        warehouse="warehouse_id")
+    """An order's labels by its merchant; a transfer parcel's by the transfer's merchant and both its buildings."""
+    order = Q(purpose=Shipment.Purpose.ORDER) & staff_scope_q(user, merchant="fulfillment_order__order__merchant_id")
+    transfer = (Q(purpose=Shipment.Purpose.TRANSFER)
+                & staff_scope_q(user, merchant="merchant_id", warehouse="destination_id"))
+    return staff_scoped(Shipment.objects.filter(order | transfer), user, warehouse="warehouse_id")
 
 
 def fulfillments_visible_to(user) -> QuerySet[FulfillmentOrder]:

@@ -12,13 +12,27 @@ from inventory.models.monitoring import ReorderRule
 from inventory.tenancy import staff_scoped
 from layout.models import Warehouse
 from orders.models import Order, OrderLine
+from shipping.models import Shipment
 from warehouse.models import TransferOrder, TransferStatus
+
+# A parcel is live until its label is voided or given up: while one is, the transfer counts as labelled.
+LIVE_PARCEL = (Shipment.Status.AWAITING_LABEL, Shipment.Status.LABELLED, Shipment.Status.VOIDING)
+COLLECTED_PARCEL = (Shipment.Status.SHIPPED, Shipment.Status.DELIVERED, Shipment.Status.EXCEPTION)
 
 
 def transfers_visible_to(user) -> QuerySet[TransferOrder]:
     return (TransferOrder.objects.visible_to(user)
             .select_related("merchant", "from_warehouse", "to_warehouse", "staging_bin")
-            .prefetch_related("lines__product"))
+            .prefetch_related("lines__product", "parcels__shipment"))
+
+
+def transfer_parcels(transfer_id: int) -> QuerySet[Shipment]:
+    """Every label a transfer was given (voided ones too), oldest first."""
+    return Shipment.objects.filter(transfer_parcel__transfer_id=transfer_id).order_by("id")
+
+
+def transfer_live_parcels(transfer_id: int) -> QuerySet[Shipment]:
+    return transfer_parcels(transfer_id).filter(status__in=LIVE_PARCEL)
 
 
 def in_transit_inbound(*, warehouse: Warehouse, user=None) -> QuerySet[InTransitStock]:

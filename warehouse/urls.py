@@ -3,7 +3,7 @@ from django.urls import path
 from warehouse.control.views import counts, discrepancies
 from warehouse.inbound.views import purchase_orders as inbound
 from warehouse.inbound.views import putaway, receiving
-from warehouse.outbound.views import manifests, packing, picking, recalls, replenishment, waves
+from warehouse.outbound.views import manifests, packing, picking, recalls, replenishment, transfer_labels, waves
 from warehouse.views import layout, transfers
 
 app_name = "warehouse"
@@ -23,6 +23,8 @@ urlpatterns = [
     path("transfers/proposals/draft/", transfers.transfer_propose, name="transfer_propose"),
     path("transfers/<int:pk>/", transfers.transfer_detail, name="transfer_detail"),
     path("transfers/<int:pk>/action/", transfers.transfer_action, name="transfer_action"),
+    path("transfer-labels/<slug:code>/", transfer_labels.transfer_label_station, name="transfer_label_station"),
+    path("transfer-labels/<slug:code>/scan/", transfer_labels.transfer_label_submit, name="transfer_label_submit"),
     path("receiving/", receiving.receiving_station, name="receiving_station"),
     path("receiving/scan/", receiving.receiving_station_submit, name="receiving_submit"),
     path("putaway/", putaway.putaway_index, name="putaway_index"),

@@ -89,7 +89,7 @@ def movement_row(movement: Movement) -> dict[str, Any]:
 
 
 def shipment_row(shipment: Shipment) -> dict[str, Any]:
-    order = shipment.fulfillment_order.order
+    order = shipment.order_fulfillment.order
     contents = [{"order_line_id": entry["order_line_id"], "product_id": entry["product_id"], "qty": entry["qty"]}
                 for entry in shipment.contents]
     return {"id": shipment.pk, "shipped_at": shipment.shipped_at, "merchant": order.merchant.code,

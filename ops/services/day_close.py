@@ -33,8 +33,8 @@ from ops.state import DAY_CLOSE
 from orders.locks import lock_order_fulfillments
 from orders.models import FulfillmentOrder, Order, OrderLine
 from shipping.models import Shipment
-from shipping.services.shipments import manifest_close
 from warehouse.models import PickSession, Wave
+from warehouse.outbound.services.manifests import manifest_close
 
 log = logging.getLogger(__name__)
 D = DayClose.Status
@@ -249,7 +249,7 @@ def day_report(*, warehouse: Warehouse, today: LocalDay, manifests: list[dict], 
         "shipped": {"fulfillments": shipped_fulfillments.count(), "cartons": cartons.count()},
         "missed_cutoff": [{"fulfillment": f.pk, "order": f.order.order_number, "status": f.status,
                            "ship_by": iso_dt(f.ship_by)} for f in missed],
-        "exceptions": [{"shipment": s.pk, "order": s.fulfillment_order.order.order_number, "status": s.status,
+        "exceptions": [{"shipment": s.pk, "order": s.document_label, "status": s.status,
                         "tracking": s.tracking_number or "", "problem": s.problem} for s in exceptions],
         "open_waves": [{"wave": w.pk, "created_at": iso_dt(w.created_at), "open_sessions": w.live} for w in waves],
         "open_sessions": [{"session": s.pk, "wave": s.wave_id, "status": s.status,

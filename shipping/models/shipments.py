@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
+
+if TYPE_CHECKING:
+    from orders.models import FulfillmentOrder
 
 
 class ShippingRule(models.Model):
@@ -65,17 +70,34 @@ class ShipmentStatus(models.TextChoices):
     CANCELLED = "cancelled", "Not labelled (the pack was reopened)"
 
 
+class ShipmentPurpose(models.TextChoices):
+    ORDER = "order", "An order's carton"
+    TRANSFER = "transfer", "A parcel of a transfer to another of our warehouses"
+
+
 class Shipment(models.Model):
     """A carton's label: the carrier, service and rate chosen (and why), the tracking number, the label files.
 
     The row is written before the label is bought (awaiting a label, with its idempotency `reference`), so a
-    purchase that happens outside any transaction is never lost; the same goes for voids (voiding)."""
+    purchase that happens outside any transaction is never lost; the same goes for voids (voiding).
+
+    An order's shipment names its fulfillment order and carton. A transfer's parcel names none: it goes to
+    `destination` (another of our warehouses) for `merchant`, and `document` is the transfer's number; the WMS
+    links it to its transfer (shipping never reads WMS documents)."""
 
     Status = ShipmentStatus
+    Purpose = ShipmentPurpose
 
-    carton = models.ForeignKey("warehouse.Carton", on_delete=models.PROTECT, related_name="shipments")
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.ORDER)
+    carton = models.ForeignKey("warehouse.Carton", null=True, blank=True, on_delete=models.PROTECT, related_name="shipments")
     warehouse = models.ForeignKey("layout.Warehouse", on_delete=models.PROTECT, related_name="+")
-    fulfillment_order = models.ForeignKey("orders.FulfillmentOrder", on_delete=models.PROTECT, related_name="shipments")
+    fulfillment_order = models.ForeignKey("orders.FulfillmentOrder", null=True, blank=True, on_delete=models.PROTECT,
+                                          related_name="shipments")
+    merchant = models.ForeignKey("inventory.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                 help_text="Whose stock a transfer parcel carries (an order's comes from its order)")
+    destination = models.ForeignKey("layout.Warehouse", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                    help_text="Where a transfer parcel goes")
+    document = models.CharField(max_length=40, blank=True, help_text="The transfer a parcel belongs to, by number")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.AWAITING_LABEL)
     reference = models.CharField(max_length=64, unique=True, null=True, blank=True,
                                  help_text="Sent with the label purchase; a retry buys with the same reference")
@@ -110,10 +132,45 @@ class Shipment(models.Model):
                    models.Index(fields=["status", "updated_at"], name="shipment_intents"),
                    models.Index(fields=["shipped_xact_id", "id"], name="shipment_feed",
                                 condition=models.Q(shipped_xact_id__isnull=False))]
-        constraints = [models.CheckConstraint(condition=models.Q(status__in=ShipmentStatus.values), name="shipment_status_valid")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=ShipmentStatus.values), name="shipment_status_valid"),
+            models.CheckConstraint(
+                condition=(models.Q(purpose=ShipmentPurpose.ORDER, fulfillment_order__isnull=False, carton__isnull=False,
+                                    destination__isnull=True)
+                           | models.Q(purpose=ShipmentPurpose.TRANSFER, fulfillment_order__isnull=True, carton__isnull=True,
+                                      merchant__isnull=False, destination__isnull=False)
+                           & ~models.Q(document="") & ~models.Q(destination=models.F("warehouse"))),
+                name="shipment_purpose_documents",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.tracking_number}"
+
+    @property
+    def is_transfer(self) -> bool:
+        return self.purpose == ShipmentPurpose.TRANSFER
+
+    @property
+    def order_fulfillment(self) -> FulfillmentOrder:
+        """An order shipment's fulfillment order (a transfer parcel has none: `shipment_purpose_documents`)."""
+        if self.fulfillment_order is None:
+            raise ValueError(f"shipment {self.pk} is a transfer parcel: it has no fulfillment order")
+        return self.fulfillment_order
+
+    @property
+    def carton_number(self) -> int | None:
+        return self.carton.number if self.carton is not None else None
+
+    @property
+    def owner_merchant(self):
+        """Whose carrier accounts and rules the label uses: the order's merchant, or the transfer's."""
+        return self.merchant if self.is_transfer else self.order_fulfillment.order.merchant
+
+    @property
+    def document_label(self) -> str:
+        """What the manifest and the day's reports print for it: the order number, or the transfer number."""
+        return self.document if self.is_transfer else self.order_fulfillment.order.order_number
 
 
 class TrackingEvent(models.Model):

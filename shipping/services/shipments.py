@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 import secrets
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.actors import actor_label
@@ -33,7 +34,7 @@ from shipping.carriers.base import CustomsItem, Label, Parcel, is_international
 from shipping.exceptions import VoidRefused
 from shipping.manifest_pdf import render_manifest
 from shipping.models import Manifest, Shipment
-from shipping.rule_facts import choose_for
+from shipping.rule_facts import choose_for, choose_for_transfer
 from shipping.rules import Choice
 from shipping.selectors import ship_from, ship_to
 from shipping.state import SHIPMENT
@@ -60,7 +61,8 @@ def shipment_transition(*, shipment: Shipment, to: str, actor, reason: str = "",
 
 def _locked(shipment_id: int) -> Shipment:
     return (Shipment.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("fulfillment_order__order__merchant", "fulfillment_order__warehouse").get(pk=shipment_id))
+            .select_related("fulfillment_order__order__merchant", "fulfillment_order__warehouse", "merchant")
+            .get(pk=shipment_id))
 
 
 # --- labels ------------------------------------------------------------------------------------------------
@@ -80,18 +82,32 @@ def shipment_request(*, carton, fulfillment_order: FulfillmentOrder, from_bin, p
     )
 
 
+def shipment_transfer_request(*, warehouse, destination, merchant, document: str, from_bin, parcel: Parcel,
+                              items: Sequence[tuple[Product, int]]) -> Shipment:
+    """In the caller's transaction: one parcel of a transfer between two of our warehouses, awaiting its label
+    (addressed from `warehouse` to `destination`). `shipment_label_buy` buys it after the commit."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("shipment_transfer_request records an intent: call it inside the transfer's transaction")
+    return Shipment.objects.create(
+        purpose=Shipment.Purpose.TRANSFER, warehouse=warehouse, destination=destination, merchant=merchant,
+        document=document[:40], from_bin=from_bin, contents=[{"product_id": p.pk, "qty": qty} for p, qty in items],
+        weight_g=parcel.weight_g, dimensions_mm=[parcel.length_mm, parcel.width_mm, parcel.height_mm],
+        reference=f"{document[:40]}-{secrets.token_hex(4)}", status=S.AWAITING_LABEL,
+    )
+
+
 def shipment_label_buy(*, shipment: Shipment, actor) -> Shipment:
     """Choose the rate by the merchant's shipping rules and buy the label of a shipment awaiting one. Talks to
     the carrier: call it with no transaction open. A refusal leaves the shipment awaiting its label with the
     carrier's words in `problem`, and is raised. Buying a shipment already labelled changes nothing."""
     shipment = Shipment.objects.select_related(
-        "fulfillment_order__order__merchant", "fulfillment_order__warehouse").get(pk=shipment.pk)
+        "fulfillment_order__order__merchant", "fulfillment_order__warehouse", "merchant", "warehouse", "destination",
+    ).get(pk=shipment.pk)
     if shipment.status != S.AWAITING_LABEL:
         return shipment
-    order = shipment.fulfillment_order.order
-    carriers = carriers_for(order.merchant)
+    carriers = carriers_for(shipment.owner_merchant)
     try:
-        choice, label = _buy(shipment, carriers)
+        choice, label = _buy_transfer(shipment, carriers) if shipment.is_transfer else _buy(shipment, carriers)
     except DomainError as exc:
         _note_problem(shipment.pk, f"label not bought: {exc.message}")
         raise
@@ -105,7 +121,7 @@ def shipment_label_buy(*, shipment: Shipment, actor) -> Shipment:
 
 
 def _buy(shipment: Shipment, carriers) -> tuple[Choice, Label]:
-    fulfillment = shipment.fulfillment_order
+    fulfillment = shipment.order_fulfillment
     order = fulfillment.order
     origin, destination = ship_from(fulfillment.warehouse), ship_to(order)
     length, width, height = shipment.dimensions_mm
@@ -122,6 +138,28 @@ def _buy(shipment: Shipment, carriers) -> tuple[Choice, Label]:
                                value=prices.get(item.order_line_id, 0) * item.qty, hs_code=item.product.hs_code,
                                origin_country=item.product.country_of_origin or origin.country,
                                weight_g=item.product.weight_g * item.qty) for item in items]
+    carrier = carrier_named(carriers, choice.rate.carrier)
+    label = carrier.buy_label(choice.rate, origin, destination, [parcel], reference=shipment.reference, customs=customs)
+    return choice, label
+
+
+def _buy_transfer(shipment: Shipment, carriers) -> tuple[Choice, Label]:
+    """A parcel between two of our buildings: the merchant's rules choose among the lane's rates (no customer
+    promise to keep, no order value); customs, across a border, declare the units at their cost."""
+    origin, destination = ship_from(shipment.warehouse), ship_from(shipment.destination)
+    length, width, height = shipment.dimensions_mm
+    parcel = Parcel(weight_g=shipment.weight_g, length_mm=length, width_mm=width, height_mm=height)
+    products = Product.objects.in_bulk([entry["product_id"] for entry in shipment.contents])
+    items = [(products[entry["product_id"]], int(entry["qty"])) for entry in shipment.contents]
+    ship_date = timezone.localdate()
+    rates = [rate for carrier in carriers for rate in carrier.rates(origin, destination, [parcel], ship_date)]
+    choice = choose_for_transfer(merchant=shipment.merchant, products=[p for p, _ in items], parcel=parcel, rates=rates,
+                                 destination=destination)
+    customs = None
+    if is_international(origin, destination):
+        customs = [CustomsItem(description=product.name[:60], quantity=qty, value=(product.unit_cost or 0) * qty,
+                               hs_code=product.hs_code, origin_country=product.country_of_origin or origin.country,
+                               weight_g=product.weight_g * qty) for product, qty in items]
     carrier = carrier_named(carriers, choice.rate.carrier)
     label = carrier.buy_label(choice.rate, origin, destination, [parcel], reference=shipment.reference, customs=customs)
     return choice, label
@@ -166,13 +204,19 @@ def shipment_void(*, shipment: Shipment, actor, reason: str) -> Shipment:
     return shipment_void_finish(shipment=shipment, actor=actor)
 
 
+def shipment_void_begin(*, shipment: Shipment, actor, reason: str) -> Shipment:
+    """Step 1 of a void, in the caller's transaction when it has one (a transfer voids all its parcels at once):
+    the shipment is recorded as voiding, so no manifest collects it. `shipment_void_finish` asks the carrier."""
+    return _void_begin(shipment.pk, actor, clean_reason(reason))
+
+
 @transaction.atomic
 def _void_begin(shipment_id: int, actor, reason: str) -> Shipment:
     shipment = _locked(shipment_id)
     if shipment.status not in (S.LABELLED, S.VOIDING):
         raise VoidRefused(f"{shipment} is {shipment.get_status_display().lower()}: only a label not yet collected can be voided")
-    if shipment.status == S.LABELLED:
-        order_event(order=shipment.fulfillment_order.order, kind="label_void", actor=actor,
+    if shipment.status == S.LABELLED and not shipment.is_transfer:
+        order_event(order=shipment.order_fulfillment.order, kind="label_void", actor=actor,
                     message=f"Label {shipment.carrier} {shipment.tracking_number} void asked: {reason}",
                     shipment=shipment.pk, reason=reason)
     shipment_transition(shipment=shipment, to=S.VOIDING, actor=actor, reason=f"void asked: {reason}")
@@ -181,7 +225,7 @@ def _void_begin(shipment_id: int, actor, reason: str) -> Shipment:
 
 def shipment_void_finish(*, shipment: Shipment, actor) -> Shipment:
     """Ask the carrier to void a shipment recorded as voiding, and record its answer (the sweep's retry too)."""
-    carrier = carrier_named(carriers_for(shipment.fulfillment_order.order.merchant), shipment.carrier)
+    carrier = carrier_named(carriers_for(shipment.owner_merchant), shipment.carrier)
     try:
         carrier.void(shipment.tracking_number)
     except DomainError as exc:
@@ -209,7 +253,7 @@ def shipment_voids_sweep(*, older_than_s: int = 300, limit: int = 100) -> dict[s
     cutoff = timezone.now() - timedelta(seconds=older_than_s)
     outcome = {"voided": 0, "refused": 0}
     stale = Shipment.objects.filter(status=S.VOIDING, updated_at__lt=cutoff).order_by("updated_at")[:limit]
-    for shipment in stale.select_related("fulfillment_order__order__merchant"):
+    for shipment in stale.select_related("fulfillment_order__order__merchant", "merchant"):
         try:
             shipment_void_finish(shipment=shipment, actor="void sweep")
             outcome["voided"] += 1
@@ -222,13 +266,19 @@ def shipment_voids_sweep(*, older_than_s: int = 300, limit: int = 100) -> dict[s
 # --- end of day --------------------------------------------------------------------------------------------
 
 @transaction.atomic
-def manifest_close(*, warehouse, carrier: str, actor) -> Manifest:
+def manifest_close(*, warehouse, carrier: str, actor, transfer_shipment_ids: Collection[int] = ()) -> Manifest:
     """End of day for one carrier at one warehouse: every labelled carton is handed over. Each leaves the
     building through the ledger (`stock_ship` from the pack station), and each fulfillment order whose
-    cartons are all collected ships (order status, tracking, storefront outbox)."""
+    cartons are all collected ships (order status, tracking, storefront outbox).
+
+    Transfer parcels are collected only when named in `transfer_shipment_ids` (and still labelled): their
+    units move into transit through the transfer, which the caller (`warehouse.outbound.services.manifests`)
+    ships in this same transaction. Left unnamed, they wait for a manifest that can ship them."""
+    labelled = Shipment.objects.filter(warehouse=warehouse, carrier=carrier, status=S.LABELLED).filter(
+        Q(purpose=Shipment.Purpose.ORDER) | Q(purpose=Shipment.Purpose.TRANSFER, pk__in=list(transfer_shipment_ids)))
     shipments = list(
-        Shipment.objects.select_for_update(of=("self",), no_key=True).filter(warehouse=warehouse, carrier=carrier, status=S.LABELLED)
-        .select_related("fulfillment_order__order", "from_bin").order_by("id")
+        labelled.select_for_update(of=("self",), no_key=True)
+        .select_related("fulfillment_order__order", "from_bin", "destination").order_by("id")
     )
     if not shipments:
         raise Conflict(f"no {carrier} labels waiting at {warehouse.code}")
@@ -237,12 +287,14 @@ def manifest_close(*, warehouse, carrier: str, actor) -> Manifest:
     xact = current_transaction_id()
     by_fulfillment: dict[int, list[Shipment]] = defaultdict(list)
     for shipment in shipments:
-        _ship_contents(shipment, actor)
+        if not shipment.is_transfer:
+            _ship_contents(shipment, actor)
         shipment_transition(shipment=shipment, to=S.SHIPPED, actor=actor, reason=f"manifest M-{manifest.pk}",
                             extra={"shipped_at": now, "manifest": manifest, "shipped_xact_id": xact})
-        by_fulfillment[shipment.fulfillment_order_id].append(shipment)
+        if shipment.fulfillment_order_id is not None:
+            by_fulfillment[shipment.fulfillment_order_id].append(shipment)
     for fulfillment_id, collected in by_fulfillment.items():
-        fulfillment = collected[0].fulfillment_order
+        fulfillment = collected[0].order_fulfillment
         if Shipment.objects.filter(fulfillment_order_id=fulfillment_id, status=S.LABELLED).exists():
             continue  # another carrier still has to collect a carton of it
         cartons = list(Shipment.objects.filter(fulfillment_order_id=fulfillment_id, status=S.SHIPPED).order_by("id"))
@@ -258,7 +310,7 @@ def manifest_close(*, warehouse, carrier: str, actor) -> Manifest:
 
 def _parcel_event(shipment: Shipment) -> dict:
     """One carton as the order.shipped event describes it."""
-    return {"tracking_number": shipment.tracking_number, "carton": shipment.carton.number if shipment.carton_id else None,
+    return {"tracking_number": shipment.tracking_number, "carton": shipment.carton_number,
             "weight_g": shipment.weight_g, "units": sum(int(entry["qty"]) for entry in shipment.contents)}
 
 

@@ -28,10 +28,10 @@ TRACKED = (Shipment.Status.SHIPPED, Shipment.Status.EXCEPTION, Shipment.Status.D
 
 
 def tracking_refresh(*, shipment_id: int) -> str:
-    shipment = Shipment.objects.select_related("fulfillment_order__order__merchant").get(pk=shipment_id)
+    shipment = Shipment.objects.select_related("fulfillment_order__order__merchant", "merchant").get(pk=shipment_id)
     if not shipment.tracking_number:
         return "no label bought yet: nothing to track"
-    carrier = carrier_named(carriers_for(shipment.fulfillment_order.order.merchant), shipment.carrier)
+    carrier = carrier_named(carriers_for(shipment.owner_merchant), shipment.carrier)
     events = carrier.track(shipment.tracking_number)
     return tracking_record(shipment_id=shipment.pk, events=events)
 
@@ -63,7 +63,15 @@ def tracking_record(*, shipment_id: int, events: Sequence[Scan]) -> str:
     if not events or shipment.status == Shipment.Status.DELIVERED:
         return shipment.status
     last = events[-1]
-    order = shipment.fulfillment_order.order
+    if shipment.is_transfer:
+        # A parcel to another of our warehouses has no customer to tell: it is received there against its transfer.
+        if last.status == TrackingStatus.DELIVERED:
+            shipment_transition(shipment=shipment, to=Shipment.Status.DELIVERED, actor=ACTOR, reason=last.description,
+                                extra={"delivered_at": last.occurred_at})
+        elif last.status in TROUBLE and shipment.status != Shipment.Status.EXCEPTION:
+            shipment_transition(shipment=shipment, to=Shipment.Status.EXCEPTION, actor=ACTOR, reason=last.description)
+        return shipment.status
+    order = shipment.order_fulfillment.order
     if last.status == TrackingStatus.DELIVERED:
         shipment_transition(shipment=shipment, to=Shipment.Status.DELIVERED, actor=ACTOR, reason=last.description,
                             extra={"delivered_at": last.occurred_at})

@@ -146,6 +146,7 @@ STAFF_ONLY = [
     Probe("api-transfer-detail", {"pk": "b.receipt.pk"}, api=True),
     Probe("api-transfer-release", {"pk": "b.receipt.pk"}, method="post", api=True),
     Probe("api-transfer-cancel", {"pk": "b.receipt.pk"}, method="post", api=True),
+    Probe("api-transfer-label-void", {"pk": "b.receipt.pk"}, method="post", api=True, data={"reason": "x"}),
     Probe("orders:order_action", {"pk": "b.order.pk"}, method="post", data={"action": "cancel", "reason": "x"}),
     Probe("orders:inbox_replay", {"pk": "b.order.pk"}, method="post"),
     Probe("orders:inbox_allocate", {"pk": "b.order.pk"}, method="post"),

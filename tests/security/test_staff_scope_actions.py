@@ -196,6 +196,10 @@ DECLARED: dict[str, Declared] = {
     "api-transfer-detail": Declared(_pk("transfer.pk"), scope=BOTH, methods=("get",)),
     "api-transfer-release": Declared(_pk("transfer.pk"), scope=BOTH),
     "api-transfer-cancel": Declared(_pk("transfer.pk"), scope=BOTH),
+    "api-transfer-label-void": Declared(_pk("transfer.pk"), scope=BOTH, data={"reason": "scope"}),
+    "api-transfer-label": Declared(_code, scope=WAREHOUSE, data={"scan": "x", "parcels": [{"carton_type": "", "weight_g": 1}]}),
+    "warehouse:transfer_label_station": Declared(_code, scope=WAREHOUSE, methods=("get",)),
+    "warehouse:transfer_label_submit": Declared(_code, scope=WAREHOUSE, data={"code": "x", "parcels": "1kg"}),
     # lot recalls (a merchant's; the bins and shipments shown are narrowed to the staff member's warehouses)
     "warehouse:recall_detail": Declared(_b("recall.pk"), methods=("get",)),
     "warehouse:recall_orders_csv": Declared(_b("recall.pk"), methods=("get",)),

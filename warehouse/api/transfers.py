@@ -1,4 +1,5 @@
-"""REST for transfers between warehouses: list with filters, create, detail, release, cancel."""
+"""REST for transfers between warehouses: list with filters, create, detail, release, cancel. Labels are bought
+at the source's transfer label station (`warehouse.outbound.api.transfer_labels`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from core.api_permissions import area_permission
 from core.filters import filters_apply, integer
 from inventory.models import Product
 from inventory.tenancy import merchant_for_actor, warehouses_visible_to
-from warehouse.models import TransferLine, TransferOrder, TransferStatus
+from warehouse.models import TransferLine, TransferOrder, TransferParcel, TransferStatus
 from warehouse.services.transfers import (
     MAX_LINE_QTY,
     MAX_LINES,
@@ -34,17 +35,31 @@ class TransferLineOutput(serializers.ModelSerializer):
         fields = ["sku", "qty", "picked_qty", "shipped_qty", "received_qty", "lost_qty", "in_transit"]
 
 
+class TransferParcelOutput(serializers.ModelSerializer):
+    shipment = serializers.IntegerField(source="shipment_id")
+    status = serializers.CharField(source="shipment.status")
+    carrier = serializers.CharField(source="shipment.carrier")
+    service = serializers.CharField(source="shipment.service")
+    tracking_number = serializers.CharField(source="shipment.tracking_number", allow_null=True)
+    weight_g = serializers.IntegerField(source="shipment.weight_g")
+
+    class Meta:
+        model = TransferParcel
+        fields = ["number", "shipment", "status", "carrier", "service", "tracking_number", "weight_g", "created_at"]
+
+
 class TransferOrderOutput(serializers.ModelSerializer):
     merchant = serializers.CharField(source="merchant.code")
     from_warehouse = serializers.CharField(source="from_warehouse.code")
     to_warehouse = serializers.CharField(source="to_warehouse.code")
     lines = TransferLineOutput(many=True)
+    parcels = TransferParcelOutput(many=True, help_text="Labels bought at the transfer label station, voided ones too")
 
     class Meta:
         model = TransferOrder
         fields = ["id", "number", "merchant", "from_warehouse", "to_warehouse", "status", "carrier", "tracking_number",
                   "note", "discrepancy_note", "created_at", "released_at", "shipped_at", "received_at", "cancelled_at",
-                  "lines"]
+                  "lines", "parcels"]
 
 
 class TransferLineInputSerializer(serializers.Serializer):

@@ -4,7 +4,7 @@ from warehouse.api import transfers, views
 from warehouse.control.api import counts
 from warehouse.control.api import views as control
 from warehouse.inbound.api import views as inbound
-from warehouse.outbound.api import packing, picking, recalls, replenishment
+from warehouse.outbound.api import packing, picking, recalls, replenishment, transfer_labels
 
 urlpatterns = [
     path("warehouses/", views.WarehouseList.as_view(), name="api-warehouse-list"),
@@ -19,6 +19,8 @@ urlpatterns = [
     path("transfers/<int:pk>/", transfers.TransferDetail.as_view(), name="api-transfer-detail"),
     path("transfers/<int:pk>/release/", transfers.TransferRelease.as_view(), name="api-transfer-release"),
     path("transfers/<int:pk>/cancel/", transfers.TransferCancel.as_view(), name="api-transfer-cancel"),
+    path("transfers/<int:pk>/labels/void/", transfer_labels.TransferLabelVoid.as_view(), name="api-transfer-label-void"),
+    path("warehouses/<slug:code>/transfer-labels/", transfer_labels.TransferLabel.as_view(), name="api-transfer-label"),
     path("purchase-orders/", inbound.PurchaseOrderList.as_view(), name="api-po-list"),
     path("purchase-orders/csv/", inbound.PurchaseOrderCsvUpload.as_view(), name="api-po-csv"),
     path("purchase-orders/<int:pk>/", inbound.PurchaseOrderDetail.as_view(), name="api-po-detail"),

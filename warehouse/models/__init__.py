@@ -29,7 +29,7 @@ from warehouse.models.recall import LotRecall
 from warehouse.models.replenishment import PickFace, ReplenishmentReason, ReplenishmentTask
 from warehouse.models.scans import StationScan
 from warehouse.models.serials import SerialUnit
-from warehouse.models.transfers import TransferLine, TransferOrder, TransferStatus
+from warehouse.models.transfers import TransferLine, TransferOrder, TransferParcel, TransferStatus
 
 __all__ = [
     "AsnCarton",
@@ -67,6 +67,7 @@ __all__ = [
     "StationScan",
     "TransferLine",
     "TransferOrder",
+    "TransferParcel",
     "TransferStatus",
     "Wave",
 ]

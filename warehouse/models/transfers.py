@@ -43,7 +43,7 @@ class TransferOrder(models.Model):
         help_text="Where the source's picks wait for shipping (a pack station or dock bin)",
     )
     carrier = models.CharField(max_length=40, blank=True)
-    tracking_number = models.CharField(max_length=60, blank=True)
+    tracking_number = models.CharField(max_length=64, blank=True)
     note = models.CharField(max_length=255, blank=True)
     discrepancy_note = models.CharField(max_length=255, blank=True, help_text="Why a short receipt was closed")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -107,3 +107,19 @@ class TransferLine(models.Model):
     @property
     def to_pick(self) -> int:
         return self.qty - self.picked_qty
+
+
+class TransferParcel(models.Model):
+    """A parcel of a transfer labelled at the source's transfer label station: its label is a `shipping.Shipment`
+    (a transfer parcel, addressed to the destination). The transfer is labelled while a parcel of it is live
+    (awaiting its label, labelled, being voided); voided or given up, it is back to picked."""
+
+    transfer = models.ForeignKey(TransferOrder, on_delete=models.PROTECT, related_name="parcels")
+    shipment = models.OneToOneField("shipping.Shipment", on_delete=models.PROTECT, related_name="transfer_parcel")
+    number = models.PositiveSmallIntegerField(help_text="1, 2, ... within the labelling")
+    carton_type = models.ForeignKey("warehouse.CartonType", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["transfer_id", "id"]

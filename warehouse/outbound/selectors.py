@@ -245,7 +245,7 @@ def packs_for_output() -> QuerySet[Pack]:
 
 
 def shipments_for_output() -> QuerySet[Shipment]:
-    return Shipment.objects.select_related("warehouse", "fulfillment_order__order", "carton").prefetch_related(
+    return Shipment.objects.select_related("warehouse", "fulfillment_order__order", "carton", "destination").prefetch_related(
         "tracking_events")
 
 

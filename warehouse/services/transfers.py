@@ -31,6 +31,7 @@ from inventory.tenancy import staff_scoped
 from layout.models import Bin, Warehouse
 from warehouse import locks
 from warehouse.models import PutawayTask, TransferLine, TransferOrder, TransferStatus
+from warehouse.transfer_selectors import transfer_live_parcels
 
 MAX_LINE_QTY = 1_000_000
 MAX_LINES = 500
@@ -53,6 +54,10 @@ class InvalidTransfer(DomainError):
 
 class OverReceipt(Conflict):
     code = "transfer_over_receipt"
+
+
+class TransferLabelled(Conflict):
+    code = "transfer_labelled"
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,7 @@ def transfer_pick(
     transfer = _locked(transfer, actor)
     if transfer.status not in (_S.RELEASED, _S.PICKING):
         raise Conflict(f"transfer {transfer.number} is {transfer.get_status_display().lower()}, not picking")
+    _refuse_if_labelled(transfer, "void its label to pick more")
     staged = transfer.staging_bin
     if staged is not None and to_bin.pk != staged.pk:
         raise InvalidTransfer(f"transfer {transfer.number} is staged in bin {staged.code}")
@@ -173,12 +179,23 @@ def transfer_pick(
 
 @transaction.atomic
 def transfer_ship(*, transfer: TransferOrder, actor, carrier: str = "", tracking_number: str = "") -> TransferOrder:
-    """The picked units leave the source into transit; units not picked are given back to the source."""
+    """By hand, for our own trucks: the carrier and tracking number are typed. A transfer labelled at the label
+    station ships when its carrier's manifest closes instead (`warehouse.outbound.services.manifests`)."""
     transfer = _locked(transfer, actor)
     TRANSFER.check(transfer.status, _S.SHIPPED, label=transfer.number)
     for name, value, limit in (("carrier", carrier, 40), ("tracking number", tracking_number, 60)):
         if len(value) > limit or "\x00" in value:
             raise InvalidTransfer(f"the {name} is at most {limit} characters, without NUL bytes")
+    _refuse_if_labelled(transfer, "it ships when its carrier's manifest closes; void the label to ship it by hand")
+    return transfer_ship_locked(transfer=transfer, actor=actor, carrier=carrier, tracking_number=tracking_number)
+
+
+def transfer_ship_locked(*, transfer: TransferOrder, actor, carrier: str, tracking_number: str) -> TransferOrder:
+    """The picked units leave the source into transit; units not picked are given back to the source. The
+    caller holds the transfer's lock and checked who may ship it (`transfer_ship`, or a manifest closing)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("a transfer ships inside the use case's transaction, on a locked row")
+    TRANSFER.check(transfer.status, _S.SHIPPED, label=transfer.number)
     lines = locks.lock_transfer_lines(transfer.pk)
     if not any(line.picked_qty for line in lines):
         raise Conflict(f"nothing of transfer {transfer.number} is picked")
@@ -252,6 +269,15 @@ def transfer_close_short(*, transfer: TransferOrder, actor, reason: str) -> Tran
     return transfer_transition(transfer=transfer, to=_S.RECEIVED, actor=actor, extra={
         "received_at": timezone.now(), "discrepancy_note": reason,
     })
+
+
+def _refuse_if_labelled(transfer: TransferOrder, then: str) -> None:
+    """Parcels are labelled only under the transfer's lock, which the caller holds: the answer cannot go stale
+    towards "not labelled"."""
+    label = transfer_live_parcels(transfer.pk).first()
+    if label is not None:
+        which = f"{label.carrier} {label.tracking_number}" if label.tracking_number else "its label is being bought"
+        raise TransferLabelled(f"transfer {transfer.number} is labelled ({which}): {then}")
 
 
 def _locked(transfer: TransferOrder, actor) -> TransferOrder:

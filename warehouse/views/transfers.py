@@ -14,6 +14,7 @@ from inventory.models import Merchant, Product
 from inventory.tenancy import staff_scoped, warehouses_visible_to
 from layout.models import Bin
 from warehouse.models import TransferOrder, TransferStatus
+from warehouse.outbound.services.transfer_labels import transfer_labels_void
 from warehouse.scanning import ScanError, parse_scan
 from warehouse.services.transfers import (
     MAX_LINE_QTY,
@@ -28,7 +29,13 @@ from warehouse.services.transfers import (
     transfer_release,
     transfer_ship,
 )
-from warehouse.transfer_selectors import in_transit_inbound, transfer_proposals, transfers_visible_to
+from warehouse.transfer_selectors import (
+    LIVE_PARCEL,
+    in_transit_inbound,
+    transfer_parcels,
+    transfer_proposals,
+    transfers_visible_to,
+)
 
 
 def _clean(value: str | None, *, limit: int = 255) -> str:
@@ -121,12 +128,17 @@ def _lines(merchant: Merchant, text: str) -> list[TransferLineInput]:
 @area_required("transfers")
 def transfer_detail(request, pk):
     transfer = get_object_or_404(transfers_visible_to(request.user), pk=pk)
+    parcels = list(transfer_parcels(transfer.pk).select_related("destination"))
+    labelled = any(parcel.status in LIVE_PARCEL for parcel in parcels)
+    picking = transfer.status == TransferStatus.PICKING
     return render(request, "warehouse/transfer_detail.html", {
-        "transfer": transfer, "lines": transfer.lines.all(),
+        "transfer": transfer, "lines": transfer.lines.all(), "parcels": parcels, "labelled": labelled,
         "can_release": transfer.status == TransferStatus.DRAFT,
         "can_cancel": transfer.status in (TransferStatus.DRAFT, TransferStatus.RELEASED),
-        "can_pick": transfer.status in (TransferStatus.RELEASED, TransferStatus.PICKING),
-        "can_ship": transfer.status == TransferStatus.PICKING,
+        "can_pick": transfer.status in (TransferStatus.RELEASED, TransferStatus.PICKING) and not labelled,
+        "can_label": picking and not labelled and any(line.picked_qty for line in transfer.lines.all()),
+        "can_ship": picking and not labelled,
+        "can_void": picking and labelled,
         "can_receive": transfer.status in (TransferStatus.SHIPPED, TransferStatus.PARTIALLY_RECEIVED),
     })
 
@@ -151,6 +163,8 @@ def transfer_action(request, pk):
         elif action == "ship":
             transfer_ship(transfer=transfer, actor=request.user, carrier=_clean(request.POST.get("carrier"), limit=40),
                           tracking_number=_clean(request.POST.get("tracking_number"), limit=60))
+        elif action == "void_labels":
+            transfer_labels_void(transfer=transfer, actor=request.user, reason=request.POST.get("reason", ""))
         elif action == "receive":
             transfer_receive(
                 transfer=transfer, product=_product(transfer, request.POST.get("item")), qty=_qty(request.POST.get("qty")),

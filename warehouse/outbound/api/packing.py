@@ -23,9 +23,8 @@ from core.filters import filters_apply
 from inventory.tenancy import warehouses_visible_to
 from layout.models import Bin
 from shipping.models import Manifest, Shipment
-from shipping.services.shipments import manifest_close
 from warehouse.api.serializers import ScanInput, StationReplyOutput
-from warehouse.models import CartonType, Pack
+from warehouse.models import CartonType, Pack, TransferOrder
 from warehouse.outbound.api.packing_serializers import (
     CartonTypeOutput,
     ManifestCloseInput,
@@ -35,9 +34,11 @@ from warehouse.outbound.api.packing_serializers import (
     ShipmentVoidInput,
 )
 from warehouse.outbound.selectors import pack_reads_for, packs_for_output, shipments_for_output
+from warehouse.outbound.services.manifests import manifest_close
 from warehouse.outbound.services.pack_station import pack_station_scan_step
 from warehouse.outbound.services.packing import pack_release, pack_void
 from warehouse.outbound.services.packing_slips import packing_slip_pdf
+from warehouse.outbound.services.transfer_labels import transfer_labels_void
 from warehouse.selectors import fulfillments_visible_to, manifests_visible_to, packs_visible_to, shipments_visible_to
 from warehouse.services.station_scans import StationReply, apply_scan_once
 
@@ -184,7 +185,8 @@ class ShipmentLabelZpl(GenericAPIView):
 class ShipmentVoid(GenericAPIView):
     """Void a label before the carrier collects it: every label of its pack is voided and the order goes back
     to pack-out (its units wait at the pack station). A reason is required (400 without one) and is kept on
-    the order's timeline. A collected one answers 409."""
+    the order's timeline. A collected one answers 409. A transfer parcel's label voids every label of the
+    transfer, which is back to picked."""
 
     permission_classes = [PACKING]
     serializer_class = ShipmentOutput
@@ -195,7 +197,11 @@ class ShipmentVoid(GenericAPIView):
         shipment = get_object_or_404(shipments_visible_to(request.user), pk=pk)
         data = ShipmentVoidInput(data=request.data)
         data.is_valid(raise_exception=True)
-        pack_void(shipment=shipment, actor=request.user, reason=data.validated_data["reason"])
+        if shipment.is_transfer:
+            transfer_labels_void(transfer=TransferOrder.objects.get(parcels__shipment=shipment), actor=request.user,
+                                 reason=data.validated_data["reason"])
+        else:
+            pack_void(shipment=shipment, actor=request.user, reason=data.validated_data["reason"])
         return Response(ShipmentOutput(shipments_for_output().get(pk=pk), context={"request": request}).data)
 
 

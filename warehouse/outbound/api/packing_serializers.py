@@ -20,16 +20,22 @@ class TrackingEventOutput(serializers.ModelSerializer):
 
 class ShipmentOutput(serializers.ModelSerializer):
     warehouse = serializers.CharField(source="warehouse.code")
-    order_number = serializers.CharField(source="fulfillment_order.order.order_number")
-    pack = serializers.IntegerField(source="carton.pack_id")
-    carton = serializers.IntegerField(source="carton.number", help_text="The carton's number within its pack")
+    order_number = serializers.CharField(source="fulfillment_order.order.order_number", allow_null=True,
+                                         help_text="Empty for a transfer parcel")
+    pack = serializers.IntegerField(source="carton.pack_id", allow_null=True)
+    carton = serializers.IntegerField(source="carton.number", allow_null=True,
+                                      help_text="The carton's number within its pack; empty for a transfer parcel")
+    transfer = serializers.CharField(source="document", help_text="The transfer's number, for a transfer parcel")
+    destination = serializers.CharField(source="destination.code", allow_null=True,
+                                        help_text="The warehouse a transfer parcel goes to")
     label_pdf_url = serializers.HyperlinkedIdentityField(view_name="api-shipment-label-pdf")
     label_zpl_url = serializers.HyperlinkedIdentityField(view_name="api-shipment-label-zpl")
     tracking_events = TrackingEventOutput(many=True)
 
     class Meta:
         model = Shipment
-        fields = ["id", "status", "warehouse", "fulfillment_order", "order_number", "pack", "carton", "carrier",
+        fields = ["id", "status", "purpose", "warehouse", "fulfillment_order", "order_number", "pack", "carton",
+                  "transfer", "destination", "carrier",
                   "service", "tracking_number", "tracking_url", "rate_amount", "rate_currency", "rate_reason",
                   "weight_g", "estimated_delivery", "transit_days", "created_at", "manifest", "shipped_at",
                   "delivered_at", "voided_at", "label_pdf_url", "label_zpl_url", "tracking_events"]

@@ -119,9 +119,9 @@ def pack_close_labels(*, pack: Pack, actor) -> StationReply:
         try:
             shipment_label_buy(shipment=shipment, actor=actor)
         except DomainError as exc:
-            return pack_close_undo(pack=pack, actor=actor, reason=f"carton {shipment.carton.number}: {exc.message}")
+            return pack_close_undo(pack=pack, actor=actor, reason=f"carton {shipment.carton_number}: {exc.message}")
         except Exception:
-            pack_close_undo(pack=pack, actor=actor, reason=f"carton {shipment.carton.number}: the label purchase failed")
+            pack_close_undo(pack=pack, actor=actor, reason=f"carton {shipment.carton_number}: the label purchase failed")
             raise
     return pack_close_finish(pack=pack, actor=actor)
 
@@ -161,7 +161,7 @@ def _report_packed(pack: Pack, shipments: list[Shipment]) -> None:
         lines[order_line_id] = lines.get(order_line_id, 0) + qty
         units_by_carton[carton_id] = units_by_carton.get(carton_id, 0) + qty
     cartons = [
-        {"carton": s.carton.number, "tracking_number": s.tracking_number, "carrier": s.carrier, "service": s.service,
+        {"carton": s.carton_number, "tracking_number": s.tracking_number, "carrier": s.carrier, "service": s.service,
          "weight_g": s.weight_g, "units": units_by_carton.get(s.carton_id, 0)}
         for s in shipments
     ]

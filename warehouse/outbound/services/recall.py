@@ -85,7 +85,7 @@ def shipped_orders_of_lot(*, product_id: int, lot: str) -> list[ShippedLot]:
     numbers: dict[int, str] = {}
     tracking: dict[int, list[str]] = defaultdict(list)
     for shipment in Shipment.objects.filter(pk__in=per_shipment).select_related("fulfillment_order__order").order_by("pk"):
-        order = shipment.fulfillment_order.order
+        order = shipment.order_fulfillment.order
         per_order[order.pk] += per_shipment[shipment.pk]
         numbers[order.pk] = order.order_number
         tracking[order.pk].append(shipment.tracking_number or "")
