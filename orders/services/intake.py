@@ -152,7 +152,7 @@ def _create(channel: Channel, n: NormalizedOrder, source: str, actor) -> Order:
     order = Order(merchant=channel.merchant, channel=channel, external_id=n.external_id)
     _apply_header(order, n)
     order.save()
-    _replace_lines(order, n)
+    lines = _insert_lines(order, n)  # a new order has no lines to replace
     order_event(
         order=order, kind="received", actor=actor,
         message=f"Order {order.order_number} received from {channel.name} ({source}), {len(n.lines)} line(s)",
@@ -160,7 +160,9 @@ def _create(channel: Channel, n: NormalizedOrder, source: str, actor) -> Order:
     if n.is_cancelled:
         order_transition(order=order, to=Order.Status.CANCELLED, actor=actor, reason="cancelled on the storefront")
         return order
-    system_holds_evaluate(order, actor, arrived=n)
+    order_in_hand(order, lines=lines)
+    if order_problems(order):  # a new order has no hold to release: only placing them can be needed
+        system_holds_evaluate(order, actor, arrived=n)
     if order.status == Order.Status.PENDING:
         order_queue_allocation(order)
     return order

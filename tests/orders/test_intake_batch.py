@@ -10,7 +10,7 @@ from django.test import Client
 
 from inventory.models import StockLevel
 from orders.models import InboxDelivery, Order, OrderEvent
-from orders.services.inbox import inbox_dispatch_new
+from orders.services.inbox import inbox_dispatch_new, inbox_process
 from orders.services.intake_batch import deliveries_process
 from tests.concurrency import run_in_threads
 from tests.factories import BinFactory, ProductFactory, WarehouseFactory, ZoneFactory
@@ -157,3 +157,24 @@ def test_a_flash_sale_through_a_real_worker_releases_every_order_once_and_overse
     assert StockLevel.objects.get(product__sku="ACME-0001").allocated == 12
     assert statuses.count(Order.Status.RELEASED) >= 10
     assert_stock_invariants()
+
+
+# Claim (read, mark processing) and the upsert of a new order: its lookup, the order, the products, the bundle
+# recipes, all lines in one INSERT, the timeline entry, the delivery marked processed; each transaction's
+# BEGIN and COMMIT (savepoints under test). 25 before a new order stopped replacing lines it cannot have and
+# looking for holds it cannot have.
+PROCESS_QUERIES = 18
+
+
+@pytest.mark.django_db
+def test_processing_a_new_order_is_a_bounded_number_of_statements(django_assert_max_num_queries):
+    channel = stocked_shop()
+    first, second = post_order(channel, 1), post_order(channel, 2)
+    inbox_process(delivery_id=first)  # warm: what a process reads once
+
+    with django_assert_max_num_queries(PROCESS_QUERIES):
+        assert inbox_process(delivery_id=second) == "created"
+
+    order = InboxDelivery.objects.get(pk=second).order
+    assert order.status == Order.Status.PENDING and order.lines.count() == 2
+    assert not order.holds.exists()
