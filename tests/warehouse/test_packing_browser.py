@@ -73,7 +73,7 @@ def test_pack_and_ship_with_the_keyboard_alone_and_download_the_label(live_serve
     page.once("dialog", lambda dialog: dialog.accept())  # closing a manifest asks for confirmation
     with page.expect_navigation():
         keys.press("Enter")  # the close button has focus
-    assert "carton(s) shipped" in page.content(), page.content()[:2000]
+    assert "parcel(s) shipped" in page.content(), page.content()[:2000]
     order.refresh_from_db()
     assert order.status == Order.Status.SHIPPED
     assert not BinStock.objects.filter(product__in=[shirt, mug], qty__gt=0).exists()
