@@ -41,7 +41,12 @@ test-rabbitmq: install
 	CELERY_BROKER_URL=$(RABBITMQ_URL) $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS) \
 	  $$(grep -rl "celery_worker" tests --include="test_*.py")
 
+# Load comes from tools built for it: Debian's wrk (HTTP), installed here, and PostgreSQL's pgbench (the
+# hot-row ceiling), which comes with the PostgreSQL server package.
 bench: install
+	@command -v wrk >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
