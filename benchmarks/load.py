@@ -34,7 +34,7 @@ class WrkResult:
     requests: int
     errors: int  # non-2xx answers and socket errors
     p95: float = float("nan")  # ms, when the script prints it (P95_LUA)
-    failure: str = ""  # the first failed answer, when the script prints it (FIRST_FAILURE_LUA)
+    failure: str = ""  # the first failed answer when the script prints it ("FAILED ..."), else the socket errors
 
 
 # Appended to a script, wrk prints the 95th percentile too (its --latency table stops at 90 and 99).
@@ -83,18 +83,6 @@ def _wait_ready() -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError("the benchmark server did not start")
-
-
-# Appended to a script, wrk prints the first failed answer (status and the start of its body) for the report.
-FIRST_FAILURE_LUA = """
-local failure_shown = false
-function response(status, headers, body)
-  if status >= 400 and not failure_shown then
-    failure_shown = true
-    io.write("FAILED " .. status .. " " .. string.sub(body or "", 1, 400) .. "\\n")
-  end
-end
-"""
 
 
 def wrk(url: str, script: str, *, seconds: int = 10, connections: int = CONNECTIONS, env: dict | None = None,

@@ -9,7 +9,6 @@ from django.utils import timezone
 from core import roles
 from core.errors import Conflict, NotFound, PermissionDenied
 from inventory.models import InTransitStock, Movement, MovementKind, StaffScope, StockLevel
-from layout.models import Warehouse
 from ops.selectors.capacity import awaiting_manifest
 from ops.selectors.erp import erp_feed_page
 from ops.services.day_close import day_close_run
@@ -18,18 +17,18 @@ from shipping.models import Manifest, Shipment
 from shipping.services.tracking import tracking_record
 from tests.factories import MerchantFactory, ProductFactory, UserFactory
 from tests.warehouse.packing import carton_types
-from tests.warehouse.transfers import assert_transfer_invariants, build_pair, draft, stocked
+from tests.warehouse.transfers import addressed_pair, assert_transfer_invariants, draft, stocked
 from warehouse.models import TransferOrder, TransferParcel, TransferStatus
 from warehouse.outbound.services.manifests import manifest_close
 from warehouse.outbound.services.transfer_labels import (
     InvalidParcel,
     ParcelInput,
     TransferLabelRefused,
+    parcels_parse,
     transfer_for_label_scan,
     transfer_label,
     transfer_labels_void,
 )
-from warehouse.outbound.views.transfer_labels import parcels_parse
 from warehouse.services.transfers import (
     TransferLabelled,
     transfer_pick,
@@ -45,12 +44,7 @@ S = Shipment.Status
 
 @pytest.fixture
 def pair(roles_ready):
-    pair = build_pair()
-    Warehouse.objects.filter(pk=pair.a.pk).update(address_line1="100 Port St")
-    Warehouse.objects.filter(pk=pair.b.pk).update(address_line1="1 Lake St", city="Chicago", region="IL",
-                                                  postal_code="60601")
-    pair.a.refresh_from_db()
-    pair.b.refresh_from_db()
+    pair = addressed_pair()
     return pair
 
 

@@ -7,13 +7,12 @@ from django.db import connection, connections
 
 from core.errors import DomainError
 from inventory.models import InTransitStock, Movement, MovementKind, StockLevel
-from layout.models import Warehouse
 from shipping.models import Manifest, Shipment
 from tests.concurrency import run_in_threads
 from tests.factories import ProductFactory
 from tests.shipping.easypost_peer import EasyPostPeer
 from tests.warehouse.packing import carton_types
-from tests.warehouse.transfers import assert_transfer_invariants, build_pair, draft, stocked
+from tests.warehouse.transfers import addressed_pair, assert_transfer_invariants, draft, stocked
 from warehouse.models import TransferOrder, TransferStatus
 from warehouse.outbound.services.manifests import manifest_close
 from warehouse.outbound.services.transfer_labels import (
@@ -30,12 +29,7 @@ S = Shipment.Status
 
 @pytest.fixture
 def pair(roles_ready):
-    pair = build_pair()
-    Warehouse.objects.filter(pk=pair.a.pk).update(address_line1="100 Port St")
-    Warehouse.objects.filter(pk=pair.b.pk).update(address_line1="1 Lake St", city="Chicago", region="IL",
-                                                  postal_code="60601")
-    pair.a.refresh_from_db()
-    pair.b.refresh_from_db()
+    pair = addressed_pair()
     carton_types()
     return pair
 

@@ -41,6 +41,17 @@ def build_pair() -> Pair:
     return Pair(source=source, dest=dest, merchant=source.merchant, manager=source.manager)
 
 
+def addressed_pair() -> Pair:
+    """Two buildings with street addresses a carrier can label between (Newark-ish to Chicago)."""
+    pair = build_pair()
+    Warehouse.objects.filter(pk=pair.a.pk).update(address_line1="100 Port St")
+    Warehouse.objects.filter(pk=pair.b.pk).update(address_line1="1 Lake St", city="Chicago", region="IL",
+                                                  postal_code="60601")
+    pair.a.refresh_from_db()
+    pair.b.refresh_from_db()
+    return pair
+
+
 def stocked(pair: Pair, product, qty: int) -> None:
     stock_receive(product=product, bin=pair.shelf, qty=qty, actor="test")
 

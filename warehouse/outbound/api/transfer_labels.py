@@ -14,15 +14,13 @@ from rest_framework.response import Response
 from core.api_permissions import area_permission
 from inventory.tenancy import warehouses_visible_to
 from warehouse.api.transfers import TransferOrderOutput
-from warehouse.models import CartonType
 from warehouse.outbound.api.packing_serializers import ShipmentOutput
 from warehouse.outbound.selectors import shipments_for_output
 from warehouse.outbound.services.transfer_labels import (
     MAX_PARCEL_WEIGHT_G,
     MAX_PARCELS,
     MAX_SIDE_MM,
-    InvalidParcel,
-    ParcelInput,
+    parcels_from_rows,
     transfer_for_label_scan,
     transfer_label,
     transfer_labels_void,
@@ -56,19 +54,6 @@ class TransferVoidInput(serializers.Serializer):
     reason = serializers.CharField(max_length=500, help_text="Why the labels are voided")
 
 
-def parcel_inputs(rows: list[dict]) -> list[ParcelInput]:
-    kinds = {kind.code.upper(): kind for kind in CartonType.objects.filter(is_active=True)}
-    parcels = []
-    for number, row in enumerate(rows, start=1):
-        code = (row.get("carton_type") or "").strip().upper()
-        kind = kinds.get(code) if code else None
-        if code and kind is None:
-            raise InvalidParcel(f"parcel {number}: no carton type {code!r}")
-        parcels.append(ParcelInput(weight_g=row["weight_g"], carton_type=kind, length_mm=row.get("length_mm") or 0,
-                                   width_mm=row.get("width_mm") or 0, height_mm=row.get("height_mm") or 0))
-    return parcels
-
-
 class TransferLabel(GenericAPIView):
     """Label a picked transfer at its source warehouse: one carrier label per parcel, from the source to the
     destination warehouse. 404: no transfer or staging bin by that scan within your scope; 409: not picked, of
@@ -86,7 +71,7 @@ class TransferLabel(GenericAPIView):
         data = TransferLabelInput(data=request.data)
         data.is_valid(raise_exception=True)
         transfer = transfer_for_label_scan(warehouse=warehouse, raw=data.validated_data["scan"], user=request.user)
-        done = transfer_label(transfer=transfer, warehouse=warehouse, parcels=parcel_inputs(data.validated_data["parcels"]),
+        done = transfer_label(transfer=transfer, warehouse=warehouse, parcels=parcels_from_rows(data.validated_data["parcels"]),
                               actor=request.user)
         shipments = shipments_for_output().filter(pk__in=[s.pk for s in done.shipments]).order_by("id")
         return Response(TransferLabelOutput({

@@ -14,6 +14,7 @@ finished by the next scan of the transfer, with the same references."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -52,6 +53,13 @@ MAX_PARCEL_WEIGHT_G = 68_000  # the heaviest parcel a parcel carrier takes (150 
 MAX_SIDE_MM = 2_740  # the longest side a parcel carrier takes (108 in)
 RESUME_AFTER_S = 120  # parcels still awaiting their labels this long after their labelling began were cut short
 S = Shipment.Status
+
+
+PARCELS_HELP = ("One parcel a line: a carton type and the weight (M 1250, M 1.2kg, BOX:M W:1250), "
+                "or the sides in mm and the weight (600x400x300 8kg)")
+_SIDES = re.compile(r"^(\d{1,4})[xX*](\d{1,4})[xX*](\d{1,4})$")
+_GRAMS = re.compile(r"^(?:W:)?(\d{1,6})\s*G?$", re.I)
+_KILOS = re.compile(r"^(\d{1,3}(?:[.,]\d{1,3})?)\s*KG$", re.I)
 
 
 class TransferLabelRefused(Conflict):
@@ -270,3 +278,53 @@ def _void_finish(voiding: list[Shipment], actor) -> list[str]:
         except VoidRefused as exc:
             refused.append(exc.message)
     return refused
+
+
+def parcels_parse(text: str) -> list[ParcelInput]:
+    """One parcel a line: `M 1250`, `BOX:M W:1250`, `M 1.2kg`, `600x400x300 8kg`."""
+    if not isinstance(text, str) or "\x00" in text or len(text) > 4000:
+        raise InvalidParcel("the parcels are too long or hold a NUL byte")
+    rows = [row.split() for row in text.splitlines() if row.strip()]
+    if len(rows) > MAX_PARCELS:
+        raise InvalidParcel(f"a transfer is labelled with at most {MAX_PARCELS} parcels")
+    kinds = _carton_types()
+    parcels = []
+    for number, words in enumerate(rows, start=1):
+        weight, kind, sides = None, None, (0, 0, 0)
+        for word in words:
+            upper = word.upper().removeprefix("BOX:")
+            grams, kilos, measured = _GRAMS.match(word), _KILOS.match(word), _SIDES.match(word)
+            if measured:
+                length, width, height = (int(side) for side in measured.groups())
+                sides = (length, width, height)
+            elif kilos:
+                weight = round(float(kilos.group(1).replace(",", ".")) * 1000)
+            elif grams and upper not in kinds:
+                weight = int(grams.group(1))
+            elif upper in kinds:
+                kind = kinds[upper]
+            else:
+                raise InvalidParcel(f"parcel {number}: {word[:30]!r} is no carton type, size or weight. {PARCELS_HELP}")
+        if weight is None:
+            raise InvalidParcel(f"parcel {number}: no weight. {PARCELS_HELP}")
+        parcels.append(ParcelInput(weight_g=weight, carton_type=kind, length_mm=sides[0], width_mm=sides[1],
+                                   height_mm=sides[2]))
+    return parcels
+
+
+def parcels_from_rows(rows: list[dict]) -> list[ParcelInput]:
+    """The REST form of the parcels: one dict a parcel (carton_type, weight_g, length_mm, width_mm, height_mm)."""
+    kinds = _carton_types()
+    parcels = []
+    for number, row in enumerate(rows, start=1):
+        code = (row.get("carton_type") or "").strip().upper()
+        kind = kinds.get(code) if code else None
+        if code and kind is None:
+            raise InvalidParcel(f"parcel {number}: no carton type {code!r}")
+        parcels.append(ParcelInput(weight_g=row["weight_g"], carton_type=kind, length_mm=row.get("length_mm") or 0,
+                                   width_mm=row.get("width_mm") or 0, height_mm=row.get("height_mm") or 0))
+    return parcels
+
+
+def _carton_types() -> dict[str, CartonType]:
+    return {kind.code.upper(): kind for kind in CartonType.objects.filter(is_active=True)}
